@@ -1,0 +1,26 @@
+// The first message on every connection, from either role. Nothing else is accepted before it.
+import { z } from "zod";
+import { JobId, Lease, QueueName } from "./job.js";
+import { MAX_QUEUES_PER_WORKER } from "./limits.js";
+import { RequestId } from "./request-id.js";
+
+export const Role = z.enum(["client", "worker"]);
+export type Role = z.infer<typeof Role>;
+
+export const HeldLease = z.strictObject({ jobId: JobId, lease: Lease });
+export type HeldLease = z.infer<typeof HeldLease>;
+
+export const Hello = z.strictObject({
+  id: RequestId,
+  type: z.literal("hello"),
+  role: Role,
+  version: z.number().int().min(0),
+  secret: z.string().max(1024).optional(),
+  /** Workers: a stable id that survives reconnects, so leases still held can be kept. */
+  workerId: z.string().min(1).max(128).optional(),
+  /** Workers: the queues served, taken in turn so none is starved. */
+  queues: z.array(QueueName).min(1).max(MAX_QUEUES_PER_WORKER).optional(),
+  /** Workers, on reconnect: the leases still being worked on; any other lease of this worker is revoked. */
+  holding: z.array(HeldLease).max(10_000).optional(),
+});
+export type Hello = z.infer<typeof Hello>;

@@ -1,0 +1,11 @@
+// @djq/protocol: the wire contract shared by the queue, workers and clients.
+export * from "./error-codes.js";
+export * from "./limits.js";
+export * from "./request-id.js";
+export * from "./job.js";
+export * from "./hello.js";
+export * from "./client-messages.js";
+export * from "./worker-messages.js";
+export * from "./server-messages.js";
+export * from "./requests.js";
+export * from "./framing.js";

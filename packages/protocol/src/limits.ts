@@ -1,0 +1,19 @@
+// Hard ceilings that belong to the wire format itself: a value outside them is a malformed
+// message, whatever the queue's own (smaller, configurable) limits say.
+
+export const PROTOCOL_VERSION = 1;
+
+export const MAX_DURATION_MS = 7 * 24 * 3600_000;
+export const MAX_DELAY_MS = 365 * 24 * 3600_000;
+export const MAX_TIMEOUT_MS = 7 * 24 * 3600_000;
+export const MAX_ATTEMPTS = 100;
+export const MIN_PRIORITY = 1;
+export const MAX_PRIORITY = 9;
+export const DEFAULT_PRIORITY = 5;
+export const MAX_JOBS_PER_MESSAGE = 10_000;
+export const MAX_QUEUES_PER_WORKER = 32;
+export const MAX_FETCH = 1_000;
+export const MAX_LIST_LIMIT = 500;
+export const DEFAULT_FRAME_BYTES = 1024 * 1024;
+export const DEFAULT_QUEUE_NAME = "default";
+export const DEFAULT_JOB_TYPE = "sleep";

@@ -1,0 +1,8 @@
+// The correlation id a request carries and its reply echoes, so requests can be pipelined.
+import { z } from "zod";
+
+export const RequestId = z.union([
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.string().min(1).max(64),
+]);
+export type RequestId = z.infer<typeof RequestId>;
