@@ -9,3 +9,4 @@ export * from "./worker-messages.js";
 export * from "./server-messages.js";
 export * from "./requests.js";
 export * from "./framing.js";
+export * from "./replies.js";

@@ -1,0 +1,363 @@
+// The only caller of the core. It takes one event (a request, a closed connection, the timer),
+// calls the core with the clock's time, performs the effects the core returns, and re-arms the
+// one timer from the core's next wake-up. Each request type has one short handler below.
+import { randomUUID } from "node:crypto";
+import { ErrorCode, PROTOCOL_VERSION, type Request, type RequestId } from "@djq/protocol";
+import { QueueCore, jobView, listJobs, statsView, type Effect, type Result } from "@djq/core";
+import type { Logger } from "@djq/runtime";
+import type { Clock } from "./clock.js";
+import type { Connection, ConnectionHandler } from "./connection.js";
+import { secretMatches } from "./secret.js";
+import type { QueueConfig } from "./queue-config.js";
+
+type Handler<T extends Request["type"]> = (broker: Broker, connection: Connection, request: Extract<Request, { type: T }>) => void;
+type HandlerTable = { [T in Exclude<Request["type"], "hello">]: Handler<T> };
+
+export class Broker implements ConnectionHandler {
+  readonly core: QueueCore;
+  readonly queueRunId = randomUUID().slice(0, 8);
+  private readonly workers = new Map<string, Connection>();
+  private readonly watchers = new Map<number, Connection | Connection[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private lastWorkerNumber = 0;
+  stopping = false;
+
+  constructor(
+    readonly config: QueueConfig,
+    readonly clock: Clock,
+    readonly log: Logger,
+  ) {
+    this.core = new QueueCore(config.core);
+  }
+
+  // {"id":1,"type":"hello","role":"worker","version":1,"workerId":"w1","queues":["default"]}
+  hello(connection: Connection, request: Extract<Request, { type: "hello" }>): void {
+    if (request.version !== PROTOCOL_VERSION) {
+      connection.refuse(request.id, ErrorCode.versionMismatch, `this queue speaks protocol version ${PROTOCOL_VERSION}, not ${request.version}`);
+      return;
+    }
+    const secret = request.role === "client" ? this.config.clientSecret : this.config.workerSecret;
+    if (secret !== undefined && !secretMatches(request.secret, secret)) {
+      connection.refuse(request.id, ErrorCode.authFailed, `wrong or missing secret for role ${request.role}`);
+      return;
+    }
+    connection.role = request.role;
+    if (request.role === "worker") {
+      const workerId = request.workerId ?? `worker-${++this.lastWorkerNumber}-conn${connection.id}`;
+      const now = this.clock.now();
+      const connected = this.core.connectWorker(now, workerId, request.queues ?? ["default"], request.holding ?? []);
+      if (!connected.ok) {
+        connection.refuse(request.id, connected.code, connected.message);
+        return;
+      }
+      connection.workerId = workerId;
+      const previous = this.workers.get(workerId);
+      this.workers.set(workerId, connection);
+      if (previous !== undefined && previous !== connection) {
+        previous.refuse(undefined, ErrorCode.replaced, `worker ${workerId} connected again on another connection`);
+      }
+      this.log.info("worker.connected", {
+        worker: workerId,
+        conn: connection.id,
+        remote: connection.remote,
+        queues: (request.queues ?? ["default"]).join(","),
+        resumed: connected.value.resumed,
+        holding: request.holding?.length ?? 0,
+      });
+    } else {
+      this.log.info("client.connected", { conn: connection.id, remote: connection.remote });
+    }
+    connection.send({
+      id: request.id,
+      type: "welcome",
+      version: PROTOCOL_VERSION,
+      queueRunId: this.queueRunId,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      heartbeatTimeoutMs: this.config.core.heartbeatTimeoutMs,
+      maxFrameBytes: this.config.maxFrameBytes,
+    });
+    this.settle();
+  }
+
+  request(connection: Connection, request: Request): void {
+    if (connection.workerId !== undefined) this.core.touchWorker(this.clock.now(), connection.workerId);
+    const handle = handlers[request.type as keyof HandlerTable] as Handler<Request["type"]>;
+    try {
+      handle(this, connection, request as never);
+    } catch (error) {
+      // A bug must not take the queue down with every other connection: report it and go on.
+      this.log.error("request.crashed", { conn: connection.id, type: request.type, error: (error as Error).stack });
+      connection.refuse(request.id, ErrorCode.internal, `the queue failed handling "${request.type}"; nothing was changed`);
+    }
+    this.settle();
+  }
+
+  closed(connection: Connection): void {
+    const workerId = connection.workerId;
+    if (workerId !== undefined && this.workers.get(workerId) === connection) {
+      this.workers.delete(workerId);
+      this.log.info("worker.disconnected", { worker: workerId, conn: connection.id });
+      this.core.disconnectWorker(this.clock.now(), workerId, "connection closed");
+      this.settle();
+    } else if (connection.role === "client") {
+      this.log.info("client.disconnected", { conn: connection.id });
+    }
+  }
+
+  /** Performs the core's effects and re-arms the timer; called after every event. */
+  settle(): void {
+    const effects = this.core.takeEffects();
+    for (const effect of effects) this.perform(effect);
+    this.armTimer();
+  }
+
+  reply<T>(connection: Connection, id: RequestId, result: Result<T>, onOk: (value: T) => void): void {
+    if (result.ok) onOk(result.value);
+    else connection.refuse(id, result.code, result.message);
+  }
+
+  watch(connection: Connection, jobIds: readonly number[]): void {
+    for (const jobId of jobIds) {
+      const existing = this.watchers.get(jobId);
+      if (existing === undefined) this.watchers.set(jobId, connection);
+      else if (Array.isArray(existing)) existing.push(connection);
+      else if (existing !== connection) this.watchers.set(jobId, [existing, connection]);
+    }
+  }
+
+  workerConnections(): IterableIterator<Connection> {
+    return this.workers.values();
+  }
+
+  private perform(effect: Effect): void {
+    switch (effect.type) {
+      case "assign": {
+        const connection = this.workers.get(effect.workerId);
+        if (connection === undefined) throw new Error(`assigned to ${effect.workerId}, which has no connection`);
+        connection.openFetches.delete(effect.requestId as RequestId);
+        connection.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs });
+        if (this.log.enabled("info")) {
+          for (const job of effect.jobs) {
+            this.log.info("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });
+          }
+        }
+        return;
+      }
+      case "abandon":
+        this.workers.get(effect.workerId)?.send({ type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason });
+        this.log.info("job.abandon-sent", { job: effect.jobId, worker: effect.workerId, lease: effect.lease, reason: effect.reason });
+        return;
+      case "settled": {
+        const watching = this.watchers.get(effect.jobId);
+        if (watching === undefined) return;
+        this.watchers.delete(effect.jobId);
+        const message = { type: "settled" as const, jobId: effect.jobId, state: effect.state, result: effect.result, error: effect.error };
+        if (Array.isArray(watching)) for (const connection of watching) connection.send(message);
+        else watching.send(message);
+        return;
+      }
+      case "worker-expired": {
+        const connection = this.workers.get(effect.workerId);
+        this.workers.delete(effect.workerId);
+        this.log.warn("worker.lost", { worker: effect.workerId, reason: "missed heartbeats" });
+        connection?.drop();
+        return;
+      }
+      case "requeued":
+        this.log.warn("job.requeued", { job: effect.jobId, worker: effect.workerId, attempt: effect.attempt, to: effect.to, reason: effect.reason });
+        return;
+      case "dead":
+        this.log.warn("job.dead", { job: effect.jobId, attempts: effect.attempts, error: effect.error });
+        return;
+    }
+  }
+
+  private armTimer(): void {
+    const at = this.core.nextWakeAt();
+    if (at === undefined || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timerAt = Infinity;
+      this.core.advance(this.clock.now());
+      this.settle();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timerAt = -Infinity;
+  }
+}
+
+const handlers: HandlerTable = {
+  // {"id":3,"type":"heartbeat"}
+  heartbeat(_broker, connection, request) {
+    connection.send({ id: request.id, type: "heartbeat" });
+  },
+
+  // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}
+  submit(broker, connection, request) {
+    if (broker.stopping) {
+      connection.refuse(request.id, ErrorCode.shuttingDown, "the queue is shutting down and takes no new jobs");
+      return;
+    }
+    const oversized =
+      connection.lastFrameChars * 3 > broker.config.maxPayloadBytes
+        ? oversizedPayload(request.jobs, broker.config.maxPayloadBytes)
+        : undefined;
+    if (oversized !== undefined) {
+      connection.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${oversized.index}.payload is ${oversized.bytes} bytes; the limit is ${broker.config.maxPayloadBytes}`);
+      return;
+    }
+    const result = broker.core.submit(broker.clock.now(), request.jobs, { key: request.key, watch: request.watch });
+    broker.reply(connection, request.id, result, (jobIds) => {
+      if (request.watch) broker.watch(connection, jobIds);
+      connection.send({ id: request.id, type: "submitted", jobIds });
+      broker.log.info("jobs.submitted", { conn: connection.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
+    });
+  },
+
+  // {"id":3,"type":"status","jobId":1}
+  status(broker, connection, request) {
+    broker.core.advance(broker.clock.now());
+    broker.reply(connection, request.id, broker.core.find(request.jobId), (job) =>
+      connection.send({ id: request.id, type: "job", job: jobView(job) }),
+    );
+  },
+
+  // {"id":4,"type":"watch","jobIds":[1,2]}
+  watch(broker, connection, request) {
+    const known = request.jobIds.filter((id) => broker.core.find(id).ok);
+    broker.watch(connection, known);
+    broker.reply(connection, request.id, broker.core.watch(broker.clock.now(), request.jobIds), () =>
+      connection.send({ id: request.id, type: "ok" }),
+    );
+  },
+
+  // {"id":5,"type":"cancel","jobId":1}
+  cancel(broker, connection, request) {
+    broker.reply(connection, request.id, broker.core.cancel(broker.clock.now(), request.jobId), (was) => {
+      broker.log.info("job.cancelled", { job: request.jobId, was });
+      connection.send({ id: request.id, type: "ok" });
+    });
+  },
+
+  // {"id":6,"type":"retry","jobId":1}
+  retry(broker, connection, request) {
+    broker.reply(connection, request.id, broker.core.retry(broker.clock.now(), request.jobId), () => {
+      broker.log.info("job.retried", { job: request.jobId });
+      connection.send({ id: request.id, type: "ok" });
+    });
+  },
+
+  // {"id":7,"type":"list","state":"failed","limit":50}
+  list(broker, connection, request) {
+    broker.core.advance(broker.clock.now());
+    const page = listJobs(broker.core, request);
+    connection.send({ id: request.id, type: "jobs", ...page });
+  },
+
+  // {"id":8,"type":"stats"}
+  stats(broker, connection, request) {
+    const now = broker.clock.now();
+    connection.send({ id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...statsView(broker.core, now) });
+  },
+
+  // {"id":9,"type":"pause","queue":"default"}
+  pause(broker, connection, request) {
+    broker.reply(connection, request.id, broker.core.pause(broker.clock.now(), request.queue), () => {
+      broker.log.info("queue.paused", { queue: request.queue });
+      connection.send({ id: request.id, type: "ok" });
+    });
+  },
+
+  // {"id":10,"type":"resume","queue":"default"}
+  resume(broker, connection, request) {
+    broker.reply(connection, request.id, broker.core.resume(broker.clock.now(), request.queue), () => {
+      broker.log.info("queue.resumed", { queue: request.queue });
+      connection.send({ id: request.id, type: "ok" });
+    });
+  },
+
+  // {"id":4,"type":"fetch","max":1}   answered by "assign" when jobs are there
+  fetch(broker, connection, request) {
+    if (broker.stopping) return; // held unanswered: a stopping queue hands out nothing
+    connection.openFetches.add(request.id);
+    const result = broker.core.fetch(broker.clock.now(), connection.workerId as string, request.id, request.max);
+    if (!result.ok) {
+      connection.openFetches.delete(request.id);
+      connection.refuse(request.id, result.code, result.message);
+    }
+  },
+
+  // {"id":5,"type":"withdraw"}
+  withdraw(broker, connection, request) {
+    broker.core.withdraw(broker.clock.now(), connection.workerId as string);
+    connection.openFetches.clear();
+    connection.send({ id: request.id, type: "ok" });
+  },
+
+  // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
+  complete(broker, connection, request) {
+    const refused = broker.core.complete(broker.clock.now(), connection.workerId as string, request.jobs);
+    connection.send({ id: request.id, type: "ack", refused });
+    logReports(broker, connection, "job.completed", request.jobs, refused);
+  },
+
+  // {"id":7,"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
+  fail(broker, connection, request) {
+    const refused = broker.core.fail(broker.clock.now(), connection.workerId as string, request.jobs);
+    connection.send({ id: request.id, type: "ack", refused });
+    logReports(broker, connection, "job.attempt-failed", request.jobs, refused);
+  },
+
+  // {"id":10,"type":"release","jobs":[{"jobId":1,"lease":1}]}
+  release(broker, connection, request) {
+    const refused = broker.core.release(broker.clock.now(), connection.workerId as string, request.jobs);
+    connection.send({ id: request.id, type: "ack", refused });
+    logReports(broker, connection, "job.released", request.jobs, refused);
+  },
+
+  // {"id":8,"type":"extend","jobId":1,"lease":1}
+  extend(broker, connection, request) {
+    const result = broker.core.extend(broker.clock.now(), connection.workerId as string, request.jobId, request.lease);
+    broker.reply(connection, request.id, result, () => connection.send({ id: request.id, type: "ok" }));
+  },
+
+  // {"id":9,"type":"progress","jobId":1,"lease":1,"percent":40,"message":"resizing"}
+  progress(broker, connection, request) {
+    const progress = request.message === undefined ? { percent: request.percent } : { percent: request.percent, message: request.message };
+    const result = broker.core.progress(broker.clock.now(), connection.workerId as string, request.jobId, request.lease, progress);
+    broker.reply(connection, request.id, result, () => connection.send({ id: request.id, type: "ok" }));
+  },
+};
+
+function logReports(
+  broker: Broker,
+  connection: Connection,
+  event: string,
+  items: readonly { jobId: number; lease: number; error?: string }[],
+  refused: readonly { jobId: number; code: string; message: string }[],
+): void {
+  if (!broker.log.enabled("info") && refused.length === 0) return;
+  const refusedIds = new Set(refused.map((r) => r.jobId));
+  for (const item of items) {
+    if (!refusedIds.has(item.jobId)) broker.log.info(event, { job: item.jobId, worker: connection.workerId, lease: item.lease, error: item.error });
+  }
+  for (const refusal of refused) {
+    broker.log.warn("report.refused", { job: refusal.jobId, worker: connection.workerId, code: refusal.code, reason: refusal.message });
+  }
+}
+
+/** Encodes payloads to measure them; the caller skips this when the whole frame is small enough. */
+function oversizedPayload(jobs: readonly { payload?: unknown }[], maxBytes: number): { index: number; bytes: number } | undefined {
+  for (let index = 0; index < jobs.length; index += 1) {
+    const payload = jobs[index]?.payload;
+    if (payload === undefined) continue;
+    const bytes = Buffer.byteLength(JSON.stringify(payload) ?? "");
+    if (bytes > maxBytes) return { index, bytes };
+  }
+  return undefined;
+}

@@ -1,0 +1,166 @@
+// One peer's socket: framing, validation, the hello gate, role rules, error budget and a bounded
+// output buffer. It turns frames into typed requests for the broker and makes no job-state
+// decisions of its own.
+import type net from "node:net";
+import {
+  ErrorCode,
+  FrameDecoder,
+  clientRequestTypes,
+  encodeFrame,
+  fatalErrorCodes,
+  parseRequest,
+  workerRequestTypes,
+  type Request,
+  type RequestId,
+  type Role,
+  type ServerMessage,
+} from "@djq/protocol";
+import type { Logger } from "@djq/runtime";
+import type { QueueConfig } from "./queue-config.js";
+
+export interface ConnectionHandler {
+  hello(connection: Connection, request: Extract<Request, { type: "hello" }>): void;
+  request(connection: Connection, request: Request): void;
+  closed(connection: Connection): void;
+}
+
+let lastConnectionId = 0;
+
+export class Connection {
+  readonly id = ++lastConnectionId;
+  readonly remote: string;
+  role: Role | undefined = undefined;
+  workerId: string | undefined = undefined;
+  /** Fetches not answered yet; their ids may not be reused meanwhile. */
+  readonly openFetches = new Set<RequestId>();
+  /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
+  lastFrameChars = 0;
+  private errors = 0;
+  private corked = false;
+  private closing = false;
+  private helloTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly handler: ConnectionHandler,
+    private readonly config: QueueConfig,
+    private readonly log: Logger,
+  ) {
+    this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(config.maxFrameBytes);
+    const onFrame = (frame: string) => this.receive(frame);
+    socket.on("data", (chunk: Buffer) => {
+      const error = decoder.push(chunk, onFrame);
+      if (error !== undefined) this.refuse(undefined, error.code, error.message);
+    });
+    socket.on("error", (error) => log.debug("connection.error", { conn: this.id, error: error.message }));
+    socket.on("close", () => {
+      this.closing = true;
+      clearTimeout(this.helloTimer);
+      handler.closed(this);
+    });
+    this.helloTimer = setTimeout(
+      () => this.refuse(undefined, ErrorCode.helloTimeout, `no hello within ${config.helloTimeoutMs} ms`),
+      config.helloTimeoutMs,
+    );
+  }
+
+  get open(): boolean {
+    return !this.closing;
+  }
+
+  get label(): string {
+    return this.workerId ?? `${this.role ?? "peer"}#${this.id}`;
+  }
+
+  send(message: ServerMessage): void {
+    if (this.closing) return;
+    // Replies made in one turn of the event loop leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(encodeFrame(message));
+    if (this.socket.writableLength > this.config.maxOutputBytes) {
+      this.log.warn("connection.overflow", {
+        conn: this.id,
+        peer: this.label,
+        unsentBytes: this.socket.writableLength,
+        limit: this.config.maxOutputBytes,
+      });
+      this.drop();
+    }
+  }
+
+  /** An error reply; fatal codes and a spent error budget also close the connection. */
+  refuse(id: RequestId | undefined, code: ErrorCode, message: string): void {
+    if (this.closing) return;
+    this.send(id === undefined ? { type: "error", code, message } : { id, type: "error", code, message });
+    this.errors += 1;
+    if (fatalErrorCodes.has(code)) {
+      this.log.info("connection.refused", { conn: this.id, peer: this.label, code, reason: message });
+      this.end();
+    } else if (this.errors > this.config.maxErrors) {
+      this.send({ type: "error", code: ErrorCode.tooManyErrors, message: `closed after ${this.errors} bad messages` });
+      this.log.info("connection.refused", { conn: this.id, peer: this.label, code: ErrorCode.tooManyErrors });
+      this.end();
+    }
+  }
+
+  /** Flushes what was sent, then closes. */
+  end(): void {
+    if (this.closing) return;
+    this.closing = true;
+    clearTimeout(this.helloTimer);
+    if (this.corked) this.socket.uncork();
+    this.socket.end();
+    // A peer that never reads would hold the socket open forever: give the flush a bound.
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
+  }
+
+  /** Closes at once, discarding anything unsent. */
+  drop(): void {
+    this.closing = true;
+    clearTimeout(this.helloTimer);
+    this.socket.destroy();
+  }
+
+  private receive(frame: string): void {
+    if (this.closing) return;
+    this.lastFrameChars = frame.length;
+    const parsed = parseRequest(frame);
+    if (!parsed.ok) {
+      this.refuse(parsed.id, parsed.code, parsed.message);
+      return;
+    }
+    const request = parsed.request;
+    if (this.role === undefined) {
+      if (request.type !== "hello") {
+        this.refuse(request.id, ErrorCode.helloRequired, `say hello first; got "${request.type}"`);
+        return;
+      }
+      clearTimeout(this.helloTimer);
+      this.handler.hello(this, request);
+      return;
+    }
+    if (request.type === "hello") {
+      this.refuse(request.id, ErrorCode.alreadyHello, "this connection has already said hello");
+      return;
+    }
+    const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
+    if (!allowed.has(request.type) && request.type !== "heartbeat") {
+      this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
+      return;
+    }
+    if (this.openFetches.has(request.id)) {
+      this.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
+      return;
+    }
+    this.handler.request(this, request);
+  }
+}

@@ -1,0 +1,100 @@
+// The queue program: parse flags, build the broker and server, listen, stop on a signal.
+import { readFileSync } from "node:fs";
+import { defaultCoreConfig } from "@djq/core";
+import { createLogger, integerFlag, onShutdownSignal, parseFlags, type LogFormat, type LogLevel } from "@djq/runtime";
+import { Broker } from "./broker.js";
+import { systemClock } from "./clock.js";
+import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
+import { QueueServer } from "./server.js";
+import { shutDown } from "./shutdown.js";
+
+const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
+
+  --host ADDR                 listen address (default ${d.host}; warns if exposed without secrets)
+  --port N                    TCP port, 0 for any free one (default ${d.port})
+  --heartbeat-interval-ms N   how often workers must send a heartbeat (default ${d.heartbeatIntervalMs})
+  --heartbeat-timeout-ms N    silence after which a worker is lost and its jobs requeued (default ${defaultCoreConfig.heartbeatTimeoutMs})
+  --job-timeout-ms N          default run timeout of an attempt (default ${defaultCoreConfig.defaultTimeoutMs})
+  --max-attempts N            default attempts before a job fails for good (default ${defaultCoreConfig.defaultMaxAttempts})
+  --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
+  --retry-max-ms N            backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
+  --max-jobs N                unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
+  --max-payload-bytes N       largest job payload (default ${d.maxPayloadBytes})
+  --max-frame-bytes N         longest message line (default ${d.maxFrameBytes})
+  --max-connections N         concurrent connections (default ${d.maxConnections})
+  --max-errors N              bad messages before a connection is closed (default ${d.maxErrors})
+  --hello-timeout-ms N        time a new connection has to say hello (default ${d.helloTimeoutMs})
+  --max-output-bytes N        unsent bytes held for a slow reader before dropping it (default ${d.maxOutputBytes})
+  --retention-jobs N          settled jobs kept for look-ups (default ${defaultCoreConfig.retention.maxJobs})
+  --retention-ms N            how long settled jobs are kept (default ${defaultCoreConfig.retention.maxAgeMs})
+  --idempotency-ms N          how long submission keys are remembered (default ${defaultCoreConfig.idempotency.windowMs})
+  --client-secret S           secret clients must present (env DJQ_CLIENT_SECRET)
+  --worker-secret S           secret workers must present (env DJQ_WORKER_SECRET)
+  --tls-cert FILE --tls-key FILE   serve TLS (env DJQ_TLS_CERT, DJQ_TLS_KEY)
+  --grace-ms N                on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
+  --log-level L               debug|info|warn|error (default info)
+  --log-format F              text|json (default text)
+  -h, --help                  this text`;
+
+const s = { type: "string" } as const;
+const { values: f } = parseFlags(
+  process.argv.slice(2),
+  {
+    host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
+    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s,
+    "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
+    "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
+    "grace-ms": s, "log-level": s, "log-format": s,
+  },
+  usage,
+);
+const env = process.env;
+const core = defaultCoreConfig;
+const int = (name: keyof typeof f, fallback: number, min = 0) => integerFlag(name, f[name] as string | undefined, fallback, min);
+const certFile = (f["tls-cert"] as string | undefined) ?? env.DJQ_TLS_CERT;
+const keyFile = (f["tls-key"] as string | undefined) ?? env.DJQ_TLS_KEY;
+const config: QueueConfig = {
+  host: (f.host as string | undefined) ?? d.host,
+  port: int("port", d.port),
+  heartbeatIntervalMs: int("heartbeat-interval-ms", d.heartbeatIntervalMs, 10),
+  core: {
+    ...core,
+    heartbeatTimeoutMs: int("heartbeat-timeout-ms", core.heartbeatTimeoutMs, 20),
+    defaultTimeoutMs: int("job-timeout-ms", core.defaultTimeoutMs, 1),
+    defaultMaxAttempts: int("max-attempts", core.defaultMaxAttempts, 1),
+    retry: { baseMs: int("retry-base-ms", core.retry.baseMs), maxMs: int("retry-max-ms", core.retry.maxMs) },
+    maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
+    retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: int("retention-ms", core.retention.maxAgeMs) },
+    idempotency: { ...core.idempotency, windowMs: int("idempotency-ms", core.idempotency.windowMs) },
+  },
+  maxFrameBytes: int("max-frame-bytes", d.maxFrameBytes, 64),
+  maxPayloadBytes: int("max-payload-bytes", d.maxPayloadBytes, 0),
+  maxConnections: int("max-connections", d.maxConnections, 1),
+  maxErrors: int("max-errors", d.maxErrors),
+  helloTimeoutMs: int("hello-timeout-ms", d.helloTimeoutMs, 1),
+  maxOutputBytes: int("max-output-bytes", d.maxOutputBytes, 1024),
+  clientSecret: (f["client-secret"] as string | undefined) ?? env.DJQ_CLIENT_SECRET,
+  workerSecret: (f["worker-secret"] as string | undefined) ?? env.DJQ_WORKER_SECRET,
+  tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
+  graceMs: int("grace-ms", d.graceMs),
+};
+const log = createLogger({
+  program: "queue",
+  level: ((f["log-level"] as string | undefined) ?? "info") as LogLevel,
+  format: ((f["log-format"] as string | undefined) ?? "text") as LogFormat,
+});
+
+const broker = new Broker(config, systemClock, log);
+const server = new QueueServer(broker, config, log);
+const address = await server.listen();
+log.info("queue.listening", { host: address.host, port: address.port, tls: config.tls !== undefined, run: broker.queueRunId });
+const loopback = /^(127\.|::1$|localhost$)/.test(config.host);
+if (!loopback && (config.clientSecret === undefined || config.workerSecret === undefined)) {
+  log.warn("SECURITY", {
+    message: `listening on ${config.host} without ${config.clientSecret === undefined ? "a client secret" : "a worker secret"}: anyone who can reach this port can submit or take jobs`,
+  });
+}
+onShutdownSignal(async (signal) => {
+  log.info("queue.signal", { signal });
+  await shutDown(broker, server, config.graceMs);
+});

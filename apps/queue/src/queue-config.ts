@@ -1,0 +1,41 @@
+// Every setting of the queue process with its default. main.ts fills it from flags and the
+// environment; tests build it directly.
+import { DEFAULT_FRAME_BYTES } from "@djq/protocol";
+import { defaultCoreConfig, type CoreConfig } from "@djq/core";
+
+export interface QueueConfig {
+  host: string;
+  port: number;
+  heartbeatIntervalMs: number;
+  core: CoreConfig;
+  maxFrameBytes: number;
+  maxPayloadBytes: number;
+  maxConnections: number;
+  /** Bad messages a connection may send before it is closed. */
+  maxErrors: number;
+  helloTimeoutMs: number;
+  /** Bytes the queue will hold unsent for one slow reader before dropping it. */
+  maxOutputBytes: number;
+  clientSecret: string | undefined;
+  workerSecret: string | undefined;
+  tls: { cert: Buffer; key: Buffer } | undefined;
+  /** How long shutdown waits for running jobs to report. */
+  graceMs: number;
+}
+
+export const defaultQueueConfig: QueueConfig = {
+  host: "127.0.0.1",
+  port: 7070,
+  heartbeatIntervalMs: 200,
+  core: defaultCoreConfig,
+  maxFrameBytes: DEFAULT_FRAME_BYTES,
+  maxPayloadBytes: 64 * 1024,
+  maxConnections: 10_000,
+  maxErrors: 20,
+  helloTimeoutMs: 5_000,
+  maxOutputBytes: 8 * 1024 * 1024,
+  clientSecret: undefined,
+  workerSecret: undefined,
+  tls: undefined,
+  graceMs: 10_000,
+};

@@ -1,0 +1,84 @@
+// The listening socket: plain TCP or TLS, a cap on connections, and an orderly close. Each
+// accepted socket becomes a Connection wired to the broker.
+import net from "node:net";
+import tls from "node:tls";
+import { ErrorCode, encodeFrame } from "@djq/protocol";
+import type { Logger } from "@djq/runtime";
+import type { Broker } from "./broker.js";
+import { Connection } from "./connection.js";
+import type { QueueConfig } from "./queue-config.js";
+
+export class QueueServer {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly config: QueueConfig,
+    private readonly log: Logger,
+  ) {
+    const accept = (socket: net.Socket) => this.accept(socket);
+    this.server = config.tls ? tls.createServer({ cert: config.tls.cert, key: config.tls.key }, accept) : net.createServer(accept);
+    this.server.on("error", (error) => log.error("server.error", { error: error.message }));
+    if (config.tls) {
+      this.server.on("tlsClientError", (error) => log.info("connection.tls-failed", { error: error.message }));
+    }
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen({ host: this.config.host, port: this.config.port }, () => {
+        this.server.off("error", reject);
+        const address = this.server.address() as net.AddressInfo;
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting; existing connections stay until closed by `closeAll`. */
+  stopAccepting(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  closeAll(): void {
+    for (const connection of this.connections) connection.end();
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.connections.size >= this.config.maxConnections) {
+      this.log.warn("connection.rejected", { remote: socket.remoteAddress, reason: "connection limit", limit: this.config.maxConnections });
+      socket.on("error", () => {});
+      socket.end(
+        encodeFrame({
+          type: "error",
+          code: ErrorCode.tooManyConnections,
+          message: `the queue is at its limit of ${this.config.maxConnections} connections`,
+        }),
+      );
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
+    const broker = this.broker;
+    const connections = this.connections;
+    const connection: Connection = new Connection(
+      socket,
+      {
+        hello: (c, request) => broker.hello(c, request),
+        request: (c, request) => broker.request(c, request),
+        closed: (c) => {
+          connections.delete(c);
+          broker.closed(c);
+        },
+      },
+      this.config,
+      this.log,
+    );
+    connections.add(connection);
+    this.log.debug("connection.opened", { conn: connection.id, remote: connection.remote });
+  }
+}

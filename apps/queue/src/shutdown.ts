@@ -1,0 +1,52 @@
+// The queue's orderly stop. Memory is all there is, so the summary it logs of what was still
+// pending or running is the operator's only record of unfinished work.
+import { Mutex } from "async-mutex";
+import type { Broker } from "./broker.js";
+import type { QueueServer } from "./server.js";
+
+// Shutdown spans awaits (closing the listener, the grace period); the mutex makes a second
+// signal or a concurrent caller wait for the first shutdown instead of interleaving with it.
+const lifecycle = new Mutex();
+
+export interface ShutdownSummary {
+  pending: number;
+  delayed: number;
+  running: number;
+  unfinishedJobIds: number[];
+}
+
+export async function shutDown(broker: Broker, server: QueueServer, graceMs: number): Promise<ShutdownSummary> {
+  return lifecycle.runExclusive(async () => {
+    const log = broker.log;
+    broker.stopping = true;
+    log.info("queue.stopping", { graceMs, running: broker.core.counts.running });
+    const stoppedAccepting = server.stopAccepting();
+    const now = broker.clock.now();
+    for (const connection of broker.workerConnections()) {
+      broker.core.withdraw(now, connection.workerId as string);
+      connection.openFetches.clear();
+      connection.send({ type: "shutdown", graceMs });
+    }
+    broker.settle();
+    const deadline = Date.now() + graceMs;
+    while (broker.core.counts.running > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    broker.core.advance(broker.clock.now());
+    const summary = summarize(broker);
+    log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50).join(",") });
+    broker.stopTimer();
+    server.closeAll();
+    await Promise.race([stoppedAccepting, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    return summary;
+  });
+}
+
+function summarize(broker: Broker): ShutdownSummary {
+  const unfinished: number[] = [];
+  for (const job of broker.core.allJobs()) {
+    if (job.state === "pending" || job.state === "delayed" || job.state === "running") unfinished.push(job.id);
+  }
+  const counts = broker.core.counts;
+  return { pending: counts.pending, delayed: counts.delayed, running: counts.running, unfinishedJobIds: unfinished };
+}

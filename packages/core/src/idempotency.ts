@@ -1,0 +1,44 @@
+// Remembers which job ids a submission key produced, for a bounded window, so a client that
+// resends after a lost confirmation gets the same ids instead of a second copy of its jobs.
+// A Map iterates in insertion order, which is also expiry order: eviction is O(1) per key.
+
+export interface IdempotencyLimits {
+  maxKeys: number;
+  windowMs: number;
+}
+
+interface Remembered {
+  jobIds: number[];
+  at: number;
+}
+
+export class IdempotencyKeys {
+  private readonly keys = new Map<string, Remembered>();
+
+  constructor(private readonly limits: IdempotencyLimits) {}
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  lookup(key: string): number[] | undefined {
+    return this.keys.get(key)?.jobIds;
+  }
+
+  remember(key: string, jobIds: number[], now: number): void {
+    this.keys.set(key, { jobIds, at: now });
+    this.evict(now);
+  }
+
+  evict(now: number): void {
+    for (const [key, entry] of this.keys) {
+      if (this.keys.size <= this.limits.maxKeys && entry.at + this.limits.windowMs > now) return;
+      this.keys.delete(key);
+    }
+  }
+
+  nextExpiryAt(): number | undefined {
+    for (const entry of this.keys.values()) return entry.at + this.limits.windowMs;
+    return undefined;
+  }
+}

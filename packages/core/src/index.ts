@@ -1,0 +1,10 @@
+// @djq/core: the pure job-state machine. No sockets, timers or clock: time is an argument.
+export * from "./queue-core.js";
+export * from "./effects.js";
+export * from "./job-states.js";
+export * from "./retry-policy.js";
+export * from "./views.js";
+export * from "./invariants.js";
+export type { JobRecord, AttemptRecord } from "./job-record.js";
+export type { NamedQueue } from "./named-queue.js";
+export type { WorkerRecord } from "./worker-record.js";

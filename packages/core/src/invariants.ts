@@ -1,0 +1,57 @@
+// Checks that must hold after every step of the core. Tests and the randomised simulation call
+// it; it walks every record, so it is never called on the hot path.
+import type { JobState } from "@djq/protocol";
+import { emptyCounts } from "./job-states.js";
+import type { QueueCore } from "./queue-core.js";
+
+export function checkInvariants(core: QueueCore): void {
+  const fail = (message: string): never => {
+    throw new Error(`invariant broken: ${message}`);
+  };
+  const counts = emptyCounts();
+  const ready = new Set<number>();
+  for (const queue of core.queueList()) {
+    const queueCounts = emptyCounts();
+    let seen = 0;
+    for (const job of queue.readyInOrder()) {
+      if (job.state !== "pending") fail(`job ${job.id} is in ${queue.name}'s ready line but ${job.state}`);
+      if (job.queue !== queue) fail(`job ${job.id} is in the wrong queue's line`);
+      if (ready.has(job.id)) fail(`job ${job.id} is in a ready line twice`);
+      ready.add(job.id);
+      seen += 1;
+    }
+    for (const job of core.allJobs()) if (job.queue === queue) queueCounts[job.state] += 1;
+    for (const state of Object.keys(queueCounts) as JobState[]) {
+      if (queueCounts[state] !== queue.counts[state]) fail(`queue ${queue.name} counts ${state}=${queue.counts[state]}, records say ${queueCounts[state]}`);
+    }
+    if (seen !== queue.counts.pending) fail(`queue ${queue.name} has ${seen} ready jobs but counts ${queue.counts.pending}`);
+  }
+  const runningByWorker = new Map<number, string>();
+  for (const worker of core.workerList()) {
+    for (const job of worker.running) {
+      if (job.state !== "running") fail(`worker ${worker.id} holds job ${job.id} which is ${job.state}`);
+      if (job.worker !== worker) fail(`job ${job.id} is held by ${worker.id} but names another worker`);
+      if (runningByWorker.has(job.id)) fail(`job ${job.id} is held by two workers`);
+      runningByWorker.set(job.id, worker.id);
+    }
+  }
+  const delayed = new Set(core.delayedJobs().map((j) => j.id));
+  for (const job of core.allJobs()) {
+    counts[job.state] += 1;
+    if (job.state === "pending" && !ready.has(job.id)) fail(`pending job ${job.id} is not in a ready line`);
+    if (job.state === "running" && !runningByWorker.has(job.id)) fail(`running job ${job.id} is held by no worker`);
+    if (job.state !== "running" && job.worker !== undefined) fail(`job ${job.id} is ${job.state} but still names a worker`);
+    if (job.state === "delayed" && !delayed.has(job.id)) fail(`delayed job ${job.id} has no due time`);
+    if (job.attempts > job.maxAttempts) fail(`job ${job.id} ran ${job.attempts} attempts of ${job.maxAttempts}`);
+    const history = job.history ?? [];
+    const completions = history.filter((a) => a.outcome === "completed").length;
+    if (completions > 1) fail(`job ${job.id} was completed ${completions} times`);
+    if (job.state === "completed" && completions !== 1) fail(`completed job ${job.id} has no completed attempt`);
+    if (completions === 1 && job.state !== "completed") fail(`job ${job.id} completed once but is ${job.state}`);
+    const open = history.filter((a) => a.outcome === "running").length;
+    if (open !== (job.state === "running" ? 1 : 0)) fail(`job ${job.id} (${job.state}) has ${open} open attempts`);
+  }
+  for (const state of Object.keys(counts) as JobState[]) {
+    if (counts[state] !== core.counts[state]) fail(`core counts ${state}=${core.counts[state]}, records say ${counts[state]}`);
+  }
+}

@@ -1,0 +1,112 @@
+// One named queue: its ready jobs by priority level, the workers waiting on it in the order
+// they asked, whether it is paused, and its counts per state. Picking the next job looks at the
+// highest non-empty level through a bit mask: constant work whatever the backlog.
+import { MAX_PRIORITY, MIN_PRIORITY } from "@djq/protocol";
+import { emptyCounts, type StateCounts } from "./job-states.js";
+import type { JobRecord } from "./job-record.js";
+import { PriorityLane } from "./priority-lane.js";
+import type { WorkerRecord } from "./worker-record.js";
+
+export interface WaiterNode {
+  readonly worker: WorkerRecord;
+  readonly queue: NamedQueue;
+  prev: WaiterNode | undefined;
+  next: WaiterNode | undefined;
+}
+
+export class NamedQueue {
+  paused = false;
+  readonly counts: StateCounts = emptyCounts();
+  private readonly lanes: (PriorityLane | undefined)[] = [];
+  /** Bit p set when level p has a ready job. */
+  private nonEmpty = 0;
+  private firstWaiter: WaiterNode | undefined = undefined;
+  private lastWaiter: WaiterNode | undefined = undefined;
+
+  constructor(readonly name: string) {}
+
+  get readySize(): number {
+    return this.counts.pending;
+  }
+
+  /** A job can be handed out now. */
+  get canAssign(): boolean {
+    return !this.paused && this.nonEmpty !== 0;
+  }
+
+  append(job: JobRecord): void {
+    this.lane(job.priority).append(job);
+    this.nonEmpty |= 1 << job.priority;
+  }
+
+  putBack(job: JobRecord): void {
+    this.lane(job.priority).putBack(job);
+    this.nonEmpty |= 1 << job.priority;
+  }
+
+  take(): JobRecord | undefined {
+    if (this.nonEmpty === 0) return undefined;
+    const level = 31 - Math.clz32(this.nonEmpty);
+    const lane = this.lanes[level] as PriorityLane;
+    const job = lane.take();
+    if (lane.size === 0) this.nonEmpty &= ~(1 << level);
+    return job;
+  }
+
+  remove(job: JobRecord): void {
+    const lane = this.lanes[job.priority] as PriorityLane;
+    lane.remove(job);
+    if (lane.size === 0) this.nonEmpty &= ~(1 << job.priority);
+  }
+
+  /** Ready jobs in the order they will be handed out. */
+  *readyInOrder(): IterableIterator<JobRecord> {
+    for (let level = MAX_PRIORITY; level >= MIN_PRIORITY; level -= 1) {
+      const lane = this.lanes[level];
+      if (lane !== undefined) yield* lane.inOrder();
+    }
+  }
+
+  oldestReadySubmittedAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const lane of this.lanes) {
+      const job = lane?.peek();
+      if (job !== undefined && (oldest === undefined || job.submittedAt < oldest)) oldest = job.submittedAt;
+    }
+    return oldest;
+  }
+
+  get headWaiter(): WaiterNode | undefined {
+    return this.firstWaiter;
+  }
+
+  addWaiter(worker: WorkerRecord): WaiterNode {
+    const node: WaiterNode = { worker, queue: this, prev: this.lastWaiter, next: undefined };
+    if (this.lastWaiter === undefined) this.firstWaiter = node;
+    else this.lastWaiter.next = node;
+    this.lastWaiter = node;
+    return node;
+  }
+
+  removeWaiter(node: WaiterNode): void {
+    if (node.prev === undefined) this.firstWaiter = node.next;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.lastWaiter = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = undefined;
+    node.next = undefined;
+  }
+
+  *waiters(): IterableIterator<WorkerRecord> {
+    for (let node = this.firstWaiter; node !== undefined; node = node.next) yield node.worker;
+  }
+
+  private lane(priority: number): PriorityLane {
+    let lane = this.lanes[priority];
+    if (lane === undefined) {
+      lane = new PriorityLane();
+      this.lanes[priority] = lane;
+    }
+    return lane;
+  }
+}

@@ -1,0 +1,68 @@
+// Settled jobs kept for status look-ups, bounded by count and by age. Each terminal state has
+// its own list in settle order (threaded through the jobs, which are in no other list once
+// settled), so "the last 50 failed" walks only failed jobs and eviction is O(1) per job.
+import type { JobState } from "@djq/protocol";
+import { JobList } from "./job-list.js";
+import type { JobRecord } from "./job-record.js";
+
+export interface RetentionLimits {
+  maxJobs: number;
+  maxAgeMs: number;
+}
+
+type SettledState = "completed" | "failed" | "cancelled";
+
+export class Retention {
+  private readonly lists: Record<SettledState, JobList> = {
+    completed: new JobList(),
+    failed: new JobList(),
+    cancelled: new JobList(),
+  };
+
+  constructor(private readonly limits: RetentionLimits) {}
+
+  get size(): number {
+    return this.lists.completed.size + this.lists.failed.size + this.lists.cancelled.size;
+  }
+
+  keep(job: JobRecord): void {
+    this.lists[job.state as SettledState].push(job);
+  }
+
+  /** Takes a job back out of retention (it is being retried). */
+  forget(job: JobRecord): void {
+    this.lists[job.state as SettledState].unlink(job);
+  }
+
+  /** Newest first. */
+  *newest(state: JobState): IterableIterator<JobRecord> {
+    const list = this.lists[state as SettledState];
+    if (list !== undefined) yield* list.newestFirst();
+  }
+
+  /** Removes and returns the jobs past the limits at `now`, oldest first. */
+  evict(now: number, onEvict: (job: JobRecord) => void): void {
+    for (;;) {
+      const oldest = this.oldest();
+      if (oldest === undefined) return;
+      if (this.size <= this.limits.maxJobs && oldest.settledAt + this.limits.maxAgeMs > now) return;
+      this.forget(oldest);
+      onEvict(oldest);
+    }
+  }
+
+  /** When the oldest retained job ages out. */
+  nextExpiryAt(): number | undefined {
+    const oldest = this.oldest();
+    return oldest === undefined ? undefined : oldest.settledAt + this.limits.maxAgeMs;
+  }
+
+  private oldest(): JobRecord | undefined {
+    let oldest: JobRecord | undefined;
+    for (const list of Object.values(this.lists)) {
+      const first = list.first;
+      if (first !== undefined && (oldest === undefined || first.settledAt < oldest.settledAt)) oldest = first;
+    }
+    return oldest;
+  }
+}

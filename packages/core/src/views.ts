@@ -1,0 +1,139 @@
+// Read-only pictures of the core for status, listing and stats replies. Built on demand from
+// the records; nothing here changes state.
+import { MAX_LIST_LIMIT, type JobState, type JobView, type QueueStats, type WorkerView } from "@djq/protocol";
+import type { JobRecord } from "./job-record.js";
+import type { QueueCore } from "./queue-core.js";
+import type { StateCounts } from "./job-states.js";
+import type { Totals } from "./queue-core.js";
+
+export function jobView(job: JobRecord): JobView {
+  const view: JobView = {
+    jobId: job.id,
+    queue: job.queue.name,
+    type: job.type,
+    state: job.state,
+    priority: job.priority,
+    durationMs: job.spec.durationMs ?? 0,
+    submittedAt: job.submittedAt,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    timeoutMs: job.timeoutMs,
+    history: (job.history ?? []).map((a) => ({
+      attempt: a.attempt,
+      lease: a.lease,
+      workerId: a.workerId,
+      startedAt: a.startedAt,
+      ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
+      outcome: a.outcome,
+      ...(a.error !== undefined ? { error: a.error } : {}),
+    })),
+  };
+  if (job.spec.payload !== undefined) view.payload = job.spec.payload;
+  if (job.state === "delayed") view.runAt = job.deadlineAt;
+  if (job.state === "running") {
+    view.workerId = job.worker?.id as string;
+    view.lease = job.lease;
+  }
+  if (job.progress !== undefined) view.progress = job.progress;
+  if (job.result !== undefined) view.result = job.result;
+  if (job.error !== undefined) view.error = job.error;
+  if (job.settledAt !== 0) view.settledAt = job.settledAt;
+  return view;
+}
+
+export interface ListQuery {
+  state: JobState;
+  queue?: string | undefined;
+  limit?: number | undefined;
+  after?: number | undefined;
+}
+
+/**
+ * One page of jobs in a state. Pending: in the order they will be handed out. Delayed: by due
+ * time. Running: by start. Settled: newest first. `next` pages on from the last job shown.
+ */
+export function listJobs(core: QueueCore, query: ListQuery): { jobs: JobView[]; next?: number } {
+  const limit = Math.min(query.limit ?? 50, MAX_LIST_LIMIT);
+  const inQueue = (job: JobRecord) => query.queue === undefined || job.queue.name === query.queue;
+  const page: JobRecord[] = [];
+  let skipping = query.after !== undefined;
+  let more = false;
+  for (const job of candidates(core, query)) {
+    if (!inQueue(job)) continue;
+    if (skipping) {
+      if (job.id === query.after) skipping = false;
+      continue;
+    }
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(job);
+  }
+  const last = page[page.length - 1];
+  return more && last !== undefined ? { jobs: page.map(jobView), next: last.id } : { jobs: page.map(jobView) };
+}
+
+function* candidates(core: QueueCore, query: ListQuery): IterableIterator<JobRecord> {
+  switch (query.state) {
+    case "pending":
+      for (const queue of core.queueList()) if (query.queue === undefined || queue.name === query.queue) yield* queue.readyInOrder();
+      return;
+    case "delayed":
+      yield* core.delayedJobs().sort((a, b) => a.deadlineAt - b.deadlineAt || a.id - b.id);
+      return;
+    case "running":
+      yield* core
+        .workerList()
+        .flatMap((w) => [...w.running])
+        .sort((a, b) => (a.currentAttempt?.startedAt ?? 0) - (b.currentAttempt?.startedAt ?? 0) || a.id - b.id);
+      return;
+    default:
+      yield* core.settledNewestFirst(query.state);
+  }
+}
+
+export interface StatsView {
+  counts: StateCounts;
+  totals: Totals;
+  queues: Record<string, QueueStats>;
+  workers: WorkerView[];
+  completedPerSecond: number[];
+  oldestPendingAgeMs?: number;
+  recent: ReturnType<QueueCore["recentEvents"]>[number][];
+}
+
+export function statsView(core: QueueCore, now: number): StatsView {
+  core.advance(now);
+  const queues: Record<string, QueueStats> = {};
+  let oldest: number | undefined;
+  for (const queue of core.queueList()) {
+    queues[queue.name] = { counts: { ...queue.counts }, paused: queue.paused };
+    const at = queue.oldestReadySubmittedAt();
+    if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+  }
+  const workers: WorkerView[] = core.workerList().map((worker) => ({
+    workerId: worker.id,
+    queues: worker.queues.map((q) => q.name),
+    connectedAt: worker.connectedAt,
+    lastSeenAt: worker.lastSeenAt,
+    waiting: worker.waiting,
+    running: [...worker.running].map((job) => ({
+      jobId: job.id,
+      lease: job.lease,
+      attempt: job.attempts,
+      startedAt: job.currentAttempt?.startedAt ?? 0,
+      ...(job.progress !== undefined ? { progress: job.progress } : {}),
+    })),
+  }));
+  const view: StatsView = {
+    counts: { ...core.counts },
+    totals: { ...core.totals },
+    queues,
+    workers,
+    completedPerSecond: core.completedPerSecond(now),
+    recent: [...core.recentEvents()],
+  };
+  if (oldest !== undefined) view.oldestPendingAgeMs = now - oldest;
+  return view;
+}

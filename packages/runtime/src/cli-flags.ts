@@ -1,0 +1,34 @@
+// Flag parsing shared by the programs: node:util's parseArgs plus `--help` and a clear error
+// for a wrong flag, so each main.ts stays one screen long.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
+
+export function parseFlags<const T extends FlagSpec>(
+  argv: string[],
+  options: T,
+  usage: string,
+): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>["values"]; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
+    process.exit(2);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  return parsed as never;
+}
+
+export function integerFlag(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) {
+    process.stderr.write(`--${name} must be a whole number >= ${min}, got "${value}"\n`);
+    process.exit(2);
+  }
+  return number;
+}

@@ -1,0 +1,6 @@
+// @djq/runtime: the Node-side pieces every djq program shares (connection, logging, signals, flags).
+export * from "./logger.js";
+export * from "./backoff.js";
+export * from "./connection.js";
+export * from "./shutdown-signals.js";
+export * from "./cli-flags.js";
