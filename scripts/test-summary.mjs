@@ -1,0 +1,29 @@
+// Adds up the JSON results every package's vitest run wrote and prints "N passed, N failed".
+// A package that should have results but wrote none counts as one failure.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const group of ["packages", "apps", "tests"]) {
+  if (!existsSync(group)) continue;
+  for (const name of readdirSync(group)) {
+    const dir = join(group, name);
+    const manifest = join(dir, "package.json");
+    if (!existsSync(manifest) || !JSON.parse(readFileSync(manifest, "utf8")).scripts?.test) continue;
+    const file = join(dir, ".test-results.json");
+    if (!existsSync(file)) {
+      console.error(`${dir}: no test results were written`);
+      failed += 1;
+      continue;
+    }
+    const results = JSON.parse(readFileSync(file, "utf8"));
+    passed += results.numPassedTests;
+    failed += results.numFailedTests;
+    skipped += results.numPendingTests + (results.numTodoTests ?? 0);
+    if (results.numFailedTestSuites > 0 && results.numFailedTests === 0) failed += results.numFailedTestSuites;
+  }
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
