@@ -3,7 +3,7 @@
 // one timer from the core's next wake-up. Each request type has one short handler below.
 import { randomUUID } from "node:crypto";
 import { ErrorCode, PROTOCOL_VERSION, type Request, type RequestId } from "@djq/protocol";
-import { QueueCore, jobView, listJobs, statsView, type Effect, type Result } from "@djq/core";
+import { QueueCore, checkInvariants, jobView, listJobs, statsView, type Effect, type Result } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
 import type { Connection, ConnectionHandler } from "./connection.js";
@@ -110,6 +110,7 @@ export class Broker implements ConnectionHandler {
     const effects = this.core.takeEffects();
     for (const effect of effects) this.perform(effect);
     this.armTimer();
+    if (this.config.checkInvariants) this.checkInvariants();
   }
 
   reply<T>(connection: Connection, id: RequestId, result: Result<T>, onOk: (value: T) => void): void {
@@ -170,6 +171,15 @@ export class Broker implements ConnectionHandler {
       case "dead":
         this.log.warn("job.dead", { job: effect.jobId, attempts: effect.attempts, error: effect.error });
         return;
+    }
+  }
+
+  private checkInvariants(): void {
+    try {
+      checkInvariants(this.core);
+    } catch (error) {
+      this.log.error("invariant.broken", { error: (error as Error).message });
+      process.exit(70);
     }
   }
 

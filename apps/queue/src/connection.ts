@@ -26,6 +26,17 @@ export interface ConnectionHandler {
 
 let lastConnectionId = 0;
 
+/** Refusals that mean the peer sent garbage; only these spend its error budget. A busy worker
+ * meeting routine refusals (a stale lease, a job that expired) must not be cut off for them. */
+const garbageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.badJson,
+  ErrorCode.badMessage,
+  ErrorCode.helloRequired,
+  ErrorCode.alreadyHello,
+  ErrorCode.roleForbidden,
+  ErrorCode.duplicateRequestId,
+]);
+
 export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
@@ -101,7 +112,7 @@ export class Connection {
   refuse(id: RequestId | undefined, code: ErrorCode, message: string): void {
     if (this.closing) return;
     this.send(id === undefined ? { type: "error", code, message } : { id, type: "error", code, message });
-    this.errors += 1;
+    if (garbageCodes.has(code)) this.errors += 1;
     if (fatalErrorCodes.has(code)) {
       this.log.info("connection.refused", { conn: this.id, peer: this.label, code, reason: message });
       this.end();

@@ -2,11 +2,8 @@
 import { readFileSync } from "node:fs";
 import { defaultCoreConfig } from "@djq/core";
 import { createLogger, integerFlag, onShutdownSignal, parseFlags, type LogFormat, type LogLevel } from "@djq/runtime";
-import { Broker } from "./broker.js";
-import { systemClock } from "./clock.js";
+import { startQueueServer } from "./index.js";
 import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
-import { QueueServer } from "./server.js";
-import { shutDown } from "./shutdown.js";
 
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
 
@@ -32,6 +29,7 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --worker-secret S           secret workers must present (env DJQ_WORKER_SECRET)
   --tls-cert FILE --tls-key FILE   serve TLS (env DJQ_TLS_CERT, DJQ_TLS_KEY)
   --grace-ms N                on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
+  --check-invariants          verify the core's invariants after every event (slow; for testing)
   --log-level L               debug|info|warn|error (default info)
   --log-format F              text|json (default text)
   -h, --help                  this text`;
@@ -44,7 +42,7 @@ const { values: f } = parseFlags(
     "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
-    "grace-ms": s, "log-level": s, "log-format": s,
+    "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
   },
   usage,
 );
@@ -77,6 +75,7 @@ const config: QueueConfig = {
   workerSecret: (f["worker-secret"] as string | undefined) ?? env.DJQ_WORKER_SECRET,
   tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
   graceMs: int("grace-ms", d.graceMs),
+  checkInvariants: f["check-invariants"] === true,
 };
 const log = createLogger({
   program: "queue",
@@ -84,10 +83,8 @@ const log = createLogger({
   format: ((f["log-format"] as string | undefined) ?? "text") as LogFormat,
 });
 
-const broker = new Broker(config, systemClock, log);
-const server = new QueueServer(broker, config, log);
-const address = await server.listen();
-log.info("queue.listening", { host: address.host, port: address.port, tls: config.tls !== undefined, run: broker.queueRunId });
+const queue = await startQueueServer(config, log);
+log.info("queue.listening", { host: queue.host, port: queue.port, tls: config.tls !== undefined, run: queue.broker.queueRunId });
 const loopback = /^(127\.|::1$|localhost$)/.test(config.host);
 if (!loopback && (config.clientSecret === undefined || config.workerSecret === undefined)) {
   log.warn("SECURITY", {
@@ -96,5 +93,5 @@ if (!loopback && (config.clientSecret === undefined || config.workerSecret === u
 }
 onShutdownSignal(async (signal) => {
   log.info("queue.signal", { signal });
-  await shutDown(broker, server, config.graceMs);
+  await queue.shutDown();
 });

@@ -21,6 +21,8 @@ export interface QueueConfig {
   tls: { cert: Buffer; key: Buffer } | undefined;
   /** How long shutdown waits for running jobs to report. */
   graceMs: number;
+  /** Check the core's invariants after every event (slow; for fuzzing and chaos runs). */
+  checkInvariants: boolean;
 }
 
 export const defaultQueueConfig: QueueConfig = {
@@ -38,4 +40,5 @@ export const defaultQueueConfig: QueueConfig = {
   workerSecret: undefined,
   tls: undefined,
   graceMs: 10_000,
+  checkInvariants: false,
 };

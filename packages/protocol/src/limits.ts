@@ -14,6 +14,9 @@ export const MAX_JOBS_PER_MESSAGE = 10_000;
 export const MAX_QUEUES_PER_WORKER = 32;
 export const MAX_FETCH = 1_000;
 export const MAX_LIST_LIMIT = 500;
+/** Arrays and objects nested inside one another, counting the message itself. Deeper JSON would
+ * overflow the stack when a payload is encoded again (JSON.stringify recurses). */
+export const MAX_JSON_DEPTH = 64;
 export const DEFAULT_FRAME_BYTES = 1024 * 1024;
 export const DEFAULT_QUEUE_NAME = "default";
 export const DEFAULT_JOB_TYPE = "sleep";

@@ -5,6 +5,7 @@ import { ErrorCode } from "./error-codes.js";
 import { Hello } from "./hello.js";
 import { clientRequestSchemas } from "./client-messages.js";
 import { Heartbeat, workerRequestSchemas } from "./worker-messages.js";
+import { MAX_JSON_DEPTH } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 export const ClientRequest = z.discriminatedUnion("type", [Hello, Heartbeat, ...clientRequestSchemas]);
@@ -49,6 +50,9 @@ export function validateRequest(value: unknown): ParsedRequest {
   const record = value as Record<string, unknown>;
   const idCheck = RequestId.safeParse(record.id);
   const id = idCheck.success ? idCheck.data : undefined;
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    return refusal(id, `a message may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep`);
+  }
   const type = record.type;
   if (typeof type !== "string") {
     return refusal(id, "a message needs a string field `type`");
@@ -62,6 +66,22 @@ export function validateRequest(value: unknown): ParsedRequest {
     return refusal(id, `${type}: ${describeIssues(parsed.error)}`);
   }
   return { ok: true, request: parsed.data };
+}
+
+/** Whether arrays and objects nest more than `limit` levels deep in `value`, found without recursion. */
+function nestsDeeperThan(value: object, limit: number): boolean {
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+    const childDepth = (depths.pop() ?? 1) + 1;
+    for (const child of Object.values(node) as unknown[]) {
+      if (typeof child !== "object" || child === null) continue;
+      if (childDepth > limit) return true;
+      nodes.push(child);
+      depths.push(childDepth);
+    }
+  }
+  return false;
 }
 
 function refusal(id: RequestId | undefined, message: string): ParsedRequest {
