@@ -84,7 +84,10 @@ export class QueueConnection {
             host: endpoint.host,
             port: endpoint.port,
             ...(endpoint.tls.ca !== undefined ? { ca: endpoint.tls.ca } : {}),
-            servername: endpoint.tls.servername ?? endpoint.host,
+            // SNI names hosts, never addresses (RFC 6066); an IP is checked against the IP SANs instead.
+            ...(endpoint.tls.servername !== undefined || net.isIP(endpoint.host) === 0
+              ? { servername: endpoint.tls.servername ?? endpoint.host }
+              : {}),
           })
         : net.connect({ host: endpoint.host, port: endpoint.port });
       socket.setNoDelay(true);

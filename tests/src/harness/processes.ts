@@ -2,7 +2,6 @@
 // they log and kill them for real. Every process started is killed when the test file ends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach } from "vitest";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 export const programs = {
@@ -147,7 +146,7 @@ export async function runClient(
   return { code, stdout: client.stdout, stderr: client.stderr };
 }
 
-async function killAll(): Promise<void> {
+export async function killAll(): Promise<void> {
   const running = [...live];
   for (const program of running) {
     program.child.kill("SIGCONT");
@@ -156,5 +155,9 @@ async function killAll(): Promise<void> {
   await Promise.all(running.map((p) => p.exited));
 }
 
-afterEach(killAll);
-afterAll(killAll);
+// Under vitest, no process outlives its test; scripts (chaos, bench) call killAll themselves.
+if (process.env.VITEST) {
+  const { afterAll, afterEach } = await import("vitest");
+  afterEach(killAll);
+  afterAll(killAll);
+}

@@ -1,0 +1,69 @@
+// The runner alone, without a socket: every way an attempt can end becomes the right outcome.
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { JobContext, JobHandler } from "./job-handler.js";
+import { MAX_ERROR_CHARS, runJob } from "./job-runner.js";
+import { PermanentJobError } from "./permanent-job-error.js";
+import { captureLogger } from "./test-support/capture-logger.js";
+import { assignment } from "./test-support/fake-queue.js";
+
+const ctx: JobContext = {
+  signal: new AbortController().signal,
+  workerId: "w-1",
+  progress: async () => {},
+  extend: async () => {},
+  logger: captureLogger(),
+};
+
+function run(handler: JobHandler | undefined, fields: Parameters<typeof assignment>[1] = {}, schema?: z.ZodType, maxResultBytes = 1_000) {
+  return runJob({ assignment: assignment(1, { type: "t", ...fields }), handler, schema, ctx, maxResultBytes });
+}
+
+describe("runJob", () => {
+  it("hands the handler the job with its lease and attempt, and completes with what it returns", async () => {
+    const outcome = await run((job) => ({ seen: job }), { attempt: 2, payload: { a: 1 } });
+    expect(outcome).toEqual({
+      kind: "completed",
+      resultBytes: expect.any(Number),
+      result: {
+        seen: { id: 1, type: "t", queue: "default", payload: { a: 1 }, attempt: 2, maxAttempts: 3, lease: 10, durationMs: 0, timeoutMs: 30_000 },
+      },
+    });
+  });
+
+  it("passes the payload as the schema parsed it", async () => {
+    const schema = z.object({ n: z.coerce.number() });
+    const outcome = await run((job) => job.payload, { payload: { n: "7" } }, schema);
+    expect(outcome).toMatchObject({ kind: "completed", result: { n: 7 } });
+  });
+
+  it("completes with no result when the handler returns nothing", async () => {
+    expect(await run(() => undefined)).toEqual({ kind: "completed", result: undefined, resultBytes: 0 });
+  });
+
+  it("fails a handler that throws synchronously, and one that throws something that is not an Error", async () => {
+    expect(await run(() => { throw new Error("sync"); })).toEqual({ kind: "failed", error: "sync", permanent: false });
+    expect(await run(() => Promise.reject("a string"))).toEqual({ kind: "failed", error: "a string", permanent: false });
+  });
+
+  it("marks a PermanentJobError permanent", async () => {
+    expect(await run(() => { throw new PermanentJobError("nope"); })).toEqual({ kind: "failed", error: "nope", permanent: true });
+  });
+
+  it("cuts an error message to the wire's limit", async () => {
+    const outcome = await run(() => { throw new Error("x".repeat(10_000)); });
+    expect(outcome.kind === "failed" && outcome.error.length).toBe(MAX_ERROR_CHARS);
+  });
+
+  it("fails permanently a result that cannot be serialised or is too large to send", async () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(await run(() => cyclic)).toMatchObject({ kind: "failed", permanent: true, error: expect.stringContaining("not JSON-serialisable") });
+    expect(await run(() => 10n)).toMatchObject({ kind: "failed", permanent: true });
+    expect(await run(() => "y".repeat(2_000))).toMatchObject({ kind: "failed", permanent: true, error: expect.stringContaining("2002 bytes") });
+  });
+
+  it("fails permanently when there is no handler", async () => {
+    expect(await run(undefined)).toEqual({ kind: "failed", error: 'no handler for job type "t"', permanent: true });
+  });
+});

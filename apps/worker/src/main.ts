@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// The worker program: flags in, one library Worker running the built-in sleep handler, one log
+// line per event out. Everything it does is the library's; this file only wires it up.
+import { readFileSync } from "node:fs";
+import { createLogger, integerFlag, logFormats, logLevels, onShutdownSignal, parseFlags, type LogFormat, type LogLevel } from "@djq/runtime";
+import { createWorker } from "./index.js";
+
+const usage = `usage: djq-worker [flags]
+  --host <host>          queue host (default 127.0.0.1)
+  --port <port>          queue port (default 7070)
+  --queues <a,b>         queues to serve, comma-separated (default "default")
+  --concurrency <n>      jobs run at once, 1-1000 (default 1)
+  --worker-id <id>       stable id across reconnects (default host-pid-random)
+  --secret <s>           shared secret (or env DJQ_WORKER_SECRET)
+  --tls-ca <file>        connect with TLS, trusting this CA (or env DJQ_TLS_CA)
+  --log-level <level>    ${logLevels.join("|")} (default info)
+  --log-format <format>  ${logFormats.join("|")} (default text)
+  --grace-ms <ms>        on SIGINT/SIGTERM, how long running jobs may finish (default 30000)`;
+
+const { values: flags } = parseFlags(process.argv.slice(2), {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string" },
+  queues: { type: "string", default: "default" },
+  concurrency: { type: "string" },
+  "worker-id": { type: "string" },
+  secret: { type: "string" },
+  "tls-ca": { type: "string" },
+  "log-level": { type: "string", default: "info" },
+  "log-format": { type: "string", default: "text" },
+  "grace-ms": { type: "string" },
+}, usage);
+
+const die = (message: string): never => {
+  process.stderr.write(`${message}\n\n${usage}\n`);
+  process.exit(2);
+};
+const level = flags["log-level"] as LogLevel;
+const format = flags["log-format"] as LogFormat;
+if (!logLevels.includes(level)) die(`--log-level must be one of ${logLevels.join(", ")}`);
+if (!logFormats.includes(format)) die(`--log-format must be one of ${logFormats.join(", ")}`);
+const logger = createLogger({ program: "worker", level, format });
+const caFile = flags["tls-ca"] ?? process.env.DJQ_TLS_CA;
+const graceMs = integerFlag("grace-ms", flags["grace-ms"], 30_000);
+
+const secret = flags.secret ?? process.env.DJQ_WORKER_SECRET;
+const worker = (() => {
+  try {
+    return createWorker({
+      host: flags.host,
+      port: integerFlag("port", flags.port, 7070, 1),
+      ...(caFile ? { tls: { ca: readFileSync(caFile) } } : {}),
+      ...(secret !== undefined && secret !== "" ? { secret } : {}),
+      ...(flags["worker-id"] !== undefined ? { workerId: flags["worker-id"] } : {}),
+      queues: flags.queues.split(",").map((queue) => queue.trim()).filter((queue) => queue !== ""),
+      concurrency: integerFlag("concurrency", flags.concurrency, 1, 1),
+      // Only the program may die on a poison job; the library's default refuses to.
+      sleep: { onCrash: () => (logger.error("crash", { reason: "a job asked this worker to crash" }), process.exit(1)) },
+      logger,
+    });
+  } catch (error) {
+    return die((error as Error).message);
+  }
+})();
+
+let stopping = false;
+onShutdownSignal(async (signal) => {
+  stopping = true;
+  logger.info("signal", { signal });
+  await worker.stop({ graceMs });
+});
+worker.start().catch((error: Error) => {
+  if (stopping) return; // a signal came before the first session; stop() sees the exit through
+  logger.error("fatal", { reason: error.message });
+  process.exit(1);
+});

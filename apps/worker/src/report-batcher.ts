@@ -1,0 +1,127 @@
+// Collects the outcomes of finished attempts and sends those made in the same tick as one
+// `complete` and one `fail` message, so a busy worker costs the queue one request per batch, not
+// per job. Reports outlive sessions: ones that could not be delivered wait for the next session.
+import { DEFAULT_FRAME_BYTES, MAX_JOBS_PER_MESSAGE, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
+import { QueueError, type Logger } from "@djq/runtime";
+import type { Mutex } from "async-mutex";
+import type { Session } from "./session.js";
+
+export type Report =
+  | { kind: "complete"; item: CompletedJob; bytes: number }
+  | { kind: "fail"; item: FailedJob; bytes: number };
+
+export interface ReportBatcherOptions {
+  /** Shared with session set-up; see the worker for why. */
+  lock: Mutex;
+  /** The session to send on, or undefined while there is none. */
+  session: () => Session | undefined;
+  logger: Logger;
+  /** Called whenever a flush is over, so a stopping worker can see its reports drain. */
+  onFlushed: () => void;
+}
+
+/** Room left in a frame for the message around the items. */
+const ENVELOPE_BYTES = 64;
+
+export class ReportBatcher {
+  private buffer: Report[] = [];
+  private readonly inFlight = new Set<Report>();
+  private scheduled = false;
+
+  constructor(private readonly options: ReportBatcherOptions) {}
+
+  /** Reports not yet acknowledged by the queue, sent or not. */
+  get size(): number {
+    return this.buffer.length + this.inFlight.size;
+  }
+
+  /** Leases whose outcome the queue has not acknowledged: they belong in a reconnect's `holding`. */
+  held(): HeldLease[] {
+    return [...this.buffer, ...this.inFlight].map(({ item }) => ({ jobId: item.jobId, lease: item.lease }));
+  }
+
+  add(report: Report): void {
+    this.buffer.push(report);
+    this.schedule();
+  }
+
+  /** Forgets an unsent report (its attempt was abandoned); returns whether there was one. */
+  drop(jobId: JobId, lease: Lease): boolean {
+    const before = this.buffer.length;
+    this.buffer = this.buffer.filter(({ item }) => item.jobId !== jobId || item.lease !== lease);
+    return this.buffer.length !== before;
+  }
+
+  /** Flushes at the end of this tick, after every attempt settling in it has been added. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.options.lock.runExclusive(() => this.flushLocked());
+    this.options.onFlushed();
+    // Reports added while the lock was held (or put back after a lost connection) go next.
+    if (this.buffer.length > 0 && this.options.session()?.closed === false) this.schedule();
+  }
+
+  /** Sends everything buffered and waits for the acks; the caller holds the lock. */
+  async flushLocked(): Promise<void> {
+    const session = this.options.session();
+    if (session === undefined || session.closed || this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    for (const report of batch) this.inFlight.add(report);
+    const maxBytes = (session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES) - ENVELOPE_BYTES;
+    const messages = [...split(batch, "complete", maxBytes), ...split(batch, "fail", maxBytes)];
+    await Promise.all(messages.map((reports) => this.send(session, reports)));
+  }
+
+  private async send(session: Session, reports: Report[]): Promise<void> {
+    const kind = reports[0]?.kind ?? "complete";
+    try {
+      // {"id":6,"type":"complete","jobs":[…]} or {"id":7,"type":"fail","jobs":[…]}  →  {"type":"ack","refused":[…]}
+      const ack =
+        kind === "complete"
+          ? await session.connection.request({ type: "complete", jobs: reports.map((r) => r.item as CompletedJob) })
+          : await session.connection.request({ type: "fail", jobs: reports.map((r) => r.item as FailedJob) });
+      for (const refusal of ack.refused) {
+        // Expected after a lost session or a queue restart: the queue moved on without us.
+        this.options.logger.warn("report.refused", { report: kind, jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
+      }
+    } catch (error) {
+      if (error instanceof QueueError) {
+        // The whole message was refused; sending it again would be refused again, forever.
+        this.options.logger.error("report.rejected", { report: kind, jobs: reports.length, code: error.code, reason: error.message });
+      } else {
+        // The connection went down with the request: we cannot know whether the queue saw it, so
+        // send it again on the next session. A duplicate comes back refused and is dropped.
+        this.buffer.push(...reports);
+      }
+    } finally {
+      for (const report of reports) this.inFlight.delete(report);
+    }
+  }
+}
+
+function split(batch: Report[], kind: Report["kind"], maxBytes: number): Report[][] {
+  const messages: Report[][] = [];
+  let current: Report[] = [];
+  let bytes = 0;
+  for (const report of batch) {
+    if (report.kind !== kind) continue;
+    if (current.length > 0 && (bytes + report.bytes > maxBytes || current.length >= MAX_JOBS_PER_MESSAGE)) {
+      messages.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(report);
+    bytes += report.bytes + 1;
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
+}

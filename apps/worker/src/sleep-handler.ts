@@ -1,0 +1,72 @@
+// The built-in handler for job type "sleep": it stands in for real work in demos, benchmarks and
+// tests, and can simulate failures and crashes on request through its payload.
+import { z } from "zod";
+import type { JobHandler } from "./job-handler.js";
+import { PermanentJobError } from "./permanent-job-error.js";
+
+export const SleepPayload = z
+  .looseObject({
+    /** Fail every attempt, with this message when it is a string. */
+    fail: z.union([z.boolean(), z.string()]).optional(),
+    /** Fail attempts 1..n, then succeed. */
+    failTimes: z.number().int().min(0).optional(),
+    /** Make a simulated failure permanent. */
+    permanent: z.boolean().optional(),
+    /** Kill the worker process mid-job (only where the worker enables crashing). */
+    crash: z.boolean().optional(),
+  })
+  .nullish();
+export type SleepPayload = z.infer<typeof SleepPayload>;
+
+export interface SleepResult {
+  sleptMs: number;
+  workerId: string;
+}
+
+export interface SleepHandlerOptions {
+  /**
+   * Called for a `{"crash": true}` payload; the CLI passes `() => process.exit(1)`. Without it a
+   * crash request fails the attempt instead, so a library user cannot be killed by a payload.
+   */
+  onCrash?: () => void;
+}
+
+export function createSleepHandler(options: SleepHandlerOptions = {}): JobHandler<SleepPayload, SleepResult> {
+  return async (job, ctx) => {
+    const payload = job.payload ?? {};
+    if (payload.crash === true) {
+      if (options.onCrash === undefined) throw new Error("crash requested, but this worker does not allow crashing");
+      options.onCrash();
+    }
+    const startedAt = Date.now();
+    await sleep(job.durationMs, ctx.signal);
+    const failMessage =
+      typeof payload.fail === "string" ? payload.fail
+      : payload.fail === true ? "simulated failure"
+      : payload.failTimes !== undefined && job.attempt <= payload.failTimes ? `simulated failure ${job.attempt} of ${payload.failTimes}`
+      : undefined;
+    if (failMessage !== undefined) throw payload.permanent === true ? new PermanentJobError(failMessage) : new Error(failMessage);
+    return { sleptMs: Date.now() - startedAt, workerId: ctx.workerId };
+  };
+}
+
+export const sleepHandler = createSleepHandler();
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,345 @@
+// The worker against a scripted fake queue over a real socket: each test is the wire transcript
+// of one behaviour, what the worker sends and what the "queue" answers.
+import { PROTOCOL_VERSION } from "@djq/protocol";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { PermanentJobError } from "./permanent-job-error.js";
+import { captureLogger } from "./test-support/capture-logger.js";
+import { FakeQueue, assignment } from "./test-support/fake-queue.js";
+import { createWorker, type Worker } from "./worker.js";
+import type { WorkerOptions } from "./worker-options.js";
+
+let queue: FakeQueue;
+let workers: Worker[];
+
+beforeEach(async () => {
+  queue = await FakeQueue.start();
+  workers = [];
+});
+
+afterEach(async () => {
+  // The fake goes first, so no worker waits for answers it will never get.
+  await queue.close();
+  await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
+});
+
+function startWorker(options: Partial<WorkerOptions> = {}) {
+  const logger = captureLogger();
+  const worker = createWorker({
+    host: "127.0.0.1",
+    port: queue.port,
+    workerId: "w-1",
+    logger,
+    reconnect: { initialMs: 10, maxMs: 40 },
+    ...options,
+  });
+  workers.push(worker);
+  return { worker, logger, started: worker.start() };
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("a session", () => {
+  it("says hello as a worker with its id, queues and secret, holding nothing", async () => {
+    const { started } = startWorker({ queues: ["emails", "images"], secret: "s3cret" });
+    const { hello } = await queue.nextSession();
+    expect(hello).toEqual({
+      id: hello.id,
+      type: "hello",
+      role: "worker",
+      version: PROTOCOL_VERSION,
+      workerId: "w-1",
+      queues: ["emails", "images"],
+      secret: "s3cret",
+      holding: [],
+    });
+    await started;
+  });
+
+  it("gives up at start when the queue refuses the hello", async () => {
+    const { started } = startWorker({ secret: "wrong" });
+    const connection = await queue.nextConnection();
+    const hello = await connection.next("hello");
+    connection.reply(hello, { type: "error", code: "auth-failed", message: "wrong secret" });
+    await expect(started).rejects.toThrow("wrong secret");
+  });
+
+  it("keeps trying when the queue turns the first hello away for a passing reason", async () => {
+    const { started, logger } = startWorker();
+    const busy = await queue.nextConnection();
+    busy.reply(await busy.next("hello"), { type: "error", code: "too-many-connections", message: "full" });
+    await queue.nextSession();
+    await started;
+    expect(logger.events()).toEqual(expect.arrayContaining(["hello.refused", "reconnecting", "welcome"]));
+  });
+
+  it("sends heartbeats at the interval the welcome names", async () => {
+    startWorker();
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 130));
+    expect(connection.received.filter((m) => m.type === "heartbeat").length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("fetching", () => {
+  it("asks for as many jobs as its concurrency, then for the slots still free", async () => {
+    const gate = deferred();
+    startWorker({ concurrency: 3, handlers: { wait: () => gate.promise } });
+    const { connection } = await queue.nextSession();
+    const first = await connection.next("fetch");
+    expect(first.max).toBe(3);
+    connection.assign(first, [assignment(1, { type: "wait" })]);
+    expect((await connection.next("fetch")).max).toBe(2);
+    gate.resolve();
+  });
+
+  it("releases at once jobs beyond its free slots", async () => {
+    const gate = deferred();
+    startWorker({ concurrency: 1, handlers: { wait: () => gate.promise } });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(1, { type: "wait" }), assignment(2, { type: "wait" })]);
+    expect((await connection.next("release")).jobs).toEqual([{ jobId: 2, lease: 20 }]);
+    gate.resolve();
+  });
+});
+
+describe("reporting", () => {
+  it("reports jobs that finish in the same tick as one complete message, then fetches again", async () => {
+    startWorker({ concurrency: 5, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
+    const { connection } = await queue.nextSession();
+    const fetch = await connection.next("fetch");
+    connection.assign(fetch, [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "double", payload: id })));
+    const complete = await connection.next("complete");
+    expect(complete.jobs).toEqual([1, 2, 3, 4, 5].map((id) => ({ jobId: id, lease: id * 10, result: { twice: id * 2 } })));
+    connection.ack(complete);
+    expect((await connection.next("fetch")).max).toBe(5);
+  });
+
+  it("with concurrency 50, reports 50 jobs that finish together in one complete message", async () => {
+    const gate = deferred();
+    startWorker({ concurrency: 50, handlers: { gated: (job, ctx) => gate.promise.then(() => `${ctx.workerId}:${job.id}`) } });
+    const { connection } = await queue.nextSession();
+    const fetch = await connection.next("fetch");
+    expect(fetch.max).toBe(50);
+    connection.assign(fetch, Array.from({ length: 50 }, (_, i) => assignment(i + 1, { type: "gated" })));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.resolve();
+    const complete = await connection.next("complete");
+    expect(complete.jobs).toHaveLength(50);
+    expect(complete.jobs[49]).toEqual({ jobId: 50, lease: 500, result: "w-1:50" });
+    connection.ack(complete);
+    expect((await connection.next("fetch")).max).toBe(50);
+  });
+
+  it("sends reports made while waiting for an ack together in the next message", async () => {
+    startWorker({ concurrency: 50, workerId: "w-50" });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { durationMs: 1 + (i % 10) })));
+    const first = await connection.next("complete");
+    await new Promise((resolve) => setTimeout(resolve, 50)); // every other sleep ends meanwhile
+    connection.ack(first);
+    const second = await connection.next("complete", { skip: ["fetch"] });
+    expect(first.jobs.length + second.jobs.length).toBe(50);
+    expect(second.jobs[0]?.result).toMatchObject({ workerId: "w-50" });
+  });
+
+  it("splits a batch that would not fit in one frame into several complete messages", async () => {
+    startWorker({ concurrency: 5, handlers: { big: () => "z".repeat(100) } });
+    const { connection } = await queue.nextSession({ maxFrameBytes: 400 });
+    connection.assign(await connection.next("fetch"), [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "big" })));
+    const jobIds: number[] = [];
+    while (jobIds.length < 5) {
+      const complete = await connection.next("complete");
+      expect(JSON.stringify(complete).length).toBeLessThanOrEqual(400);
+      jobIds.push(...complete.jobs.map((job) => job.jobId));
+      connection.ack(complete);
+    }
+    expect(jobIds.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  async function reportOf(options: Partial<WorkerOptions>, job: ReturnType<typeof assignment>) {
+    startWorker(options);
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [job]);
+    return connection.next("fail");
+  }
+
+  it("fails the attempt with the error's message when the handler throws", async () => {
+    const fail = await reportOf({ handlers: { boom: () => Promise.reject(new Error("disk full")) } }, assignment(1, { type: "boom" }));
+    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: "disk full" }]);
+  });
+
+  it("fails the job permanently when the handler throws a PermanentJobError", async () => {
+    const handlers = { bad: () => Promise.reject(new PermanentJobError("no such customer")) };
+    const fail = await reportOf({ handlers }, assignment(1, { type: "bad" }));
+    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: "no such customer", permanent: true }]);
+  });
+
+  it("fails a job permanently when no handler knows its type", async () => {
+    const fail = await reportOf({}, assignment(1, { type: "mystery" }));
+    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: 'no handler for job type "mystery"', permanent: true }]);
+  });
+
+  it("fails a job permanently, without running the handler, when its payload does not match its type's schema", async () => {
+    let ran = false;
+    const fail = await reportOf(
+      { handlers: { email: () => void (ran = true) }, jobTypes: { email: z.object({ to: z.string() }) } },
+      assignment(1, { type: "email", payload: { to: 42 } }),
+    );
+    expect(fail.jobs).toEqual([
+      {
+        jobId: 1,
+        lease: 10,
+        error: "payload does not match the schema of email: to: Invalid input: expected string, received number",
+        permanent: true,
+      },
+    ]);
+    expect(ran).toBe(false);
+  });
+
+  it("sends progress for the job's lease, and aborts the job when the queue says the lease is stale", async () => {
+    const aborted = deferred<unknown>();
+    startWorker({
+      handlers: {
+        slow: async (_job, ctx) => {
+          ctx.signal.addEventListener("abort", () => aborted.resolve(ctx.signal.reason));
+          await ctx.progress(40, "halfway-ish");
+          await new Promise(() => {});
+        },
+      },
+    });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(1, { type: "slow" })]);
+    const progress = await connection.next("progress");
+    expect(progress).toMatchObject({ jobId: 1, lease: 10, percent: 40, message: "halfway-ish" });
+    connection.reply(progress, { type: "error", code: "stale-lease", message: "lease 10 is not current" });
+    expect(String(await aborted.promise)).toContain("lease 10 is not current");
+    expect((await connection.next("fetch")).max).toBe(1);
+  });
+});
+
+describe("abandon", () => {
+  it("aborts the handler's signal, frees its slot and does not report it", async () => {
+    const aborted = deferred<unknown>();
+    const { logger } = startWorker({
+      handlers: {
+        stuck: (_job, ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener("abort", () => {
+              aborted.resolve(ctx.signal.reason);
+              reject(ctx.signal.reason);
+            }),
+          ),
+      },
+    });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(7, { type: "stuck" })]);
+    await logger.waitFor("job.started");
+    connection.send({ type: "abandon", jobId: 7, lease: 70, reason: "timed-out" });
+    expect(String(await aborted.promise)).toContain("timed-out");
+    expect((await connection.next("fetch")).max).toBe(1);
+    await connection.nothingFor(50);
+    expect(logger.entries.find((e) => e.event === "job.abandoned")?.fields).toMatchObject({ jobId: 7, lease: 70, reason: "timed-out" });
+  });
+});
+
+describe("losing the queue", () => {
+  it("notices a silent queue, reconnects holding its running job, then reports it there", async () => {
+    const gate = deferred();
+    const { logger } = startWorker({ handlers: { wait: () => gate.promise.then(() => "done") } });
+    const first = await queue.nextSession({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 100 });
+    first.connection.assign(await first.connection.next("fetch"), [assignment(3, { type: "wait" })]);
+    await logger.waitFor("job.started");
+    first.connection.answerHeartbeats = false;
+
+    const second = await queue.nextSession();
+    expect(second.hello.holding).toEqual([{ jobId: 3, lease: 30 }]);
+    expect(logger.events()).toEqual(expect.arrayContaining(["disconnected", "reconnecting"]));
+    gate.resolve();
+    const complete = await second.connection.next("complete");
+    expect(complete.jobs).toEqual([{ jobId: 3, lease: 30, result: "done" }]);
+    second.connection.ack(complete);
+    expect((await second.connection.next("fetch")).max).toBe(1);
+  });
+
+  it("sends reports held over a lost connection on the next session, and logs a refusal instead of failing", async () => {
+    const gate = deferred();
+    const { logger } = startWorker({ handlers: { wait: () => gate.promise } });
+    const first = await queue.nextSession();
+    first.connection.assign(await first.connection.next("fetch"), [assignment(4, { type: "wait" })]);
+    await logger.waitFor("job.started");
+    first.connection.destroy();
+    await logger.waitFor("disconnected");
+    gate.resolve();
+    await logger.waitFor("job.completed");
+
+    const second = await queue.nextSession({ queueRunId: "run-2" });
+    expect(second.hello.holding).toEqual([{ jobId: 4, lease: 40 }]);
+    const complete = await second.connection.next("complete");
+    second.connection.ack(complete, [{ jobId: 4, code: "unknown-job", message: "no job 4 in this queue" }]);
+    await logger.waitFor("report.refused", (fields) => fields.jobId === 4 && fields.code === "unknown-job");
+    expect((await second.connection.next("fetch")).max).toBe(1);
+  });
+});
+
+describe("stopping", () => {
+  it("withdraws, lets running jobs finish within the grace, then releases the rest and closes", async () => {
+    const quick = deferred();
+    const aborted = deferred<unknown>();
+    const { worker, logger } = startWorker({
+      concurrency: 2,
+      handlers: {
+        quick: () => quick.promise.then(() => "ok"),
+        endless: (_job, ctx) => new Promise(() => ctx.signal.addEventListener("abort", () => aborted.resolve(ctx.signal.reason))),
+      },
+    });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(1, { type: "quick" }), assignment(2, { type: "endless" })]);
+    await logger.waitFor("job.started", (fields) => fields.jobId === 2);
+    const stopped = worker.stop({ graceMs: 150 });
+    connection.reply(await connection.next("withdraw"), { type: "ok" });
+    quick.resolve();
+    const complete = await connection.next("complete");
+    expect(complete.jobs).toEqual([{ jobId: 1, lease: 10, result: "ok" }]);
+    connection.ack(complete);
+    const release = await connection.next("release");
+    expect(release.jobs).toEqual([{ jobId: 2, lease: 20 }]);
+    expect(String(await aborted.promise)).toContain("stopping");
+    connection.ack(release);
+    await stopped;
+    await connection.closed;
+  });
+
+  it("releases at once jobs the queue assigns while it is stopping", async () => {
+    const { worker, logger } = startWorker();
+    const { connection } = await queue.nextSession();
+    const fetch = await connection.next("fetch");
+    const stopped = worker.stop({ graceMs: 1_000 });
+    const withdraw = await connection.next("withdraw");
+    connection.assign(fetch, [assignment(5)]); // it crossed the withdraw on the wire
+    connection.reply(withdraw, { type: "ok" });
+    const release = await connection.next("release");
+    expect(release.jobs).toEqual([{ jobId: 5, lease: 50 }]);
+    connection.ack(release);
+    await stopped;
+    expect(logger.events()).not.toContain("job.started");
+    expect(logger.events().at(-1)).toBe("stopped");
+  });
+
+  it("finishes and reports what it holds, but fetches no more, after the queue's shutdown push", async () => {
+    const gate = deferred();
+    startWorker({ concurrency: 2, handlers: { wait: () => gate.promise } });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(1, { type: "wait" })]);
+    await connection.next("fetch");
+    connection.send({ type: "shutdown", graceMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.resolve();
+    connection.ack(await connection.next("complete"));
+    await connection.nothingFor(50);
+  });
+});

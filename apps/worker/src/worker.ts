@@ -1,0 +1,311 @@
+// The worker: keeps one session with the queue alive across losses, fetches jobs within its
+// concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
+// they keep going through a reconnect and their reports wait for the next session.
+import { ErrorCode, MAX_FETCH, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
+import { Mutex } from "async-mutex";
+import { ReportBatcher } from "./report-batcher.js";
+import { RunningJobs } from "./running-jobs.js";
+import { Session } from "./session.js";
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
+
+export interface StopOptions {
+  /** How long running handlers get to finish before they are aborted and released. Default 30 s. */
+  graceMs?: number;
+}
+
+const DEFAULT_GRACE_MS = 30_000;
+/** How long to wait before fetching again after the queue refused a fetch. */
+const FETCH_RETRY_MS = 1_000;
+/** How long stop() waits for the queue to acknowledge the last release and reports. */
+const FINAL_ACK_MS = 2_000;
+/** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
+const configErrorCodes: ReadonlySet<string> = new Set([ErrorCode.authFailed, ErrorCode.versionMismatch, ErrorCode.badMessage, ErrorCode.roleForbidden]);
+/** The wire's limit on `holding`. */
+const MAX_HOLDING = 10_000;
+
+export class Worker {
+  readonly workerId: string;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly log: Logger;
+  private readonly running: RunningJobs;
+  // Three things that each span awaits take turns on this lock: setting up a session (connect,
+  // hello, welcome), sending a batch of reports and waiting for its ack, and stop()'s last words
+  // (release, flush, close). Without it stop() could close while a session is half set up, and
+  // that session would outlive the worker; and with one report batch in flight at a time,
+  // reports made while it waits pile up into the next, larger batch.
+  private readonly lock = new Mutex();
+  private readonly batcher: ReportBatcher;
+  private session: Session | undefined;
+  private queueRunId: string | undefined;
+  /** The session whose `fetch` is unanswered: at most one at a time (the credit window). */
+  private fetchingOn: Session | undefined;
+  private fetchRetry: NodeJS.Timeout | undefined;
+  private pumpScheduled = false;
+  private stopping = false;
+  private closed = false;
+  private started: Promise<void> | undefined;
+  private firstSession: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | undefined;
+  private wakeLoop: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
+  /** Releases not yet acknowledged; stop() waits for them before closing. */
+  private readonly releasing = new Set<Promise<void>>();
+
+  constructor(options: WorkerOptions) {
+    this.options = resolveWorkerOptions(options);
+    this.workerId = this.options.workerId;
+    this.log = this.options.logger;
+    this.batcher = new ReportBatcher({
+      lock: this.lock,
+      session: () => this.session,
+      logger: this.log,
+      onFlushed: () => this.notify(),
+    });
+    this.running = new RunningJobs({
+      workerId: this.workerId,
+      handlers: this.options.handlers,
+      jobTypes: this.options.jobTypes,
+      logger: this.log,
+      batcher: this.batcher,
+      session: () => this.session,
+      onChange: () => {
+        this.schedulePump();
+        this.notify();
+      },
+    });
+  }
+
+  /** Jobs whose handlers are running for this worker now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Connects and resolves once the first session is up; rejects if the queue refuses the hello. */
+  start(): Promise<void> {
+    this.started ??= new Promise<void>((resolve, reject) => {
+      this.firstSession = { resolve, reject };
+      this.loopDone = this.connectLoop();
+    });
+    return this.started;
+  }
+
+  /** Takes no new jobs, lets running ones finish for up to graceMs, releases the rest, closes. */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopped ??= this.shutdown(options.graceMs ?? DEFAULT_GRACE_MS);
+    return this.stopped;
+  }
+
+  private async connectLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        const session = await this.lock.runExclusive(() => (this.closed ? undefined : this.openSession()));
+        if (session !== undefined) {
+          failures = 0;
+          this.firstSession?.resolve();
+          this.firstSession = undefined;
+          this.batcher.schedule();
+          this.schedulePump();
+          const reason = await session.lost;
+          this.session = undefined;
+          if (!this.closed) this.log.warn("disconnected", { reason, running: this.running.size, unreported: this.batcher.size });
+        }
+      } catch (error) {
+        const reason = (error as Error).message;
+        if (error instanceof QueueError && this.firstSession !== undefined && configErrorCodes.has(error.code)) {
+          // Refused at the first hello for how it is configured: retrying cannot help.
+          this.log.error("hello.refused", { code: error.code, reason });
+          this.closed = true;
+          this.firstSession.reject(error);
+          this.firstSession = undefined;
+          break;
+        }
+        this.log.warn(error instanceof QueueError ? "hello.refused" : "connect.failed", { reason });
+      }
+      if (this.closed) break;
+      const delayMs = reconnectDelayMs(failures++, this.options.reconnect);
+      this.log.info("reconnecting", { inMs: delayMs, attempt: failures });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.wakeLoop = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeLoop = undefined;
+    }
+  }
+
+  /** Runs under the lock. */
+  private async openSession(): Promise<Session> {
+    const { host, port, tls } = this.options;
+    const session = await Session.connect(
+      { host, port, ...(tls !== undefined ? { tls } : {}) },
+      { connectTimeoutMs: this.options.connectTimeoutMs, onPush: (s, message) => this.onPush(s, message) },
+    );
+    this.log.info("connected", { host, port });
+    const holding = this.holding();
+    this.log.info("hello", { workerId: this.workerId, queues: this.options.queues.join(","), holding: holding.length });
+    const welcome = await session.greet(
+      { workerId: this.workerId, queues: this.options.queues, secret: this.options.secret, holding },
+      this.options.helloTimeoutMs,
+    );
+    if (this.queueRunId !== undefined && welcome.queueRunId !== this.queueRunId) {
+      // Its memory is gone: reports of earlier leases will come back refused, and are dropped then.
+      this.log.warn("queue.restarted", { queueRunId: welcome.queueRunId, unreported: this.batcher.size, running: this.running.size });
+    }
+    this.queueRunId = welcome.queueRunId;
+    this.log.info("welcome", { queueRunId: welcome.queueRunId, heartbeatIntervalMs: welcome.heartbeatIntervalMs, heartbeatTimeoutMs: welcome.heartbeatTimeoutMs });
+    this.session = session;
+    return session;
+  }
+
+  /** Leases still being worked on or not yet reported: the queue must not give them to anyone else. */
+  private holding(): HeldLease[] {
+    return [...this.running.held(), ...this.batcher.held()].slice(0, MAX_HOLDING);
+  }
+
+  private onPush(session: Session, message: ServerMessage): void {
+    switch (message.type) {
+      case "abandon": // {"type":"abandon","jobId":1,"lease":3,"reason":"timed-out"}
+        this.running.abandon(message);
+        return;
+      case "shutdown": // {"type":"shutdown","graceMs":10000}
+        session.draining = true;
+        this.log.warn("queue.shutdown", { graceMs: message.graceMs, running: this.running.size });
+        return;
+      case "error": // {"type":"error","code":"replaced","message":"…"} with no request to answer
+        this.log.warn("queue.error", { code: message.code, reason: message.message });
+        return;
+      default:
+        this.log.debug("push.ignored", { type: message.type });
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // At the end of the tick, so slots freed by every job settling in it go into one fetch.
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  // {"id":4,"type":"fetch","max":3}  →  {"id":4,"type":"assign","jobs":[…]} once a job is there
+  private pump(): void {
+    const session = this.session;
+    if (session === undefined || session.closed || session.draining || this.stopping) return;
+    if (this.fetchRetry !== undefined || (this.fetchingOn !== undefined && !this.fetchingOn.closed)) return;
+    const free = this.options.concurrency - this.running.size;
+    if (free <= 0) return;
+    this.fetchingOn = session;
+    session.connection.request({ type: "fetch", max: Math.min(free, MAX_FETCH) }).then(
+      (assign) => {
+        if (this.fetchingOn === session) this.fetchingOn = undefined;
+        this.accept(session, assign.jobs);
+        this.pump();
+      },
+      (error: unknown) => {
+        if (this.fetchingOn === session) this.fetchingOn = undefined;
+        if (!(error instanceof QueueError)) return; // the session is gone; the next one fetches
+        this.log.warn("fetch.refused", { code: error.code, reason: error.message });
+        if (error.code === ErrorCode.shuttingDown) session.draining = true;
+        this.fetchRetry = setTimeout(() => {
+          this.fetchRetry = undefined;
+          this.pump();
+        }, FETCH_RETRY_MS);
+      },
+    );
+  }
+
+  private accept(session: Session, jobs: Assignment[]): void {
+    const refused: Assignment[] = [];
+    for (const assignment of jobs) {
+      // A fetch answered after stop() or the queue's shutdown, or a queue handing out more than asked.
+      if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
+      else this.running.start(assignment);
+    }
+    if (refused.length > 0) void this.release(session, refused);
+  }
+
+  // {"id":10,"type":"release","jobs":[{"jobId":1,"lease":1}]}: hands jobs back unrun, no attempt used up
+  private release(session: Session, assignments: Assignment[]): Promise<void> {
+    const releasing = this.sendRelease(session, assignments).finally(() => this.releasing.delete(releasing));
+    this.releasing.add(releasing);
+    return releasing;
+  }
+
+  private async sendRelease(session: Session, assignments: Assignment[]): Promise<void> {
+    const jobs = assignments.map(({ jobId, lease }) => ({ jobId, lease }));
+    this.log.info("release", { jobIds: jobs.map((job) => job.jobId).join(",") });
+    try {
+      const ack = await session.connection.request({ type: "release", jobs });
+      for (const refusal of ack.refused) this.log.warn("release.refused", { jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
+    } catch (error) {
+      // A release lost with its connection is still a release: the queue revokes the lease anyway.
+      this.log.debug("release.failed", { reason: (error as Error).message });
+    }
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.log.info("stopping", { running: this.running.size, unreported: this.batcher.size, graceMs });
+    this.firstSession?.reject(new Error("the worker was stopped before it reached the queue"));
+    this.firstSession = undefined;
+    // {"id":5,"type":"withdraw"}: the queue drops our unanswered fetch instead of filling it.
+    // Replies come in order, so once its `ok` is here any `assign` sent before it has arrived too
+    // (and been released by accept()).
+    const withdrawn = this.session?.connection.request({ type: "withdraw" }).catch(() => undefined);
+    await Promise.race([withdrawn, delay(FINAL_ACK_MS)]);
+    await this.waitUntil(() => this.running.size === 0 && this.batcher.size === 0, graceMs);
+
+    await this.lock.runExclusive(async () => {
+      this.closed = true;
+      const leftovers = this.running.releaseAll(`the worker is stopping and its ${graceMs} ms grace ran out`);
+      const session = this.session;
+      if (session !== undefined && !session.closed) {
+        if (leftovers.length > 0) void this.release(session, leftovers);
+        const lastWords = Promise.all([...this.releasing, this.batcher.flushLocked()]);
+        await Promise.race([lastWords, delay(FINAL_ACK_MS)]);
+        await session.close();
+      }
+      clearTimeout(this.fetchRetry);
+    });
+    this.wakeLoop?.();
+    await this.loopDone;
+    if (this.batcher.size > 0) this.log.warn("stop.unreported", { reports: this.batcher.size });
+    this.log.info("stopped", { workerId: this.workerId });
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters) waiter();
+  }
+
+  /** Resolves once `done()` holds (checked on every change) or after `timeoutMs`. */
+  private waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (result: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(result);
+      };
+      const check = () => {
+        if (done()) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  return new Worker(options);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
