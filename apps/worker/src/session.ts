@@ -104,7 +104,9 @@ export class Session {
   // `lastHeardAt` fresh, so a queue that stops answering is noticed even while no job is running.
   private keepAlive(welcome: Welcome): void {
     const intervalMs = Math.max(MIN_CHECK_MS, welcome.heartbeatIntervalMs);
-    const timeoutMs = Math.max(intervalMs, welcome.heartbeatTimeoutMs);
+    // Give up on a silent queue at half the queue's own timeout: a worker whose link only
+    // hiccupped reconnects and reclaims its leases (hello `holding`) before the queue revokes them.
+    const timeoutMs = Math.max(2 * intervalMs, Math.floor(welcome.heartbeatTimeoutMs / 2));
     const beat = setInterval(() => {
       this.connection.request({ type: "heartbeat" }).catch(() => {
         // A heartbeat lost with its connection needs no handling: `lost` reports the close.

@@ -1,0 +1,68 @@
+// The flags every subcommand shares (where the queue is, how to authenticate, output format) and
+// the one place that turns them into a connected client.
+import { readFileSync } from "node:fs";
+import { QueueError, createLogger, integerFlag } from "@djq/runtime";
+import { connectClient, type DjqClient } from "../client.js";
+import { UsageError, type CliIo } from "./command.js";
+
+export const connectionFlags = {
+  host: { type: "string", default: "127.0.0.1" },
+  port: { type: "string", default: "7070" },
+  secret: { type: "string" },
+  "tls-ca": { type: "string" },
+  "tls-servername": { type: "string" },
+  json: { type: "boolean", default: false },
+} as const;
+
+export const connectionUsage = `Common flags:
+  --host HOST            queue host (default 127.0.0.1)
+  --port PORT            queue port (default 7070)
+  --secret SECRET        client secret (default: $DJQ_CLIENT_SECRET)
+  --tls-ca FILE          use TLS, trusting the CA in this PEM file (default: $DJQ_TLS_CA)
+  --tls-servername NAME  name on the queue's certificate (default: the host)
+  --json                 machine-readable output on stdout
+  -h, --help             show this help`;
+
+export interface ConnectionValues {
+  host?: string;
+  port?: string;
+  secret?: string;
+  "tls-ca"?: string;
+  "tls-servername"?: string;
+}
+
+/** Connects, runs `use`, and always closes: a CLI run never leaves a socket behind. */
+export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (client: DjqClient) => Promise<R>): Promise<R> {
+  const host = values.host ?? "127.0.0.1";
+  const caFile = values["tls-ca"] ?? io.env.DJQ_TLS_CA;
+  const secret = values.secret ?? io.env.DJQ_CLIENT_SECRET;
+  const port = integerFlag("port", values.port, 7070, 1);
+  const servername = values["tls-servername"];
+  // Without --tls-servername the runtime picks the name (the host, or none for an IP address).
+  const tls = caFile !== undefined && caFile !== "" ? { ca: readCa(caFile), ...(servername !== undefined ? { servername } : {}) } : undefined;
+  const client = await connectClient({
+    host,
+    port,
+    ...(secret !== undefined && secret !== "" ? { secret } : {}),
+    ...(tls !== undefined ? { tls } : {}),
+    // Reconnects and restarts are worth a line on stderr; routine traffic is not.
+    logger: createLogger({ program: "djq", level: "warn", write: (line) => io.err(line) }),
+  }).catch((error: unknown) => {
+    // A refusal (wrong secret) speaks for itself; a socket error needs to say where it went.
+    if (error instanceof QueueError) throw error;
+    throw new Error(`could not reach the queue at ${host}:${port}: ${(error as Error).message}`);
+  });
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`--tls-ca: cannot read ${file}: ${(error as Error).message}`);
+  }
+}

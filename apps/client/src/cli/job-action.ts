@@ -1,0 +1,31 @@
+// The shape shared by the one-word commands (cancel, retry, pause, resume): one argument, one
+// request, a one-line confirmation. Each command's own file only names its verb.
+import { parseFlags } from "@djq/runtime";
+import type { DjqClient } from "../client.js";
+import type { CliIo, Command } from "./command.js";
+import { connectionFlags, connectionUsage, withClient } from "./connection-flags.js";
+
+export interface ActionSpec<A> {
+  name: string;
+  summary: string;
+  /** `<job-id>` or `<queue>` */
+  argument: string;
+  explanation: string;
+  parse(positionals: string[]): A;
+  act(client: DjqClient, target: A): Promise<void>;
+  /** `cancelled job 7` */
+  done(target: A): string;
+  json(target: A): object;
+}
+
+export function actionCommand<A>(spec: ActionSpec<A>): Command {
+  const usage = `Usage: djq ${spec.name} ${spec.argument} [flags]\n\n${spec.explanation}\n\n${connectionUsage}`;
+  const run = async (argv: string[], io: CliIo): Promise<number> => {
+    const { values, positionals } = parseFlags(argv, connectionFlags, usage);
+    const target = spec.parse(positionals);
+    await withClient(values, io, (client) => spec.act(client, target));
+    io.out(values.json === true ? `${JSON.stringify({ ok: true, ...spec.json(target) })}\n` : `${spec.done(target)}\n`);
+    return 0;
+  };
+  return { name: spec.name, summary: spec.summary, usage, run };
+}
