@@ -2,8 +2,8 @@
 // calls the core with the clock's time, performs the effects the core returns, and re-arms the
 // one timer from the core's next wake-up. Each request type has one short handler below.
 import { randomUUID } from "node:crypto";
-import { ErrorCode, PROTOCOL_VERSION, type Request, type RequestId } from "@djq/protocol";
-import { QueueCore, checkInvariants, jobView, listJobs, statsView, type Effect, type Result } from "@djq/core";
+import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId } from "@djq/protocol";
+import { QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
 import type { Connection, ConnectionHandler } from "./connection.js";
@@ -12,6 +12,7 @@ import type { QueueConfig } from "./queue-config.js";
 
 type Handler<T extends Request["type"]> = (broker: Broker, connection: Connection, request: Extract<Request, { type: T }>) => void;
 type HandlerTable = { [T in Exclude<Request["type"], "hello">]: Handler<T> };
+export type Snapshot = StatsView & { at: number; queueRunId: string };
 
 export class Broker implements ConnectionHandler {
   readonly core: QueueCore;
@@ -131,6 +132,43 @@ export class Broker implements ConnectionHandler {
     return this.workers.values();
   }
 
+  // ---- for the dashboard: the same core calls as the wire requests, effects settled ----
+
+  /** What a `stats` reply carries, at the clock's time. */
+  snapshot(): Snapshot {
+    const now = this.clock.now();
+    const snapshot = { at: now, queueRunId: this.queueRunId, ...statsView(this.core, now) };
+    this.settle(); // statsView ran what fell due
+    return snapshot;
+  }
+
+  lookUp(jobId: number): Result<JobView> {
+    this.core.advance(this.clock.now());
+    const found = this.core.find(jobId);
+    this.settle();
+    return found.ok ? { ok: true, value: jobView(found.value) } : found;
+  }
+
+  cancel(jobId: number, by: string): Result<JobState> {
+    const result = this.core.cancel(this.clock.now(), jobId);
+    if (result.ok) this.log.info("job.cancelled", { job: jobId, was: result.value, by });
+    this.settle();
+    return result;
+  }
+
+  retry(jobId: number, by: string): Result<void> {
+    const result = this.core.retry(this.clock.now(), jobId);
+    if (result.ok) this.log.info("job.retried", { job: jobId, by });
+    this.settle();
+    return result;
+  }
+
+  /** Waits from ready to assigned so far, per bucket: a copy, so readers cannot change the core. */
+  assignmentLatency(): { boundsMs: readonly number[]; counts: number[]; count: number; sumMs: number } {
+    const latency = this.core.assignmentLatency;
+    return { boundsMs: assignmentLatencyBoundsMs, counts: [...latency.counts], count: latency.count, sumMs: latency.sumMs };
+  }
+
   private perform(effect: Effect): void {
     switch (effect.type) {
       case "assign": {
@@ -190,9 +228,14 @@ export class Broker implements ConnectionHandler {
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timerAt = Infinity;
-      this.core.advance(this.clock.now());
-      this.settle();
+      this.tick();
     }, Math.max(0, at - this.clock.now()));
+  }
+
+  /** Runs what fell due by the clock's time: the timer's work, callable by tests with a manual clock. */
+  tick(): void {
+    this.core.advance(this.clock.now());
+    this.settle();
   }
 
   stopTimer(): void {
