@@ -1,7 +1,8 @@
 // The queue program: parse flags, build the broker and server, listen, stop on a signal.
 import { readFileSync } from "node:fs";
 import { defaultCoreConfig } from "@djq/core";
-import { createLogger, integerFlag, onShutdownSignal, parseFlags, type LogFormat, type LogLevel } from "@djq/runtime";
+import { choiceFlag, createLogger, integerFlag, logFormats, logLevels, onShutdownSignal, parseFlags } from "@djq/runtime";
+import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
 import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
 
@@ -28,6 +29,7 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --client-secret S           secret clients must present (env DJQ_CLIENT_SECRET)
   --worker-secret S           secret workers must present (env DJQ_WORKER_SECRET)
   --tls-cert FILE --tls-key FILE   serve TLS (env DJQ_TLS_CERT, DJQ_TLS_KEY)
+  --dashboard-port N          serve the web dashboard and /metrics on --host at this port, 0 for any free one (default off)
   --grace-ms N                on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
   --check-invariants          verify the core's invariants after every event (slow; for testing)
   --log-level L               debug|info|warn|error (default info)
@@ -42,7 +44,7 @@ const { values: f } = parseFlags(
     "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
-    "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
+    "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
   },
   usage,
 );
@@ -79,8 +81,8 @@ const config: QueueConfig = {
 };
 const log = createLogger({
   program: "queue",
-  level: ((f["log-level"] as string | undefined) ?? "info") as LogLevel,
-  format: ((f["log-format"] as string | undefined) ?? "text") as LogFormat,
+  level: choiceFlag("log-level", f["log-level"] as string | undefined, logLevels, "info"),
+  format: choiceFlag("log-format", f["log-format"] as string | undefined, logFormats, "text"),
 });
 
 const queue = await startQueueServer(config, log);
@@ -91,7 +93,10 @@ if (!loopback && (config.clientSecret === undefined || config.workerSecret === u
     message: `listening on ${config.host} without ${config.clientSecret === undefined ? "a client secret" : "a worker secret"}: anyone who can reach this port can submit or take jobs`,
   });
 }
+const dashboard = f["dashboard-port"] === undefined ? undefined
+  : await startDashboard(queue.broker, { host: config.host, port: int("dashboard-port", 0), clientSecret: config.clientSecret }, log);
 onShutdownSignal(async (signal) => {
   log.info("queue.signal", { signal });
   await queue.shutDown();
+  await dashboard?.close();
 });

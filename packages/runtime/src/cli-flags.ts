@@ -9,9 +9,11 @@ export function parseFlags<const T extends FlagSpec>(
   options: T,
   usage: string,
 ): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>["values"]; positionals: string[] } {
+  // `pnpm run x -- --flag` hands the program a literal "--" first; it means nothing here.
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
     process.exit(2);
@@ -31,4 +33,13 @@ export function integerFlag(name: string, value: string | undefined, fallback: n
     process.exit(2);
   }
   return number;
+}
+
+export function choiceFlag<const T extends readonly string[]>(name: string, value: string | undefined, choices: T, fallback: T[number]): T[number] {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value)) {
+    process.stderr.write(`--${name} must be one of ${choices.join(", ")}, got "${value}"\n`);
+    process.exit(2);
+  }
+  return value;
 }
