@@ -93,7 +93,7 @@ export const StatsReply = z.object({
   totals: Totals,
   queues: z.record(z.string(), QueueStats),
   workers: z.array(WorkerView),
-  /** Completions in each of the last 60 whole seconds, oldest first. */
+  /** Completions in each of the last 60 seconds, oldest first; the last entry is the current, unfinished second. */
   completedPerSecond: z.array(z.number().int()),
   oldestPendingAgeMs: z.number().optional(),
   recent: z.array(RecentEvent),

@@ -10,11 +10,13 @@ import { retryCommand } from "./retry.js";
 import { statsCommand } from "./stats.js";
 import { statusCommand } from "./status.js";
 import { submitCommand } from "./submit.js";
+import { watchCommand } from "./watch.js";
 
 const commands: readonly Command[] = [
   submitCommand,
   statusCommand,
   statsCommand,
+  watchCommand,
   listCommand,
   cancelCommand,
   retryCommand,
