@@ -52,6 +52,13 @@ export class ReportBatcher {
     return this.buffer.length !== before;
   }
 
+  /** Forgets every unsent report; returns how many there were. The caller holds the lock. */
+  clear(): number {
+    const dropped = this.buffer.length;
+    this.buffer = [];
+    return dropped;
+  }
+
   /** Flushes at the end of this tick, after every attempt settling in it has been added. */
   schedule(): void {
     if (this.scheduled) return;

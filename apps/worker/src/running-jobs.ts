@@ -79,6 +79,13 @@ export class RunningJobs {
     } else this.options.logger.debug("abandon.unknown", { jobId, lease, reason });
   }
 
+  /** Aborts every running attempt without reporting it (its lease means nothing any more). */
+  abandonAll(reason: string): number {
+    const jobs = [...this.jobs.values()];
+    for (const job of jobs) this.giveUp(job, "abandoned", reason);
+    return jobs.length;
+  }
+
   /** Aborts every running attempt and returns them, for the caller to hand back to the queue. */
   releaseAll(reason: string): Assignment[] {
     const jobs = [...this.jobs.values()];

@@ -29,6 +29,28 @@ describe("the sleep handler", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it("reports progress at 25, 50 and 75% of a sleep of a second or more, and none for a shorter one", async () => {
+    vi.useFakeTimers();
+    try {
+      const reported: number[] = [];
+      const ctx = { ...context(), progress: async (percent: number) => void reported.push(percent) };
+      const long = sleepHandler(job(undefined, { durationMs: 2_000 }), ctx);
+      await vi.advanceTimersByTimeAsync(1_100);
+      expect(reported).toEqual([25, 50]);
+      await vi.advanceTimersByTimeAsync(900);
+      await expect(long).resolves.toMatchObject({ sleptMs: 2_000 });
+      expect(reported).toEqual([25, 50, 75]);
+
+      reported.length = 0;
+      const short = sleepHandler(job(undefined, { durationMs: 999 }), ctx);
+      await vi.advanceTimersByTimeAsync(999);
+      await short;
+      expect(reported).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("fails every attempt when asked to, with the message given", async () => {
     await expect(sleepHandler(job({ fail: true }, { durationMs: 0 }), context())).rejects.toThrow("simulated failure");
     await expect(sleepHandler(job({ fail: "out of paper" }, { durationMs: 0 }), context())).rejects.toThrow("out of paper");

@@ -1,7 +1,7 @@
 // The built-in handler for job type "sleep": it stands in for real work in demos, benchmarks and
 // tests, and can simulate failures and crashes on request through its payload.
 import { z } from "zod";
-import type { JobHandler } from "./job-handler.js";
+import type { JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
 
 export const SleepPayload = z
@@ -39,7 +39,7 @@ export function createSleepHandler(options: SleepHandlerOptions = {}): JobHandle
       options.onCrash();
     }
     const startedAt = Date.now();
-    await sleep(job.durationMs, ctx.signal);
+    await sleepReportingProgress(job.durationMs, ctx);
     const failMessage =
       typeof payload.fail === "string" ? payload.fail
       : payload.fail === true ? "simulated failure"
@@ -51,6 +51,22 @@ export function createSleepHandler(options: SleepHandlerOptions = {}): JobHandle
 }
 
 export const sleepHandler = createSleepHandler();
+
+/** Sleeps at least this long report progress at each quarter, so `status` shows them moving. */
+export const PROGRESS_MIN_DURATION_MS = 1_000;
+const PROGRESS_MARKS = [25, 50, 75] as const;
+
+async function sleepReportingProgress(durationMs: number, ctx: JobContext): Promise<void> {
+  if (durationMs < PROGRESS_MIN_DURATION_MS) return sleep(durationMs, ctx.signal);
+  const startedAt = Date.now();
+  const untilPercent = (percent: number) => Math.max(0, startedAt + (durationMs * percent) / 100 - Date.now());
+  for (const percent of PROGRESS_MARKS) {
+    await sleep(untilPercent(percent), ctx.signal);
+    // Not awaited: a slow reply must not stretch the sleep. It never rejects (and extends the lease).
+    void ctx.progress(percent);
+  }
+  await sleep(untilPercent(100), ctx.signal);
+}
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -277,12 +277,39 @@ describe("losing the queue", () => {
     gate.resolve();
     await logger.waitFor("job.completed");
 
-    const second = await queue.nextSession({ queueRunId: "run-2" });
+    const second = await queue.nextSession();
     expect(second.hello.holding).toEqual([{ jobId: 4, lease: 40 }]);
     const complete = await second.connection.next("complete");
-    second.connection.ack(complete, [{ jobId: 4, code: "unknown-job", message: "no job 4 in this queue" }]);
-    await logger.waitFor("report.refused", (fields) => fields.jobId === 4 && fields.code === "unknown-job");
+    second.connection.ack(complete, [{ jobId: 4, code: "stale-lease", message: "lease 40 is not the job's current lease (41)" }]);
+    await logger.waitFor("report.refused", (fields) => fields.jobId === 4 && fields.code === "stale-lease");
     expect((await second.connection.next("fetch")).max).toBe(1);
+  });
+
+  it("drops the reports and stops the jobs of an earlier queue run, whose job ids and leases the new run hands out again", async () => {
+    const gate = deferred();
+    const aborted = deferred<unknown>();
+    const { logger } = startWorker({
+      concurrency: 2,
+      handlers: {
+        wait: () => gate.promise,
+        endless: (_job, ctx) => new Promise(() => ctx.signal.addEventListener("abort", () => aborted.resolve(ctx.signal.reason))),
+      },
+    });
+    const first = await queue.nextSession();
+    first.connection.assign(await first.connection.next("fetch"), [assignment(4, { type: "wait" }), assignment(5, { type: "endless" })]);
+    await logger.waitFor("job.started", (fields) => fields.jobId === 5);
+    first.connection.destroy();
+    await logger.waitFor("disconnected");
+    gate.resolve();
+    await logger.waitFor("job.completed");
+
+    const second = await queue.nextSession({ queueRunId: "run-2" });
+    expect(second.hello.holding).toEqual([{ jobId: 5, lease: 50 }, { jobId: 4, lease: 40 }]);
+    expect(String(await aborted.promise)).toMatch(/restarted/);
+    await logger.waitFor("job.abandoned", (fields) => fields.jobId === 5);
+    // Neither the finished job's report nor anything of the stopped one goes to the new run.
+    expect((await second.connection.next("fetch")).max).toBe(2);
+    await second.connection.nothingFor(100);
   });
 });
 

@@ -153,8 +153,13 @@ export class Worker {
       this.options.helloTimeoutMs,
     );
     if (this.queueRunId !== undefined && welcome.queueRunId !== this.queueRunId) {
-      // Its memory is gone: reports of earlier leases will come back refused, and are dropped then.
+      // Its memory is gone, and the new run numbers jobs and leases from 1 again: a report or
+      // progress of an earlier lease could be taken for a new job's. So stop that work and
+      // drop its reports before anything goes out on this session.
       this.log.warn("queue.restarted", { queueRunId: welcome.queueRunId, unreported: this.batcher.size, running: this.running.size });
+      const dropped = this.batcher.clear();
+      const abandoned = this.running.abandonAll(`the queue restarted (run ${this.queueRunId} is now ${welcome.queueRunId})`);
+      if (dropped > 0 || abandoned > 0) this.log.info("queue.restarted.dropped", { reports: dropped, running: abandoned });
     }
     this.queueRunId = welcome.queueRunId;
     this.log.info("welcome", { queueRunId: welcome.queueRunId, heartbeatIntervalMs: welcome.heartbeatIntervalMs, heartbeatTimeoutMs: welcome.heartbeatTimeoutMs });
