@@ -1,0 +1,194 @@
+// One chaos run end to end: the real queue, workers behind partition relays and client processes,
+// a seeded chaos loop against the workers while the clients' jobs flow, then the report from the
+// queue's own records. Everything it starts it also ends, on success, failure or error.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { connectClient, type JobView } from "client";
+import { start, startQueue, type Program, type QueueProcess } from "../harness/processes.js";
+import { runChaosLoop, type ChaosAction } from "./chaos-loop.js";
+import { buildChaosReport, type ChaosReport, type ClientOutcome, type FinalListing } from "./chaos-report.js";
+import { parseClientSummary } from "./client-summary.js";
+import { SeededRandom } from "./seeded-random.js";
+import { WorkerFleet } from "./worker-fleet.js";
+
+export interface ChaosOptions {
+  /** How long the chaos loop acts. Clients submit over the first three quarters of it. */
+  durationMs: number;
+  workers: number;
+  clients: number;
+  /** Jobs in all, split evenly between the clients. */
+  jobs: number;
+  seed: number;
+  /** Jobs each worker runs at once. Default 4. */
+  concurrency?: number;
+  /** After the chaos ends, how long the clients get to see every job settle. Default 30 s. */
+  settleTimeoutMs?: number;
+  /** Run the queue with --check-invariants (costly with many jobs). Default false. */
+  checkInvariants?: boolean;
+  /** Progress lines (seed, each action); default none. */
+  log?: (line: string) => void;
+  /** Write every process's stderr (JSON logs) and stdout here at the end, for a post-mortem. */
+  logDir?: string;
+}
+
+/** The queue's flags for chaos: fast failure detection and retries, attempts to spare. */
+export const chaosQueueFlags = [
+  "--heartbeat-interval-ms", "200",
+  "--heartbeat-timeout-ms", "800",
+  "--retry-base-ms", "20",
+  "--retry-max-ms", "200",
+  "--max-attempts", "20",
+  "--hello-timeout-ms", "2000",
+  "--log-level", "info",
+];
+
+/** A queue that cannot list its jobs within this long counts as having lost them. */
+const FINAL_LISTING_MS = 30_000;
+
+const clientScript = fileURLToPath(new URL("../../dist/chaos/chaos-client.js", import.meta.url));
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const concurrency = options.concurrency ?? 4;
+  const settleTimeoutMs = options.settleTimeoutMs ?? 30_000;
+  const random = new SeededRandom(options.seed);
+  const startedAt = Date.now();
+  const abort = new AbortController();
+  log(`chaos: seed=${options.seed} (replay with --seed ${options.seed} or DJQ_SEED=${options.seed})`);
+
+  let queue: QueueProcess | undefined;
+  let fleet: WorkerFleet | undefined;
+  const clients: Program[] = [];
+  try {
+    queue = await startQueue([...chaosQueueFlags, ...(options.checkInvariants === true ? ["--check-invariants"] : [])]);
+    let queueExit: { code: number | null; signal: string | null } | undefined;
+    // A queue that dies on its own ends the chaos and the wait for clients at once.
+    const queueDied = queue.exited.then((exit) => {
+      if (abort.signal.aborted) return;
+      queueExit = exit;
+      abort.abort();
+    });
+    fleet = await WorkerFleet.start({ queuePort: queue.port, count: options.workers, concurrency });
+    log(`chaos: queue on port ${queue.port}, ${options.workers} workers up`);
+
+    const spreadMs = Math.round(options.durationMs * 0.75);
+    const clientsStartedAt = Date.now();
+    for (let index = 0; index < options.clients; index += 1) {
+      const share = Math.floor((options.jobs * (index + 1)) / options.clients) - Math.floor((options.jobs * index) / options.clients);
+      clients.push(
+        start(`chaos-client-${index}`, clientScript, [
+          "--port", String(queue.port),
+          "--client", `c${index}`,
+          "--jobs", String(share),
+          "--seed", String((options.seed + index + 1) >>> 0),
+          "--spread-ms", String(spreadMs),
+          "--wait-timeout-ms", String(options.durationMs + settleTimeoutMs - 2_000),
+        ]),
+      );
+    }
+
+    const actions: ChaosAction[] = await runChaosLoop({
+      fleet,
+      random,
+      durationMs: options.durationMs,
+      maxActions: Math.ceil(options.durationMs / 300),
+      maxImpaired: Math.max(1, Math.floor(options.workers / 2)),
+      gapMs: [200, 1_000],
+      impairMs: [500, 2_000],
+      downMs: [100, 1_000],
+      signal: abort.signal,
+      onAction: (action) => log(`chaos: +${((action.at - startedAt) / 1000).toFixed(1)}s ${action.kind} ${action.workerId} for ${action.forMs} ms`),
+    });
+    log(`chaos: ${actions.length} actions done; waiting for the clients`);
+
+    const clientOutcomes = await settleClients(clients, clientsStartedAt + options.durationMs + settleTimeoutMs, queueDied);
+    const final = queueExit === undefined ? await withinMs(FINAL_LISTING_MS, readFinalListing(queue.port)) : undefined;
+    const report = buildChaosReport({
+      seed: options.seed,
+      config: { durationMs: options.durationMs, workers: options.workers, concurrency, clients: options.clients, jobs: options.jobs },
+      elapsedMs: Date.now() - startedAt,
+      actions,
+      queueLogs: queue.logs,
+      queueExit,
+      workerLogs: fleet.programs.map((program) => program.logs),
+      clients: clientOutcomes,
+      final,
+    });
+    return report;
+  } finally {
+    abort.abort();
+    for (const client of clients) client.kill("SIGKILL");
+    await fleet?.close();
+    queue?.kill("SIGKILL");
+    await Promise.all([...clients, ...(queue === undefined ? [] : [queue])].map((program) => program.exited));
+    if (options.logDir !== undefined) {
+      const programs = [...(queue === undefined ? [] : [queue]), ...(fleet?.programs ?? []), ...clients];
+      await writeLogs(options.logDir, programs);
+      log(`chaos: logs of ${programs.length} processes written to ${options.logDir}`);
+    }
+  }
+}
+
+async function writeLogs(dir: string, programs: Program[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await Promise.all(
+    programs.map(async (program, index) => {
+      const base = join(dir, `${String(index).padStart(2, "0")}-${program.name}-${program.pid}`);
+      await writeFile(`${base}.stderr.log`, program.stderr);
+      if (program.stdout !== "") await writeFile(`${base}.stdout.log`, program.stdout);
+    }),
+  );
+}
+
+/** Waits for every client to exit until `deadlineAt` (or `giveUp`), then kills the rest; reads their summaries. */
+async function settleClients(clients: Program[], deadlineAt: number, giveUp: Promise<void>): Promise<ClientOutcome[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadlineAt - Date.now()));
+  });
+  await Promise.race([Promise.all(clients.map((client) => client.exited)), deadline, giveUp]);
+  clearTimeout(timer);
+  return Promise.all(
+    clients.map(async (client) => {
+      client.kill("SIGKILL");
+      const { code, signal } = await client.exited;
+      return { name: client.name, code, signal, summary: parseClientSummary(client.stdout), stderrTail: client.stderr.slice(-2_000) };
+    }),
+  );
+}
+
+/** The queue's own account at the end: stats, every completed id, every failed and unsettled job. */
+async function readFinalListing(port: number): Promise<FinalListing> {
+  const client = await connectClient({ port });
+  try {
+    const stats = await client.stats();
+    const completed: number[] = [];
+    for await (const job of client.listAll({ state: "completed", limit: 500 })) completed.push(job.jobId);
+    const failed = await collect(client.listAll({ state: "failed", limit: 500 }));
+    const unsettled: JobView[] = [];
+    for (const state of ["delayed", "pending", "running"] as const) unsettled.push(...(await collect(client.listAll({ state, limit: 500 }))));
+    return { stats, completed, failed, unsettled };
+  } finally {
+    await client.close();
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+/** The promise's value, or undefined if it rejects or takes longer than `ms`. */
+async function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
