@@ -1,8 +1,12 @@
 // Anyone who can reach the port can send anything: each bad input gets a clear refusal, and
 // the queue keeps serving everyone else without losing a job.
 import { afterEach, describe, expect, it } from "vitest";
-import { startQueue, type QueueProcess } from "./harness/processes.js";
+import { startQueue as startRealQueue, type QueueProcess } from "./harness/processes.js";
 import { RawSocket } from "./harness/raw-socket.js";
+
+// The raw-socket workers here send no heartbeats: a long timeout keeps them alive under load.
+const startQueue = (args: string[] = [], env: Record<string, string> = {}) =>
+  startRealQueue(["--heartbeat-timeout-ms", "60000", ...args], env);
 
 const sockets: RawSocket[] = [];
 async function connect(port: number): Promise<RawSocket> {

@@ -8,7 +8,7 @@ import { RawSocket } from "./harness/raw-socket.js";
 
 describe("socket-level fuzzing of a running queue", () => {
   it("survives a few seconds of random connections without losing a legitimate job", async () => {
-    const queue = await startQueue(["--check-invariants", "--log-level", "info", "--max-errors", "50"]);
+    const queue = await startQueue(["--check-invariants", "--log-level", "info", "--max-errors", "50", "--heartbeat-timeout-ms", "60000"]);
     const worker = await RawSocket.connect(queue.port);
     await worker.hello("worker", { workerId: "honest" });
     const submitter = await RawSocket.connect(queue.port);
