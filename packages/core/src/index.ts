@@ -1,5 +1,6 @@
 // @djq/core: the pure job-state machine. No sockets, timers or clock: time is an argument.
 export * from "./queue-core.js";
+export * from "./assignment-latency.js";
 export * from "./effects.js";
 export * from "./job-states.js";
 export * from "./retry-policy.js";

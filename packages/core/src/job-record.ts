@@ -22,7 +22,7 @@ export class JobRecord {
   /** The current (or last) lease: the fencing token a report must name. */
   lease = 0;
   worker: WorkerRecord | undefined = undefined;
-  /** Lease expiry while running, due time while delayed; the deadline heap's key. */
+  /** Lease expiry while running, due time while delayed (the deadline heap's key); while pending, when it became ready. */
   deadlineAt = 0;
   heapIndex = -1;
   prev: JobRecord | undefined = undefined;

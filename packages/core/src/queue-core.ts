@@ -14,6 +14,7 @@ import {
   type RecentEvent,
   type Refusal,
 } from "@djq/protocol";
+import { AssignmentLatency } from "./assignment-latency.js";
 import type { Effect } from "./effects.js";
 import { IdempotencyKeys, type IdempotencyLimits } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
@@ -78,6 +79,7 @@ export class QueueCore {
   readonly config: CoreConfig;
   readonly counts: StateCounts = emptyCounts();
   readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
+  readonly assignmentLatency = new AssignmentLatency();
   private readonly jobs = new Map<number, JobRecord>();
   private readonly queues = new Map<string, NamedQueue>();
   private readonly workers = new Map<string, WorkerRecord>();
@@ -178,6 +180,7 @@ export class QueueCore {
         this.deadlines.push(job);
       } else {
         job.order = ++this.lastOrder;
+        job.deadlineAt = now;
         queue.append(job);
         touched.add(queue);
       }
@@ -234,6 +237,7 @@ export class QueueCore {
     job.settledAt = 0;
     this.moveTo(job, "pending");
     job.order = ++this.lastOrder;
+    job.deadlineAt = now;
     job.queue.append(job);
     this.totals.retried += 1;
     this.dispatch(job.queue, now);
@@ -306,8 +310,9 @@ export class QueueCore {
     return done({ resumed: true });
   }
 
-  /** Any message from a worker proves it alive. */
+  /** Any message from a worker proves it alive, unless its silence already ran out before `now`. */
   touchWorker(now: number, workerId: string): void {
+    this.advance(now);
     const worker = this.workers.get(workerId);
     if (worker !== undefined) worker.lastSeenAt = now;
   }
@@ -566,6 +571,7 @@ export class QueueCore {
   }
 
   private assign(job: JobRecord, worker: WorkerRecord, now: number): Assignment {
+    this.assignmentLatency.record(now - job.deadlineAt);
     this.moveTo(job, "running");
     job.attempts += 1;
     job.lease = ++this.lastLease;
@@ -632,14 +638,17 @@ export class QueueCore {
       return;
     }
     job.error = reason;
-    this.putBack(job, now);
     this.totals.reassigned += 1;
     this.note(now, "reassigned", job, reason, workerId);
+    // Reported before putBack, which may hand the job straight to a waiting worker: the
+    // effects must read in the order things happened.
     this.effects.push({ type: "requeued", jobId: job.id, workerId, reason, attempt: job.attempts, to: "pending" });
+    this.putBack(job, now);
   }
 
   private putBack(job: JobRecord, now: number): void {
     this.moveTo(job, "pending");
+    job.deadlineAt = now;
     job.queue.putBack(job);
     this.dispatch(job.queue, now);
   }
