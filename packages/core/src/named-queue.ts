@@ -14,6 +14,12 @@ export interface WaiterNode {
   next: WaiterNode | undefined;
 }
 
+/** What a job of this queue gets when its spec does not say. */
+export interface JobDefaults {
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+}
+
 export class NamedQueue {
   paused = false;
   readonly counts: StateCounts = emptyCounts();
@@ -23,7 +29,10 @@ export class NamedQueue {
   private firstWaiter: WaiterNode | undefined = undefined;
   private lastWaiter: WaiterNode | undefined = undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly defaults: JobDefaults,
+  ) {}
 
   get readySize(): number {
     return this.counts.pending;

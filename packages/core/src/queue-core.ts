@@ -2,7 +2,6 @@
 // first runs whatever fell due before it, so behaviour depends only on the sequence of calls:
 // no clock, no timers, no I/O. Expected refusals are returned as values; a broken invariant throws.
 import {
-  DEFAULT_PRIORITY,
   DEFAULT_QUEUE_NAME,
   ErrorCode,
   type AttemptOutcome,
@@ -19,6 +18,7 @@ import type { Effect } from "./effects.js";
 import { IdempotencyKeys, type IdempotencyLimits } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { JobRecord } from "./job-record.js";
+import { JobTable } from "./job-table.js";
 import { canMove, emptyCounts, type StateCounts } from "./job-states.js";
 import { NamedQueue } from "./named-queue.js";
 import { Retention, type RetentionLimits } from "./retention.js";
@@ -80,7 +80,7 @@ export class QueueCore {
   readonly counts: StateCounts = emptyCounts();
   readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
   readonly assignmentLatency = new AssignmentLatency();
-  private readonly jobs = new Map<number, JobRecord>();
+  private readonly jobs = new JobTable();
   private readonly queues = new Map<string, NamedQueue>();
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly deadlines = new IndexedHeap<Timed>(
@@ -161,18 +161,9 @@ export class QueueCore {
       const queue = named[i] as NamedQueue;
       const runAt = spec.runAt ?? (spec.delayMs ? now + spec.delayMs : undefined);
       const delayed = runAt !== undefined && runAt > now;
-      const job = new JobRecord(
-        ++this.lastJobId,
-        spec,
-        queue,
-        spec.priority ?? DEFAULT_PRIORITY,
-        now,
-        spec.timeoutMs ?? this.config.defaultTimeoutMs,
-        spec.maxAttempts ?? this.config.defaultMaxAttempts,
-        delayed ? "delayed" : "pending",
-      );
+      const job = new JobRecord(++this.lastJobId, spec, queue, now, delayed ? "delayed" : "pending");
       job.watched = options.watch === true;
-      this.jobs.set(job.id, job);
+      this.jobs.add(job);
       this.counts[job.state] += 1;
       queue.counts[job.state] += 1;
       if (delayed) {
@@ -180,7 +171,6 @@ export class QueueCore {
         this.deadlines.push(job);
       } else {
         job.order = ++this.lastOrder;
-        job.deadlineAt = now;
         queue.append(job);
         touched.add(queue);
       }
@@ -493,7 +483,7 @@ export class QueueCore {
     let queue = this.queues.get(name);
     if (queue === undefined) {
       if (this.queues.size >= this.config.maxQueues) return undefined;
-      queue = new NamedQueue(name);
+      queue = new NamedQueue(name, { timeoutMs: this.config.defaultTimeoutMs, maxAttempts: this.config.defaultMaxAttempts });
       this.queues.set(name, queue);
     }
     return queue;
