@@ -13,6 +13,7 @@ import {
   ConnectionClosedError,
   QueueConnection,
   QueueError,
+  keepAlive,
   reconnectDelayMs,
   type Endpoint,
   type Logger,
@@ -219,17 +220,11 @@ export class ReconnectingSession {
    */
   private keepAlive(connection: QueueConnection, welcome: Welcome): void {
     if (welcome.heartbeatIntervalMs <= 0 || welcome.heartbeatTimeoutMs <= 0) return;
-    const timer = setInterval(() => {
-      const silentMs = Date.now() - connection.lastHeardAt;
-      if (silentMs > welcome.heartbeatTimeoutMs) {
-        connection.destroy(new Error(`no word from the queue for ${silentMs} ms`));
-        return;
-      }
-      connection.request({ type: "heartbeat" }).catch(() => undefined);
-    }, welcome.heartbeatIntervalMs);
-    // The socket, not this timer, decides whether the process stays up.
-    timer.unref();
-    connection.onClose(() => clearInterval(timer));
+    keepAlive(connection, {
+      intervalMs: welcome.heartbeatIntervalMs,
+      silenceMs: welcome.heartbeatTimeoutMs,
+      onSilent: (silentMs) => connection.destroy(new Error(`no word from the queue for ${silentMs} ms`)),
+    });
   }
 
   private receivePush(message: ServerMessage): void {

@@ -2,7 +2,7 @@
 // heartbeats and watched for silence. It ends exactly once; deciding to reconnect, and what the
 // jobs do meanwhile, is the worker's business, not this file's.
 import { PROTOCOL_VERSION, type HeldLease, type QueueName, type ServerMessage, type Welcome } from "@djq/protocol";
-import { QueueConnection, type Endpoint } from "@djq/runtime";
+import { QueueConnection, keepAlive, type Endpoint } from "@djq/runtime";
 
 export interface SessionHello {
   workerId: string;
@@ -17,22 +17,18 @@ export interface SessionOptions {
   onPush: (session: Session, message: ServerMessage) => void;
 }
 
-/** Never check for silence more often than this, however short the queue's heartbeat. */
+/** Never beat more often than this, however short the queue's heartbeat. */
 const MIN_CHECK_MS = 10;
 
 export class Session {
   private welcomed: Welcome | undefined;
-  private timers: NodeJS.Timeout[] = [];
   private readonly ended: Promise<string>;
   /** Set by the queue's `shutdown` push: this session takes no more jobs. */
   draining = false;
 
   private constructor(readonly connection: QueueConnection) {
     this.ended = new Promise((resolve) => {
-      connection.onClose((error) => {
-        for (const timer of this.timers) clearInterval(timer);
-        resolve(error?.message ?? "the queue closed the connection");
-      });
+      connection.onClose((error) => resolve(error?.message ?? "the queue closed the connection"));
     });
   }
 
@@ -103,23 +99,14 @@ export class Session {
   // {"id":7,"type":"heartbeat"} every heartbeatIntervalMs. The queue's replies are what keep
   // `lastHeardAt` fresh, so a queue that stops answering is noticed even while no job is running.
   private keepAlive(welcome: Welcome): void {
-    const intervalMs = Math.max(MIN_CHECK_MS, welcome.heartbeatIntervalMs);
     // Give up on a silent queue at half the queue's own timeout: a worker whose link only
     // hiccupped reconnects and reclaims its leases (hello `holding`) before the queue revokes them.
-    const timeoutMs = Math.max(2 * intervalMs, Math.floor(welcome.heartbeatTimeoutMs / 2));
-    const beat = setInterval(() => {
-      this.connection.request({ type: "heartbeat" }).catch(() => {
-        // A heartbeat lost with its connection needs no handling: `lost` reports the close.
-      });
-    }, intervalMs);
-    const watch = setInterval(() => {
-      const silentMs = Date.now() - this.connection.lastHeardAt;
-      if (silentMs > timeoutMs) this.destroy(`the queue was silent for ${silentMs} ms (timeout ${timeoutMs} ms)`);
-    }, Math.max(MIN_CHECK_MS, Math.min(intervalMs, Math.floor(timeoutMs / 4))));
-    // The socket, not these timers, is what should keep a process alive.
-    beat.unref();
-    watch.unref();
-    this.timers = [beat, watch];
-    if (this.connection.closed) for (const timer of this.timers) clearInterval(timer);
+    const intervalMs = Math.max(MIN_CHECK_MS, welcome.heartbeatIntervalMs);
+    const silenceMs = Math.max(2 * intervalMs, Math.floor(welcome.heartbeatTimeoutMs / 2));
+    keepAlive(this.connection, {
+      intervalMs,
+      silenceMs,
+      onSilent: (silentMs) => this.destroy(`the queue was silent for ${silentMs} ms (timeout ${silenceMs} ms)`),
+    });
   }
 }

@@ -2,5 +2,6 @@
 export * from "./logger.js";
 export * from "./backoff.js";
 export * from "./connection.js";
+export * from "./keep-alive.js";
 export * from "./shutdown-signals.js";
 export * from "./cli-flags.js";
