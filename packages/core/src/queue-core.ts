@@ -293,6 +293,8 @@ export class QueueCore {
     const held = new Set(holding.map((h) => `${h.jobId}:${h.lease}`));
     for (const job of [...existing.running]) {
       if (!held.has(`${job.id}:${job.lease}`)) {
+        // The worker may yet receive this assignment (it crossed the hello in flight): tell it.
+        this.effects.push({ type: "abandon", workerId, jobId: job.id, lease: job.lease, reason: "lease-revoked" });
         this.endAttempt(job, now, "worker-lost", "the worker reconnected without this lease");
         this.requeueOrDie(job, now, "the worker reconnected without this lease");
       }
