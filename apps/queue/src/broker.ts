@@ -22,6 +22,8 @@ export class Broker implements ConnectionHandler {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private lastWorkerNumber = 0;
+  private readonly inboxes = new Set<Connection>();
+  private turnScheduled = false;
   stopping = false;
 
   constructor(
@@ -30,6 +32,29 @@ export class Broker implements ConnectionHandler {
     readonly log: Logger,
   ) {
     this.core = new QueueCore(config.core);
+  }
+
+  heard(connection: Connection): void {
+    if (connection.workerId !== undefined) this.core.touchWorker(this.clock.now(), connection.workerId);
+  }
+
+  /**
+   * Frames are handled after every socket readable in this turn of the event loop has been
+   * heard (setImmediate runs after the poll phase). After the queue stalls, a heartbeat that
+   * waited in one socket then still counts before a request from another socket runs the
+   * silence check.
+   */
+  hasInbox(connection: Connection): void {
+    this.inboxes.add(connection);
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      for (const waiting of this.inboxes) {
+        this.inboxes.delete(waiting);
+        waiting.handleInbox();
+      }
+    });
   }
 
   // {"id":1,"type":"hello","role":"worker","version":1,"workerId":"w1","queues":["default"]}
@@ -228,7 +253,8 @@ export class Broker implements ConnectionHandler {
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timerAt = Infinity;
-      this.tick();
+      // Timers run before the poll phase: let pending input be heard first (see hasInbox).
+      setImmediate(() => this.tick());
     }, Math.max(0, at - this.clock.now()));
   }
 

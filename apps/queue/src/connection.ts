@@ -5,6 +5,7 @@ import type net from "node:net";
 import {
   ErrorCode,
   FrameDecoder,
+  type FramingError,
   clientRequestTypes,
   encodeFrame,
   fatalErrorCodes,
@@ -19,6 +20,10 @@ import type { Logger } from "@djq/runtime";
 import type { QueueConfig } from "./queue-config.js";
 
 export interface ConnectionHandler {
+  /** Bytes arrived: proof of life, recorded before any frame from any connection is handled. */
+  heard(connection: Connection): void;
+  /** Frames are waiting; the handler calls `handleInbox` once every readable socket was heard. */
+  hasInbox(connection: Connection): void;
   hello(connection: Connection, request: Extract<Request, { type: "hello" }>): void;
   request(connection: Connection, request: Request): void;
   closed(connection: Connection): void;
@@ -50,6 +55,8 @@ export class Connection {
   private corked = false;
   private closing = false;
   private helloTimer: NodeJS.Timeout | undefined;
+  private inbox: string[] = [];
+  private framingError: FramingError | undefined;
 
   constructor(
     private readonly socket: net.Socket,
@@ -60,13 +67,17 @@ export class Connection {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(config.maxFrameBytes);
-    const onFrame = (frame: string) => this.receive(frame);
+    const onFrame = (frame: string) => this.inbox.push(frame);
     socket.on("data", (chunk: Buffer) => {
-      const error = decoder.push(chunk, onFrame);
-      if (error !== undefined) this.refuse(undefined, error.code, error.message);
+      if (this.framingError !== undefined) return;
+      this.framingError = decoder.push(chunk, onFrame);
+      handler.heard(this);
+      if (this.inbox.length > 0 || this.framingError !== undefined) handler.hasInbox(this);
     });
     socket.on("error", (error) => log.debug("connection.error", { conn: this.id, error: error.message }));
     socket.on("close", () => {
+      // What the peer sent before it hung up still counts (a last completion, say).
+      this.handleInbox();
       this.closing = true;
       clearTimeout(this.helloTimer);
       handler.closed(this);
@@ -139,6 +150,15 @@ export class Connection {
     this.closing = true;
     clearTimeout(this.helloTimer);
     this.socket.destroy();
+  }
+
+  /** Handles the frames received so far, in order, then any framing error that followed them. */
+  handleInbox(): void {
+    const frames = this.inbox;
+    this.inbox = [];
+    for (const frame of frames) this.receive(frame);
+    const error = this.framingError;
+    if (error !== undefined && !this.closing) this.refuse(undefined, error.code, error.message);
   }
 
   private receive(frame: string): void {

@@ -68,6 +68,8 @@ export class QueueServer {
     const connection: Connection = new Connection(
       socket,
       {
+        heard: (c) => broker.heard(c),
+        hasInbox: (c) => broker.hasInbox(c),
         hello: (c, request) => broker.hello(c, request),
         request: (c, request) => broker.request(c, request),
         closed: (c) => {

@@ -302,9 +302,13 @@ export class QueueCore {
     return done({ resumed: true });
   }
 
-  /** Any message from a worker proves it alive, unless its silence already ran out before `now`. */
+  /**
+   * Any message from a worker proves it alive. It counts even if the worker's silence ran out
+   * before `now` but the check has not run yet: the message arrived while the queue itself was
+   * busy, and a queue that stalls must not blame its workers (the shell touches every worker it
+   * has heard from before it runs anything else).
+   */
   touchWorker(now: number, workerId: string): void {
-    this.advance(now);
     const worker = this.workers.get(workerId);
     if (worker !== undefined) worker.lastSeenAt = now;
   }
