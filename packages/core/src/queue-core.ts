@@ -325,6 +325,7 @@ export class QueueCore {
     this.advance(now);
     const worker = this.workers.get(workerId);
     if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
+    if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
     worker.lastSeenAt = now;
     worker.fetches.push({ requestId, max });
     if (worker.waiting) return done(undefined);
