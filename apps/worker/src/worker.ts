@@ -17,6 +17,8 @@ export interface StopOptions {
 const DEFAULT_GRACE_MS = 30_000;
 /** How long to wait before fetching again after the queue refused a fetch. */
 const FETCH_RETRY_MS = 1_000;
+/** Fetches out at once; more would only split the window into ever smaller requests. */
+const MAX_FETCHES_OUT = 2;
 /** How long stop() waits for the queue to acknowledge the last release and reports. */
 const FINAL_ACK_MS = 2_000;
 /** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
@@ -38,8 +40,13 @@ export class Worker {
   private readonly batcher: ReportBatcher;
   private session: Session | undefined;
   private queueRunId: string | undefined;
-  /** The session whose `fetch` is unanswered: at most one at a time (the credit window). */
-  private fetchingOn: Session | undefined;
+  /**
+   * The credit window: jobs asked for in fetches not answered yet. Free slots are asked for
+   * while earlier fetches are still out, so a worker never idles for a round trip between
+   * batches; running + requested never passes the concurrency.
+   */
+  private requested = 0;
+  private fetchesOut = 0;
   private fetchRetry: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private stopping = false;
@@ -203,19 +210,29 @@ export class Worker {
   private pump(): void {
     const session = this.session;
     if (session === undefined || session.closed || session.draining || this.stopping) return;
-    if (this.fetchRetry !== undefined || (this.fetchingOn !== undefined && !this.fetchingOn.closed)) return;
-    const free = this.options.concurrency - this.running.size;
-    if (free <= 0) return;
-    this.fetchingOn = session;
-    session.connection.request({ type: "fetch", max: Math.min(free, MAX_FETCH) }).then(
+    if (this.fetchRetry !== undefined || this.fetchesOut >= MAX_FETCHES_OUT) return;
+    const free = this.options.concurrency - this.running.size - this.requested;
+    // While a fetch is out, top up only with a worthwhile share of the window, not slot by slot.
+    if (free <= 0 || (this.fetchesOut > 0 && free < Math.ceil(this.options.concurrency / 4))) return;
+    const max = Math.min(free, MAX_FETCH);
+    this.requested += max;
+    this.fetchesOut += 1;
+    const answered = () => {
+      this.requested -= max;
+      this.fetchesOut -= 1;
+    };
+    session.connection.request({ type: "fetch", max }).then(
       (assign) => {
-        if (this.fetchingOn === session) this.fetchingOn = undefined;
+        answered();
         this.accept(session, assign.jobs);
         this.pump();
       },
       (error: unknown) => {
-        if (this.fetchingOn === session) this.fetchingOn = undefined;
-        if (!(error instanceof QueueError)) return; // the session is gone; the next one fetches
+        answered();
+        if (!(error instanceof QueueError)) {
+          this.pump(); // the session is gone; a new one, if up already, fetches now
+          return;
+        }
         this.log.warn("fetch.refused", { code: error.code, reason: error.message });
         if (error.code === ErrorCode.shuttingDown) session.draining = true;
         this.fetchRetry = setTimeout(() => {
