@@ -145,7 +145,7 @@ describe("waiting for jobs", () => {
     const request = await conn.expect("submit");
     // The reply and the push in one write: the push is handled before submit() even returns.
     conn.send({ id: request.id, type: "submitted", jobIds: [1] });
-    conn.push({ type: "settled", jobId: 1, state: "completed", result: "done" });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed", result: "done" }] });
     const [jobId] = await submitting;
     await new Promise((resolve) => setTimeout(resolve, 20));
     const results = await client.waitFor([jobId as number]);
@@ -160,9 +160,9 @@ describe("waiting for jobs", () => {
     const ids = await submitting;
     const seen: SettledJob[] = [];
     const waiting = client.waitFor(ids, { onSettled: (job) => seen.push(job) });
-    conn.push({ type: "settled", jobId: 2, state: "failed", error: "boom" });
-    conn.push({ type: "settled", jobId: 1, state: "completed" });
-    conn.push({ type: "settled", jobId: 3, state: "cancelled" });
+    conn.push({ type: "settled", jobs: [{ jobId: 2, state: "failed", error: "boom" }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed" }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 3, state: "cancelled" }] });
     const results = await waiting;
     expect([...results.keys()]).toEqual([1, 2, 3]);
     expect(results.get(2)).toEqual({ jobId: 2, state: "failed", error: "boom" });
@@ -175,8 +175,8 @@ describe("waiting for jobs", () => {
     const watch = await conn.expect("watch");
     expect(watch.jobIds).toEqual([7, 8]);
     conn.reply(watch, { type: "ok" });
-    conn.push({ type: "settled", jobId: 7, state: "completed" });
-    conn.push({ type: "settled", jobId: 8, state: "completed" });
+    conn.push({ type: "settled", jobs: [{ jobId: 7, state: "completed" }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 8, state: "completed" }] });
     expect([...(await waiting).keys()]).toEqual([7, 8]);
   });
 
@@ -197,7 +197,7 @@ describe("waiting for jobs", () => {
     const submitting = client.submit([{}, {}, {}], { watch: true });
     conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1, 2, 3] });
     const ids = await submitting;
-    conn.push({ type: "settled", jobId: 1, state: "completed" });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed" }] });
     const waiting = client.waitFor(ids);
     await new Promise((resolve) => setTimeout(resolve, 20));
     conn.drop();
@@ -205,8 +205,8 @@ describe("waiting for jobs", () => {
     const watch = await again.expect("watch");
     expect(watch.jobIds).toEqual([2, 3]);
     again.reply(watch, { type: "ok" });
-    again.push({ type: "settled", jobId: 2, state: "completed" });
-    again.push({ type: "settled", jobId: 3, state: "completed" });
+    again.push({ type: "settled", jobs: [{ jobId: 2, state: "completed" }] });
+    again.push({ type: "settled", jobs: [{ jobId: 3, state: "completed" }] });
     expect([...(await waiting).keys()]).toEqual([1, 2, 3]);
   });
 

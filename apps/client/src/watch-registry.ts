@@ -1,7 +1,7 @@
 // Which jobs this client watches, what became of them, and who is waiting. It keeps every
 // `settled` push it sees, so a push that arrives before `waitFor` (or even before the `submitted`
 // reply has been handled) is never missed. It does no I/O: the client decides what to send.
-import type { JobId, Settled } from "@djq/protocol";
+import type { JobId, SettledJob as SettledPush } from "@djq/protocol";
 
 export const settledStates = ["completed", "failed", "cancelled"] as const;
 export type SettledState = (typeof settledStates)[number];
@@ -64,8 +64,8 @@ export class WatchRegistry {
     }
   }
 
-  // {"type":"settled","jobId":7,"state":"completed","result":"ok"}
-  settle(push: Settled, runId: string): void {
+  // one of {"type":"settled","jobs":[{"jobId":7,"state":"completed","result":"ok"}]}
+  settle(push: SettledPush, runId: string): void {
     if (!isSettledState(push.state)) return;
     const job: SettledJob = { jobId: push.jobId, state: push.state };
     if (push.result !== undefined) job.result = push.result;

@@ -2,7 +2,7 @@
 // calls the core with the clock's time, performs the effects the core returns, and re-arms the
 // one timer from the core's next wake-up. Each request type has one short handler below.
 import { randomUUID } from "node:crypto";
-import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId } from "@djq/protocol";
+import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId, type SettledJob } from "@djq/protocol";
 import { QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
@@ -23,6 +23,7 @@ export class Broker implements ConnectionHandler {
   private timerAt = Infinity;
   private lastWorkerNumber = 0;
   private readonly inboxes = new Set<Connection>();
+  private readonly settledBatches = new Map<Connection, SettledJob[]>();
   private turnScheduled = false;
   stopping = false;
 
@@ -135,6 +136,7 @@ export class Broker implements ConnectionHandler {
   settle(): void {
     const effects = this.core.takeEffects();
     for (const effect of effects) this.perform(effect);
+    this.sendSettled();
     this.armTimer();
     if (this.config.checkInvariants) this.checkInvariants();
   }
@@ -216,9 +218,9 @@ export class Broker implements ConnectionHandler {
         const watching = this.watchers.get(effect.jobId);
         if (watching === undefined) return;
         this.watchers.delete(effect.jobId);
-        const message = { type: "settled" as const, jobId: effect.jobId, state: effect.state, result: effect.result, error: effect.error };
-        if (Array.isArray(watching)) for (const connection of watching) connection.send(message);
-        else watching.send(message);
+        const job: SettledJob = { jobId: effect.jobId, state: effect.state, result: effect.result, error: effect.error };
+        if (Array.isArray(watching)) for (const connection of watching) this.toSettle(connection, job);
+        else this.toSettle(watching, job);
         return;
       }
       case "worker-expired": {
@@ -244,6 +246,19 @@ export class Broker implements ConnectionHandler {
       this.log.error("invariant.broken", { error: (error as Error).message });
       process.exit(70);
     }
+  }
+
+  private toSettle(connection: Connection, job: SettledJob): void {
+    const batch = this.settledBatches.get(connection);
+    if (batch === undefined) this.settledBatches.set(connection, [job]);
+    else batch.push(job);
+  }
+
+  // {"type":"settled","jobs":[{"jobId":1,"state":"completed","result":"ok"}]}, one per watcher per event
+  private sendSettled(): void {
+    if (this.settledBatches.size === 0) return;
+    for (const [connection, jobs] of this.settledBatches) connection.send({ type: "settled", jobs });
+    this.settledBatches.clear();
   }
 
   private armTimer(): void {

@@ -101,7 +101,7 @@ const examples: { [T in ServerMessageType]: Extract<ServerMessage, { type: T }> 
   },
   heartbeat: { id: 9, type: "heartbeat" },
   abandon: { type: "abandon", jobId: 1, lease: 7, reason: "cancelled" },
-  settled: { type: "settled", jobId: 1, state: "completed", result: { ok: true } },
+  settled: { type: "settled", jobs: [{ jobId: 1, state: "completed", result: { ok: true } }] },
   shutdown: { type: "shutdown", graceMs: 10_000 },
   error: { id: 10, type: "error", code: ErrorCode.unknownJob, message: "no job 99" },
 };
@@ -133,9 +133,9 @@ describe("parseServerMessage", () => {
 
   it("parses a settled push for each final state, with an error or a result", () => {
     for (const settled of [
-      { type: "settled", jobId: 1, state: "completed", result: null },
-      { type: "settled", jobId: 1, state: "failed", error: "boom" },
-      { type: "settled", jobId: 1, state: "cancelled" },
+      { type: "settled", jobs: [{ jobId: 1, state: "completed", result: null }] },
+      { type: "settled", jobs: [{ jobId: 1, state: "failed", error: "boom" }] },
+      { type: "settled", jobs: [{ jobId: 1, state: "cancelled" }] },
     ]) {
       expect(parseServerMessage(JSON.stringify(settled))).toStrictEqual({ ok: true, message: settled });
     }
@@ -181,8 +181,8 @@ describe("parseServerMessage", () => {
     ["a heartbeat without an id", { type: "heartbeat" }],
     ["an abandon without a lease", { type: "abandon", jobId: 1, reason: "cancelled" }],
     ["an abandon whose reason does not exist", { type: "abandon", jobId: 1, lease: 1, reason: "bored" }],
-    ["a settled whose state does not exist", { type: "settled", jobId: 1, state: "done" }],
-    ["a settled without a job id", { type: "settled", state: "completed" }],
+    ["a settled whose state does not exist", { type: "settled", jobs: [{ jobId: 1, state: "done" }] }],
+    ["a settled without a job id", { type: "settled", jobs: [{ state: "completed" }] }],
     ["a shutdown whose graceMs is a string", { type: "shutdown", graceMs: "10s" }],
     ["an error whose code does not exist", { id: 1, type: "error", code: "teapot", message: "?" }],
     ["an error without a message", { id: 1, type: "error", code: ErrorCode.internal }],

@@ -122,13 +122,16 @@ export type AbandonReason = z.infer<typeof AbandonReason>;
 export const Abandon = z.object({ type: z.literal("abandon"), jobId: JobId, lease: Lease, reason: AbandonReason });
 export type Abandon = z.infer<typeof Abandon>;
 
-export const Settled = z.object({
-  type: z.literal("settled"),
+export const SettledJob = z.object({
   jobId: JobId,
   state: JobState,
   result: z.unknown().optional(),
   error: z.string().optional(),
 });
+export type SettledJob = z.infer<typeof SettledJob>;
+
+/** Watched jobs that settled, batched: everything that settled in one turn goes in one push. */
+export const Settled = z.object({ type: z.literal("settled"), jobs: z.array(SettledJob).min(1) });
 export type Settled = z.infer<typeof Settled>;
 
 export const Shutdown = z.object({ type: z.literal("shutdown"), graceMs: z.number().int() });

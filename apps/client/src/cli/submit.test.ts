@@ -50,9 +50,9 @@ describe("djq submit", () => {
     const request = await conn.expect("submit");
     expect(request.watch).toBe(true);
     conn.reply(request, { type: "submitted", jobIds: [1, 2, 3] });
-    conn.push({ type: "settled", jobId: 2, state: "failed", error: "boom" });
-    conn.push({ type: "settled", jobId: 1, state: "completed", result: { ok: true } });
-    conn.push({ type: "settled", jobId: 3, state: "completed" });
+    conn.push({ type: "settled", jobs: [{ jobId: 2, state: "failed", error: "boom" }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed", result: { ok: true } }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 3, state: "completed" }] });
     expect(await running).toBe(1);
     const lines = io.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("submitted 3 jobs: 1-3");
@@ -70,7 +70,7 @@ describe("djq submit", () => {
     const running = runCli(["submit", "--port", String(queue.port), "--wait", "--json"], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [8] });
-    conn.push({ type: "settled", jobId: 8, state: "completed", result: 1 });
+    conn.push({ type: "settled", jobs: [{ jobId: 8, state: "completed", result: 1 }] });
     expect(await running).toBe(0);
     expect(JSON.parse(io.stdout)).toEqual([{ jobId: 8, state: "completed", result: 1 }]);
     expect(io.stderr).toMatch(/progress 1\/1 done/);
