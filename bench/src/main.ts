@@ -1,0 +1,255 @@
+// `pnpm bench`: runs workloads A–F and the scale runs against the real queue, worker and client
+// processes on loopback, prints a table of medians (min–max) beside the reference figures,
+// writes bench/results/latest.json and the charts. `--quick` is the CI smoke run (< 60 s).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { formatProfile, profileQueue } from "./cpu-profile.js";
+import { describeMachine, describeSource, loadAverage } from "./machine.js";
+import { writePlots } from "./plot-files.js";
+import { killAll, repoRoot } from "./processes.js";
+import { referenceSource } from "./reference-figures.js";
+import { formatMachine, formatTable } from "./report-table.js";
+import type { BenchResult, PlotPoint, ResultRow } from "./results.js";
+import { spread } from "./statistics.js";
+import type { WorkerFleet } from "./system-under-test.js";
+import { falsePositiveCount, fleetA, runBulk } from "./workloads/bulk-throughput.js";
+import { runFailover } from "./workloads/failover.js";
+import { runPaced } from "./workloads/paced-latency.js";
+import { runMemory, runSweep } from "./workloads/pending-backlog.js";
+import { runSerial } from "./workloads/serial-submit.js";
+
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,D,E,F,scale,diag] [--profile] [--publish] [--wait-for-quiet]
+  --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
+  --only      run only these workloads (comma-separated); diag (A and B with bench workers whose
+              zero-duration jobs return at once) runs only when named
+  --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
+              and print the functions with the most self time
+  --publish   also write bench/results/full-run.json and the charts into docs/ (for docs/benchmarks.md)
+  --wait-for-quiet  first wait (up to 15 min) until the 1-minute load average is below half the cores`;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+    publish: { type: "boolean", default: false },
+    "wait-for-quiet": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const n = (value: number) => Math.round(value).toLocaleString("en-US");
+
+const quick = flags.quick;
+const repeats = quick ? 1 : 3;
+const sizes = quick
+  ? { A: 10_000, B: 2_000, cRate: 1_000, cDurationMs: 2_000, memoryPending: 100_000, memoryRuns: 1, sweepBatch: 5_000, scaleJobs: 5_000, idleClients: 200,
+      warmUpBulk: 2_000, warmUpSerial: 500, warmUpPacedMs: 500 }
+  : { A: 50_000, B: 20_000, cRate: 1_000, cDurationMs: 10_000, memoryPending: 1_000_000, memoryRuns: 3, sweepBatch: 20_000, scaleJobs: 50_000, idleClients: 1_000,
+      warmUpBulk: 10_000, warmUpSerial: 2_000, warmUpPacedMs: 1_000 };
+const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
+const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
+const selected = new Set((flags.only ?? "A,B,C,D,E,F,scale").split(",").map((name) => name.trim()));
+
+async function waitForQuiet(limitMs: number): Promise<void> {
+  const cores = describeMachine().cores;
+  const deadline = Date.now() + limitMs;
+  while (loadAverage() >= cores / 2 && Date.now() < deadline) {
+    say(`waiting for a quiet machine: load average ${loadAverage()} on ${cores} cores`);
+    await delay(15_000);
+  }
+}
+
+if (flags["wait-for-quiet"]) await waitForQuiet(15 * 60_000);
+
+const startedAt = new Date();
+const source = describeSource(repoRoot);
+const result: BenchResult = {
+  mode: quick ? "quick" : "full",
+  startedAt: startedAt.toISOString(),
+  durationS: 0,
+  machine: describeMachine(),
+  ...(source === undefined ? {} : { source }),
+  sizes,
+  rows: [],
+  plots: { throughputVsPending: [], throughputVsWorkers: [] },
+  runs: {},
+  errors: [],
+};
+
+
+function row(key: string, workload: string, label: string, unit: ResultRow["unit"], values: number[], extra: Partial<ResultRow> = {}): ResultRow {
+  const added: ResultRow = { key, workload, label, unit, values, spread: spread(values), ...extra };
+  result.rows.push(added);
+  return added;
+}
+
+function medianOf(values: (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length === 0 ? undefined : spread(known).median;
+}
+
+async function repeat<T>(name: string, times: number, run: () => Promise<T>, describe: (value: T) => string): Promise<T[]> {
+  const done: T[] = [];
+  for (let i = 0; i < times; i++) {
+    const value = await run();
+    done.push(value);
+    say(`  ${name} run ${i + 1}/${times}: ${describe(value)}`);
+  }
+  (result.runs[name] ??= []).push(...done);
+  return done;
+}
+
+async function workload(name: string, title: string, body: () => Promise<void>): Promise<void> {
+  if (!selected.has(name)) return;
+  const load = loadAverage();
+  (result.loadAverageByWorkload ??= {})[name] = load;
+  say(`${name}: ${title} (load average ${load})`);
+  const t0 = Date.now();
+  try {
+    await body();
+  } catch (error) {
+    const message = (error as Error).stack ?? String(error);
+    result.errors.push({ workload: name, message });
+    say(`  ${name} FAILED: ${message}`);
+    await killAll();
+  }
+  say(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+
+const point = (x: number, values: number[]): PlotPoint => ({ x, ...spread(values) });
+
+if (flags.profile) {
+  for (const workload of (["A", "B"] as const).filter((name) => flags.only === undefined ? name === "A" : selected.has(name))) {
+    const jobs = workload === "A" ? sizes.A : sizes.B;
+    say(`profiling the queue under workload ${workload} (${n(jobs)} jobs × 3 on one queue process)`);
+    process.stdout.write(`${formatProfile(await profileQueue(workload, jobs, 3))}\n\n`);
+  }
+  process.exit(0);
+}
+
+say(`djq bench (${result.mode}): ${formatMachine(result.machine)}`);
+if (result.machine.loadAverage.atStart > result.machine.cores / 2) {
+  say(`  warning: the machine is busy (load average ${result.machine.loadAverage.atStart} on ${result.machine.cores} cores); results will be low and noisy`);
+}
+
+await workload("A", `${n(sizes.A)} zero-duration jobs, bulk submit, 2 worker processes × concurrency 50`, async () => {
+  const runs = await repeat("A", repeats, () => runBulk(sizes.A, sizes.warmUpBulk, fleetA), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}, false positives ${falsePositiveCount(r)}`);
+  row("A", "A", `${n(sizes.A)} jobs, bulk submit, 2 workers × 50`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
+    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
+  });
+  result.runs.falsePositives = runs.map((r) => r.falsePositives);
+  row("F.falsePositives", "F", "workers wrongly lost during A (reassigned + lost + worker warnings)", "count", runs.map(falsePositiveCount));
+});
+
+await workload("B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 worker processes × concurrency 1`, async () => {
+  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}`);
+  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
+    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
+  });
+});
+
+await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s, idle workers: submit → handler start`, async () => {
+  const runs = await repeat("C", repeats, () => runPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
+    `${r.jobs} jobs, p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms, missing ${r.missing}`);
+  const label = `${n(sizes.cRate)}/s for ${sizes.cDurationMs / 1000} s, submit → start`;
+  row("C.p50", "C", `${label}, p50`, "ms", runs.map((r) => r.p50Ms));
+  row("C.p99", "C", `${label}, p99`, "ms", runs.map((r) => r.p99Ms));
+});
+
+await workload("D", `memory per pending job (${n(sizes.memoryPending)} pending) and throughput vs backlog`, async () => {
+  const memory = await repeat("D.memory", sizes.memoryRuns, () => runMemory(sizes.memoryPending), (r) =>
+    `${r.heapBytesPerJob.toFixed(1)} B/job heap, ${r.rssBytesPerJob.toFixed(1)} B/job RSS, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
+  row("D.memory", "D", `${n(sizes.memoryPending)} pending tiny jobs, heap after GC`, "B/job", memory.map((r) => r.heapBytesPerJob));
+  row("D.rss", "D", `${n(sizes.memoryPending)} pending tiny jobs, RSS`, "B/job", memory.map((r) => r.rssBytesPerJob));
+  row("D.fill", "D", `submit-only rate filling ${n(sizes.memoryPending)} (no workers, no watch)`, "jobs/s", memory.map((r) => r.fillJobsPerSecond));
+  const sweep = await runSweep(sweepBacklogs, sizes.sweepBatch, repeats);
+  result.runs["D.sweep"] = sweep;
+  for (const backlog of sweepBacklogs) {
+    const runs = sweep.slice(sweepBacklogs.indexOf(backlog) * repeats, (sweepBacklogs.indexOf(backlog) + 1) * repeats);
+    for (const r of runs) say(`  D.sweep ${n(backlog)} pending (${n(r.pending)} at start): ${n(r.jobsPerSecond)} jobs/s, queue ${r.queueCpuUsPerJob?.toFixed(1)} µs/job, backlog taken ${n(r.backlogTaken)}, CPU ms ${JSON.stringify(r.cpuMs)}`);
+    row(`D.sweep.${backlog}`, "D", `${n(sizes.sweepBatch)} priority-9 jobs past ${n(backlog)} pending`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
+      queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
+    });
+    result.plots.throughputVsPending.push(point(backlog, runs.map((r) => r.jobsPerSecond)));
+  }
+});
+
+await workload("E", "worker SIGKILLed mid-job: signal → another worker starts the job (defaults)", async () => {
+  const runs = await repeat("E", repeats, () => runFailover("SIGKILL"), (r) => `${r.takeoverMs.toFixed(2)} ms (victim's exit seen after ${r.exitSeenMs?.toFixed(2)} ms)`);
+  row("E", "E", "worker SIGKILLed mid-job → job restarted elsewhere", "ms", runs.map((r) => r.takeoverMs));
+  row("E.os", "E", "for scale: signal → the bench reaps the killed worker (OS teardown)", "ms", runs.map((r) => r.exitSeenMs ?? Number.NaN));
+});
+
+await workload("F", "worker SIGSTOPped mid-job: signal → another worker starts the job (defaults)", async () => {
+  const runs = await repeat("F", repeats, () => runFailover("SIGSTOP"), (r) => `${r.takeoverMs.toFixed(1)} ms`);
+  row("F", "F", "worker SIGSTOPped mid-job → job restarted elsewhere", "ms", runs.map((r) => r.takeoverMs));
+});
+
+const scaleFalsePositives: number[] = [];
+await workload("scale", `throughput (${n(sizes.scaleJobs)} jobs, A's shape) by worker connections, and with idle clients`, async () => {
+  for (const connections of scaleConnections) {
+    const processes = connections === 1 ? 1 : 2;
+    const fleet: WorkerFleet = { program: "library", processes, workersPerProcess: connections / processes, concurrency: 50 };
+    const runs = await repeat(`scale.${connections}`, repeats, () => runBulk(sizes.scaleJobs, sizes.warmUpBulk, fleet), (r) =>
+      `${n(r.jobsPerSecond)} jobs/s, false positives ${falsePositiveCount(r)}`);
+    row(`scale.${connections}`, "scale", `${connections} worker connection${connections === 1 ? "" : "s"} (${processes} process${processes === 1 ? "" : "es"} × ${fleet.workersPerProcess}) × 50`, "jobs/s",
+      runs.map((r) => r.jobsPerSecond), { queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)) });
+    result.plots.throughputVsWorkers.push(point(connections, runs.map((r) => r.jobsPerSecond)));
+    scaleFalsePositives.push(...runs.map(falsePositiveCount));
+  }
+  const runs = await repeat("scale.idle", repeats, () => runBulk(sizes.scaleJobs, sizes.warmUpBulk, fleetA, sizes.idleClients), (r) =>
+    `${n(r.jobsPerSecond)} jobs/s, false positives ${falsePositiveCount(r)}`);
+  scaleFalsePositives.push(...runs.map(falsePositiveCount));
+  row("scale.idle", "scale", `A's fleet with ${n(sizes.idleClients)} idle client connections open`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
+    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
+  });
+  row("scale.falsePositives", "scale", "workers wrongly lost per run, over all scale runs (reassigned + lost + warnings)", "count", scaleFalsePositives);
+});
+
+await workload("diag", "diagnostic: A and B with bench workers whose zero-duration jobs skip the sleep handler's 1 ms timer", async () => {
+  const fleet: WorkerFleet = { program: "library", processes: 2, workersPerProcess: 1, concurrency: 50, instant: true };
+  const bulk = await repeat("diag.A", repeats, () => runBulk(sizes.A, sizes.warmUpBulk, fleet), (r) => `${n(r.jobsPerSecond)} jobs/s`);
+  row("diag.A", "diag", `A's shape, 2 bench workers × 50, jobs return at once (compare scale, 2 connections)`, "jobs/s", bulk.map((r) => r.jobsPerSecond), {
+    queueCpuUsPerJob: medianOf(bulk.map((r) => r.queueCpuUsPerJob)),
+  });
+  const serial = await repeat("diag.B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial, { ...fleet, concurrency: 1 }), (r) => `${n(r.jobsPerSecond)} jobs/s`);
+  row("diag.B", "diag", `B's shape, 2 bench workers × 1, jobs return at once`, "jobs/s", serial.map((r) => r.jobsPerSecond), {
+    queueCpuUsPerJob: medianOf(serial.map((r) => r.queueCpuUsPerJob)),
+  });
+});
+
+result.machine.loadAverage.atEnd = loadAverage();
+result.durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
+const resultsDir = path.join(repoRoot, "bench/results");
+mkdirSync(resultsDir, { recursive: true });
+const json = `${JSON.stringify(result, null, 2)}\n`;
+writeFileSync(path.join(resultsDir, "latest.json"), json);
+const plots = writePlots(result, resultsDir);
+if (flags.publish) {
+  writeFileSync(path.join(resultsDir, "full-run.json"), json);
+  plots.push(...writePlots(result, path.join(repoRoot, "docs")));
+}
+
+const out = [
+  "",
+  `djq bench, ${result.mode} run, ${repeats} run${repeats === 1 ? "" : "s"} per workload, ${result.durationS} s`,
+  `machine: ${formatMachine(result.machine)}`,
+  ...(source === undefined ? [] : [`source: commit ${source.commit}${source.dirty ? " with uncommitted changes" : ""}`]),
+  "",
+  formatTable(result.rows),
+  "",
+  `reference figures: ${referenceSource}`,
+  `results: ${path.relative(process.cwd(), path.join(resultsDir, "latest.json"))}${plots.length > 0 ? `; charts: ${plots.map((p) => path.relative(process.cwd(), p)).join(", ")}` : ""}`,
+];
+if (result.errors.length > 0) out.push("", `FAILED: ${result.errors.map((e) => e.workload).join(", ")} (see above)`);
+process.stdout.write(`${out.join("\n")}\n`);
+process.exit(result.errors.length > 0 ? 1 : 0);

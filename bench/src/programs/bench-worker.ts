@@ -1,0 +1,54 @@
+// A worker process for the bench, built on the worker library: it opens --workers library workers
+// (one connection each), runs the built-in sleep handler, and notes the monotonic time each job's
+// handler starts. Start times go to the orchestrator on request, or at once with --announce.
+import { parseArgs } from "node:util";
+import { createLogger } from "@djq/runtime";
+import { createSleepHandler, createWorker, type JobHandler } from "worker";
+import type { BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
+import { monotonicMs } from "../monotonic-clock.js";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    id: { type: "string", default: "bench-worker" },
+    workers: { type: "string", default: "1" },
+    concurrency: { type: "string", default: "1" },
+    announce: { type: "boolean", default: false },
+    /** Diagnostic: a zero-duration job returns at once instead of through the sleep handler's timer. */
+    instant: { type: "boolean", default: false },
+  },
+});
+const report = (message: BenchWorkerReport) => process.send?.(message);
+
+const starts: [number, number][] = [];
+const sleep = createSleepHandler();
+const timedSleep: JobHandler = (job, ctx) => {
+  const at = monotonicMs();
+  starts.push([job.id, at]);
+  if (values.announce) report({ type: "started", jobId: job.id, at, workerId: ctx.workerId });
+  if (values.instant && job.durationMs === 0) return { sleptMs: 0, workerId: ctx.workerId };
+  return sleep(job, ctx);
+};
+
+// Warnings only (a lost connection, a refused report): the bench counts them as false positives.
+const logger = createLogger({ program: "bench-worker", level: "warn", format: "json" });
+const workers = Array.from({ length: Number(values.workers) }, (_, index) =>
+  createWorker({
+    host: "127.0.0.1",
+    port: Number(values.port),
+    workerId: `${values.id}-${index}`,
+    concurrency: Number(values.concurrency),
+    handlers: { sleep: timedSleep },
+    logger,
+  }),
+);
+
+process.on("message", (command: BenchWorkerCommand) => {
+  if (command.type === "report") report({ type: "starts", starts });
+});
+try {
+  await Promise.all(workers.map((worker) => worker.start()));
+  report({ type: "ready" });
+} catch (error) {
+  report({ type: "error", message: (error as Error).message });
+}

@@ -1,0 +1,43 @@
+// Workload B: one producer submitting one job at a time and awaiting each `submitted` before the
+// next, workers at concurrency 1. Bound by round trips, not by batching.
+import type { ProducerReport } from "../bench-messages.js";
+import { cpuTimeMs } from "../processes.js";
+import { withSystem, type System, type WorkerFleet } from "../system-under-test.js";
+import { zeroDurationJob } from "./bulk-throughput.js";
+
+export interface SerialRun {
+  jobs: number;
+  wallMs: number;
+  jobsPerSecond: number;
+  queueCpuUsPerJob: number | undefined;
+  failed: number;
+}
+
+export const fleetB: WorkerFleet = { program: "cli", processes: 2, workersPerProcess: 1, concurrency: 1 };
+
+type SerialDone = Extract<ProducerReport, { type: "serial-done" }>;
+
+/** One measured serial run on a system that is already up. */
+export async function measureSerial(system: System, jobs: number): Promise<SerialRun> {
+  const cpuBefore = cpuTimeMs(system.queue.pid);
+  system.producer.send({ type: "serial", jobs, spec: zeroDurationJob });
+  const done = await system.producer.next<SerialDone>("serial-done", 300_000);
+  const cpuAfter = cpuTimeMs(system.queue.pid);
+  if (done.failed > 0) throw new Error(`${done.failed} of ${jobs} jobs did not complete; a throughput figure would mean nothing`);
+  const wallMs = done.settledAt - done.startedAt;
+  return {
+    jobs,
+    wallMs,
+    jobsPerSecond: (jobs * 1000) / wallMs,
+    queueCpuUsPerJob: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1000) / jobs,
+    failed: done.failed,
+  };
+}
+
+/** A fresh system, an unmeasured warm-up, one measured run. */
+export function runSerial(jobs: number, warmUpJobs: number, fleet: WorkerFleet = fleetB): Promise<SerialRun> {
+  return withSystem({ fleet }, async (system) => {
+    if (warmUpJobs > 0) await measureSerial(system, warmUpJobs);
+    return measureSerial(system, jobs);
+  });
+}
