@@ -38,6 +38,12 @@ export class WatchRegistry {
   private readonly watching = new Map<JobId, string>();
   /** Insertion order is age order, so the oldest record is dropped first when the bound is hit. */
   private readonly finished = new Map<JobId, Finished>();
+  /**
+   * `finished` in the order remembered, for eviction. A Map keeps deleted entries as holes until
+   * it rehashes, so taking its first key can walk thousands of them; this queue cannot.
+   */
+  private rememberedOrder: { jobId: JobId; finished: Finished }[] = [];
+  private rememberedHead = 0;
   /** One waiter per job is the common case, so an array only when there are several. */
   private readonly waiters = new Map<JobId, Waiter | Waiter[]>();
 
@@ -159,11 +165,19 @@ export class WatchRegistry {
   private remember(jobId: JobId, finished: Finished): void {
     this.finished.delete(jobId);
     this.finished.set(jobId, finished);
+    this.rememberedOrder.push({ jobId, finished });
     // Bounded: an evicted record is not lost for good, a later waitFor watches the id again.
-    while (this.finished.size > this.maxFinished) {
-      const oldest = this.finished.keys().next().value;
-      if (oldest === undefined) break;
-      this.finished.delete(oldest);
+    while (this.finished.size > this.maxFinished && this.rememberedHead < this.rememberedOrder.length) {
+      const oldest = this.rememberedOrder[this.rememberedHead++] as { jobId: JobId; finished: Finished };
+      // Skip entries remembered again since, or already taken: only the latest one counts.
+      if (this.finished.get(oldest.jobId) === oldest.finished) this.finished.delete(oldest.jobId);
+    }
+    // Records taken by waitFor leave stale entries behind: rebuild from the map (in its own
+    // insertion order) whenever stale entries outnumber live ones, so this stays O(1) amortized.
+    const queued = this.rememberedOrder.length - this.rememberedHead;
+    if (queued > 1_024 && queued > 2 * this.finished.size) {
+      this.rememberedOrder = [...this.finished].map(([id, record]) => ({ jobId: id, finished: record }));
+      this.rememberedHead = 0;
     }
   }
 }
