@@ -1,10 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { defineConfig, mergeConfig } from "vitest/config";
+import shared from "../vitest.shared.js";
 
-export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts"],
-    reporters: ["default", ["json", { outputFile: ".test-results.json" }]],
-    testTimeout: 10_000,
-    hookTimeout: 30_000,
-  },
-});
+export default mergeConfig(shared, defineConfig({ test: { testTimeout: 10_000 } }));

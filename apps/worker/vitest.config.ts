@@ -1,10 +1,1 @@
-import { defineConfig } from "vitest/config";
-
-export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts"],
-    reporters: ["default", ["json", { outputFile: ".test-results.json" }]],
-    testTimeout: 60_000,
-    hookTimeout: 30_000,
-  },
-});
+export { default } from "../../vitest.shared.js";

@@ -348,37 +348,22 @@ export class QueueCore {
   // {"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown }[]): Refusal[] {
     this.advance(now);
-    const refusals: Refusal[] = [];
-    for (const item of items) {
-      const held = this.heldBy(workerId, item.jobId, item.lease);
-      if (!held.ok) {
-        refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
-        continue;
-      }
-      const job = held.value;
+    return this.eachHeld(workerId, items, (job, item) => {
       this.endAttempt(job, now, "completed", undefined);
       this.settle(job, "completed", now, item.result, undefined);
       this.totals.completed += 1;
       this.countCompletion(now);
-    }
-    return refusals;
+    });
   }
 
   // {"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
   fail(now: number, workerId: string, items: readonly { jobId: number; lease: number; error: string; permanent?: boolean | undefined }[]): Refusal[] {
     this.advance(now);
-    const refusals: Refusal[] = [];
-    for (const item of items) {
-      const held = this.heldBy(workerId, item.jobId, item.lease);
-      if (!held.ok) {
-        refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
-        continue;
-      }
-      const job = held.value;
+    return this.eachHeld(workerId, items, (job, item) => {
       this.endAttempt(job, now, "failed", item.error);
       if (item.permanent || job.attempts >= job.maxAttempts) {
         this.die(job, now, item.error, item.permanent ? "failed permanently" : `failed on its last attempt (${job.attempts}/${job.maxAttempts})`);
-        continue;
+        return;
       }
       const delayMs = retryDelayMs(this.config.retry, job.id, job.attempts);
       this.moveTo(job, "delayed");
@@ -387,26 +372,17 @@ export class QueueCore {
       this.deadlines.push(job);
       this.note(now, "retry-scheduled", job, `attempt ${job.attempts} failed: ${item.error}; retry in ${delayMs} ms`);
       this.effects.push({ type: "requeued", jobId: job.id, workerId, reason: `failed: ${item.error}; retry in ${delayMs} ms`, attempt: job.attempts, to: "delayed" });
-    }
-    return refusals;
+    });
   }
 
   // {"type":"release","jobs":[{"jobId":1,"lease":1}]}   back unrun; the attempt is not counted
   release(now: number, workerId: string, items: readonly { jobId: number; lease: number }[]): Refusal[] {
     this.advance(now);
-    const refusals: Refusal[] = [];
-    for (const item of items) {
-      const held = this.heldBy(workerId, item.jobId, item.lease);
-      if (!held.ok) {
-        refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
-        continue;
-      }
-      const job = held.value;
+    return this.eachHeld(workerId, items, (job) => {
       this.endAttempt(job, now, "released", undefined);
       job.attempts -= 1;
       this.putBack(job, now);
-    }
-    return refusals;
+    });
   }
 
   // {"type":"extend","jobId":1,"lease":1}
@@ -508,6 +484,17 @@ export class QueueCore {
     } else {
       job.watched = true;
     }
+  }
+
+  /** Runs `act` for each reported job the worker holds under that lease; refuses the others. */
+  private eachHeld<T extends { jobId: number; lease: number }>(workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => void): Refusal[] {
+    const refusals: Refusal[] = [];
+    for (const item of items) {
+      const held = this.heldBy(workerId, item.jobId, item.lease);
+      if (held.ok) act(held.value, item);
+      else refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
+    }
+    return refusals;
   }
 
   private heldBy(workerId: string, jobId: number, lease: number): Result<JobRecord> {
