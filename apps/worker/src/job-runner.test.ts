@@ -61,6 +61,45 @@ describe("runJob", () => {
     expect(await run(() => cyclic)).toMatchObject({ kind: "failed", permanent: true, error: expect.stringContaining("not JSON-serialisable") });
     expect(await run(() => 10n)).toMatchObject({ kind: "failed", permanent: true });
     expect(await run(() => "y".repeat(2_000))).toMatchObject({ kind: "failed", permanent: true, error: expect.stringContaining("2002 bytes") });
+    const throwing = { get boom(): never { throw new Error("no reading this"); } };
+    expect(await run(() => throwing)).toEqual({ kind: "failed", permanent: true, error: "the result is not JSON-serialisable: no reading this" });
+  });
+
+  it("completes with what JSON carries of the result, counted in bytes as JSON encodes it", async () => {
+    const results: unknown[] = [
+      { sleptMs: 0, workerId: "host-1-abc" },
+      { n: -12.5e-9, big: 2 ** 60, zero: -0, nan: NaN, none: null, yes: true, gone: undefined, fn: () => 1 },
+      { quote: 'say "hi"', slash: "a\\b", accents: "héllo", emoji: "🙂", newline: "a\nb" },
+      { nested: { deeper: [1, "two", { three: 3 }] }, when: new Date(0) },
+      { 10: "ten", 2: "two", b: "b", a: "a" },
+      "plain",
+      'quote"d',
+      42,
+      -0,
+      Infinity,
+      null,
+      false,
+      [1, { a: 2 }],
+    ];
+    for (const result of results) {
+      const outcome = await run(() => result);
+      const json = JSON.stringify(result);
+      expect(outcome).toEqual({ kind: "completed", result: JSON.parse(json), resultBytes: Buffer.byteLength(json) });
+      if (outcome.kind === "completed") expect(Object.is(outcome.result, JSON.parse(json))).toBe(typeof result !== "object" || result === null);
+    }
+  });
+
+  it("completes with a copy, not the object the handler may go on changing", async () => {
+    const result = { count: 1 };
+    const outcome = await run(() => result);
+    result.count = 2;
+    expect(outcome).toMatchObject({ kind: "completed", result: { count: 1 } });
+  });
+
+  it("takes the value of a thenable the handler returns, as await would", async () => {
+    expect(await run(() => ({ then: (resolve: (value: number) => void) => resolve(5) }) as unknown as Promise<number>)).toMatchObject({ kind: "completed", result: 5 });
+    const broken = { get then(): never { throw new Error("no then"); } };
+    expect(await run(() => broken)).toEqual({ kind: "failed", error: "no then", permanent: false });
   });
 
   it("fails permanently when there is no handler", async () => {

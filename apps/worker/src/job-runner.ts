@@ -22,25 +22,49 @@ export interface RunJobInput {
   maxResultBytes: number;
 }
 
-export async function runJob({ assignment, handler, schema, ctx, maxResultBytes }: RunJobInput): Promise<JobOutcome> {
-  if (handler === undefined) return failed(`no handler for job type "${assignment.type}"`, true);
+export function runJob(input: RunJobInput): Promise<JobOutcome> {
+  return new Promise((resolve) => startJob(input, { settle: resolve }));
+}
+
+/** Where startJob delivers an attempt's outcome. */
+export interface OutcomeSink {
+  settle(outcome: JobOutcome): void;
+}
+
+/**
+ * Runs the attempt and calls `sink.settle` once with how it ended, always after startJob returned
+ * (a microtask later at the soonest). The same as `runJob(input).then(settle)` but without the
+ * promise hops of an async function, which a job that returns at once pays more for than it pays
+ * for its own work.
+ */
+export function startJob({ assignment, handler, schema, ctx, maxResultBytes }: RunJobInput, sink: OutcomeSink): void {
+  if (handler === undefined) return later(sink, failed(`no handler for job type "${assignment.type}"`, true));
 
   let payload: unknown = assignment.payload;
   if (schema !== undefined) {
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
-      return failed(`payload does not match the schema of ${assignment.type}: ${describeIssues(parsed.error)}`, true);
+      return later(sink, failed(`payload does not match the schema of ${assignment.type}: ${describeIssues(parsed.error)}`, true));
     }
     payload = parsed.data;
   }
 
-  let result: unknown;
+  let settling: Promise<unknown>;
   try {
-    result = await handler(toJob(assignment, payload), ctx);
+    // A promise the handler returns is used as it is; anything else (a value, a thenable) is
+    // adopted the way `await` would adopt it.
+    settling = Promise.resolve(handler(toJob(assignment, payload), ctx));
   } catch (error) {
-    return failed(errorMessage(error), error instanceof PermanentJobError);
+    return later(sink, failed(errorMessage(error), error instanceof PermanentJobError));
   }
-  return checkResult(result, maxResultBytes);
+  settling.then(
+    (result) => sink.settle(checkResult(result, maxResultBytes)),
+    (error: unknown) => sink.settle(failed(errorMessage(error), error instanceof PermanentJobError)),
+  );
+}
+
+function later(sink: OutcomeSink, outcome: JobOutcome): void {
+  queueMicrotask(() => sink.settle(outcome));
 }
 
 function toJob(assignment: Assignment, payload: unknown): Job {
@@ -64,17 +88,76 @@ function checkResult(result: unknown, maxResultBytes: number): JobOutcome {
   if (result === undefined) return { kind: "completed", result: undefined, resultBytes: 0 };
   let json: string | undefined;
   try {
+    const flat = flatOutcome(result, maxResultBytes);
+    if (flat !== undefined) return flat;
     json = JSON.stringify(result);
   } catch (error) {
     return failed(`the result is not JSON-serialisable: ${errorMessage(error)}`, true);
   }
   if (json === undefined) return failed(`the result is not JSON-serialisable: a ${typeof result} has no JSON form`, true);
-  const resultBytes = Buffer.byteLength(json);
+  // Send what JSON will carry, not the live object: a handler may still mutate what it returned.
+  return sized(JSON.parse(json) as unknown, Buffer.byteLength(json), maxResultBytes);
+}
+
+function sized(result: unknown, resultBytes: number, maxResultBytes: number): JobOutcome {
   if (resultBytes > maxResultBytes) {
     return failed(`the result is ${resultBytes} bytes, more than the ${maxResultBytes} bytes one message can carry`, true);
   }
-  // Send what JSON will carry, not the live object: a handler may still mutate what it returned.
-  return { kind: "completed", result: JSON.parse(json) as unknown, resultBytes };
+  return { kind: "completed", result, resultBytes };
+}
+
+/**
+ * checkResult for the common results whose JSON text is easy to foresee: null, a boolean, a
+ * number, a string of printable ASCII needing no escapes, or a plain object whose keys and values
+ * are all of those. What JSON.parse(JSON.stringify(result)) would give is then a plain copy, and
+ * the encoded size can be counted without encoding. Undefined for anything else.
+ */
+function flatOutcome(result: unknown, maxResultBytes: number): JobOutcome | undefined {
+  if (typeof result !== "object" || result === null) {
+    const bytes = scalarBytes(result);
+    return bytes === 0 ? undefined : sized(result, bytes, maxResultBytes);
+  }
+  if (Object.getPrototypeOf(result) !== Object.prototype || "toJSON" in result) return undefined;
+  const copy: Record<string, unknown> = {};
+  let bytes = 1; // "{", and "," or "}" after each field below
+  let fields = 0;
+  for (const key in result) {
+    if (key === "__proto__" || !Object.hasOwn(result, key) || !plainText.test(key)) return undefined;
+    const value = (result as Record<string, unknown>)[key];
+    const valueBytes = scalarBytes(value);
+    if (valueBytes === 0) return undefined;
+    copy[key] = value;
+    bytes += key.length + 3 + valueBytes + 1;
+    fields += 1;
+  }
+  return sized(copy, fields === 0 ? 2 : bytes, maxResultBytes);
+}
+
+/** Printable ASCII other than `"` and `\`: JSON writes such a string as it is, between quotes. */
+const plainText = /^[ !#-[\]-~]*$/;
+
+/** The length of the JSON of a value that JSON carries as itself, or 0 for any other value. */
+function scalarBytes(value: unknown): number {
+  switch (typeof value) {
+    case "string":
+      return plainText.test(value) ? value.length + 2 : 0;
+    case "boolean":
+      return value ? 4 : 5;
+    case "number":
+      // JSON turns NaN and ±Infinity into null and -0 into 0: those are left to JSON itself.
+      if (!Number.isFinite(value) || (value === 0 && 1 / value < 0)) return 0;
+      return Number.isSafeInteger(value) ? integerChars(value) : String(value).length;
+    case "object":
+      return value === null ? 4 : 0;
+    default:
+      return 0;
+  }
+}
+
+function integerChars(value: number): number {
+  let chars = value < 0 ? 2 : 1;
+  for (let rest = Math.abs(value); rest >= 10; rest = Math.floor(rest / 10)) chars += 1;
+  return chars;
 }
 
 function failed(error: string, permanent: boolean): JobOutcome {

@@ -18,6 +18,11 @@ export interface ReportBatcherOptions {
   logger: Logger;
   /** Called whenever a flush is over, so a stopping worker can see its reports drain. */
   onFlushed: () => void;
+  /**
+   * Called right after a flush has written its reports, in the same tick: a request made now goes
+   * out in the same write as the reports (the worker fetches again here, for the slots they free).
+   */
+  onSent?: () => void;
 }
 
 /** Room left in a frame for the message around the items. */
@@ -25,19 +30,21 @@ const ENVELOPE_BYTES = 64;
 
 export class ReportBatcher {
   private buffer: Report[] = [];
-  private readonly inFlight = new Set<Report>();
+  /** The messages sent and not yet acknowledged, and how many reports they hold together. */
+  private readonly inFlight = new Set<Report[]>();
+  private inFlightReports = 0;
   private scheduled = false;
 
   constructor(private readonly options: ReportBatcherOptions) {}
 
   /** Reports not yet acknowledged by the queue, sent or not. */
   get size(): number {
-    return this.buffer.length + this.inFlight.size;
+    return this.buffer.length + this.inFlightReports;
   }
 
   /** Leases whose outcome the queue has not acknowledged: they belong in a reconnect's `holding`. */
   held(): HeldLease[] {
-    return [...this.buffer, ...this.inFlight].map(({ item }) => ({ jobId: item.jobId, lease: item.lease }));
+    return [...this.buffer, ...[...this.inFlight].flat()].map(({ item }) => ({ jobId: item.jobId, lease: item.lease }));
   }
 
   add(report: Report): void {
@@ -82,10 +89,13 @@ export class ReportBatcher {
     if (session === undefined || session.closed || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    for (const report of batch) this.inFlight.add(report);
     const maxBytes = (session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES) - ENVELOPE_BYTES;
     const messages = [...split(batch, "complete", maxBytes), ...split(batch, "fail", maxBytes)];
-    await Promise.all(messages.map((reports) => this.send(session, reports)));
+    for (const reports of messages) this.inFlight.add(reports);
+    this.inFlightReports += batch.length;
+    const acked = Promise.all(messages.map((reports) => this.send(session, reports)));
+    this.options.onSent?.();
+    await acked;
   }
 
   private async send(session: Session, reports: Report[]): Promise<void> {
@@ -110,7 +120,8 @@ export class ReportBatcher {
         this.buffer.push(...reports);
       }
     } finally {
-      for (const report of reports) this.inFlight.delete(report);
+      this.inFlight.delete(reports);
+      this.inFlightReports -= reports.length;
     }
   }
 }

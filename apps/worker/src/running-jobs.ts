@@ -4,17 +4,54 @@
 import { DEFAULT_FRAME_BYTES, type Abandon, type Assignment, type HeldLease, type JobId, type Lease, type RequestBody } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
 import type { ZodType } from "zod";
-import { createJobContext } from "./job-context.js";
+import { createJobContext, type JobContextSource } from "./job-context.js";
 import type { JobHandler } from "./job-handler.js";
-import { runJob, type JobOutcome } from "./job-runner.js";
+import { startJob, type JobOutcome, type OutcomeSink } from "./job-runner.js";
 import type { ReportBatcher } from "./report-batcher.js";
 import type { Session } from "./session.js";
 
-interface RunningJob {
-  assignment: Assignment;
-  controller: AbortController;
-  startedAt: number;
-  state: "running" | "settled" | "abandoned" | "released";
+type JobState = "running" | "settled" | "abandoned" | "released";
+
+class RunningJob implements JobContextSource, OutcomeSink {
+  state: JobState = "running";
+  /** Made when the handler first asks for the signal; until then an abort is only remembered. */
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+
+  constructor(
+    readonly assignment: Assignment,
+    readonly startedAt: number,
+    private readonly jobs: RunningJobs,
+  ) {}
+
+  get aborted(): boolean {
+    return this.state === "abandoned" || this.state === "released";
+  }
+
+  signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  send(body: RequestBody): Promise<unknown> | undefined {
+    return this.jobs.send(this, body);
+  }
+
+  leaseLost(reason: string): void {
+    this.jobs.giveUp(this, "abandoned", `lease lost: ${reason}`);
+  }
+
+  settle(outcome: JobOutcome): void {
+    this.jobs.settle(this, outcome);
+  }
 }
 
 export interface RunningJobsOptions {
@@ -30,8 +67,8 @@ export interface RunningJobsOptions {
 }
 
 export class RunningJobs {
-  /** Keyed by jobId/lease: a job may come back with a new lease while its abandoned run winds down. */
-  private readonly jobs = new Map<string, RunningJob>();
+  /** Only attempts still "running": one given up or settled leaves at once, whatever its handler does. */
+  private readonly jobs = new Attempts();
 
   constructor(private readonly options: RunningJobsOptions) {}
 
@@ -41,37 +78,34 @@ export class RunningJobs {
 
   /** Leases being worked on: they go in a reconnect's `holding`. */
   held(): HeldLease[] {
-    return [...this.jobs.values()].map(({ assignment: { jobId, lease } }) => ({ jobId, lease }));
+    return this.jobs.values().map(({ assignment: { jobId, lease } }) => ({ jobId, lease }));
   }
 
-  start(assignment: Assignment): void {
+  /** `startedAt` lets a caller starting many attempts at once read the clock once for them all. */
+  start(assignment: Assignment, startedAt = Date.now()): void {
     const { jobId, lease, attempt, type, queue } = assignment;
-    const job: RunningJob = { assignment, controller: new AbortController(), startedAt: Date.now(), state: "running" };
-    this.jobs.set(key(jobId, lease), job);
-    this.options.logger.info("job.started", { jobId, attempt, lease, type, queue });
-    const ctx = createJobContext({
-      assignment,
-      signal: job.controller.signal,
-      workerId: this.options.workerId,
-      logger: this.options.logger,
-      send: (body) => this.send(job, body),
-      onLeaseLost: (reason) => this.giveUp(job, "abandoned", `lease lost: ${reason}`),
-    });
+    const { logger } = this.options;
+    const job = new RunningJob(assignment, startedAt, this);
+    this.jobs.add(job);
+    if (logger.enabled("info")) logger.info("job.started", { jobId, attempt, lease, type, queue });
     // Leave room in the frame for the message around the result and its ids.
     const maxFrameBytes = this.options.session()?.welcome.maxFrameBytes ?? DEFAULT_FRAME_BYTES;
     const maxResultBytes = Math.max(maxFrameBytes - 1024, Math.floor(maxFrameBytes / 2));
-    void runJob({
-      assignment,
-      handler: this.options.handlers.get(type),
-      schema: this.options.jobTypes.get(type),
-      ctx,
-      maxResultBytes,
-    }).then((outcome) => this.settle(job, outcome));
+    startJob(
+      {
+        assignment,
+        handler: this.options.handlers.get(type),
+        schema: this.options.jobTypes.get(type),
+        ctx: createJobContext(job, this.options.workerId, logger),
+        maxResultBytes,
+      },
+      job,
+    );
   }
 
   // {"type":"abandon","jobId":1,"lease":3,"reason":"timed-out"}: stop it, and report nothing for it.
   abandon({ jobId, lease, reason }: Abandon): void {
-    const job = this.jobs.get(key(jobId, lease));
+    const job = this.jobs.find(jobId, lease);
     if (job !== undefined) this.giveUp(job, "abandoned", reason);
     else if (this.options.batcher.drop(jobId, lease)) {
       this.options.logger.info("job.abandoned", { jobId, lease, reason, finished: true });
@@ -81,57 +115,92 @@ export class RunningJobs {
 
   /** Aborts every running attempt without reporting it (its lease means nothing any more). */
   abandonAll(reason: string): number {
-    const jobs = [...this.jobs.values()];
+    const jobs = this.jobs.values();
     for (const job of jobs) this.giveUp(job, "abandoned", reason);
     return jobs.length;
   }
 
   /** Aborts every running attempt and returns them, for the caller to hand back to the queue. */
   releaseAll(reason: string): Assignment[] {
-    const jobs = [...this.jobs.values()];
+    const jobs = this.jobs.values();
     for (const job of jobs) this.giveUp(job, "released", reason);
     return jobs.map((job) => job.assignment);
   }
 
-  private async send(job: RunningJob, body: RequestBody): Promise<unknown> {
+  /** @internal For an attempt's progress and extend. */
+  send(job: RunningJob, body: RequestBody): Promise<unknown> | undefined {
     const session = this.options.session();
     if (job.state !== "running" || session === undefined) return undefined;
     return session.connection.request(body);
   }
 
-  private settle(job: RunningJob, outcome: JobOutcome): void {
+  /** @internal The attempt's outcome is in. */
+  settle(job: RunningJob, outcome: JobOutcome): void {
     const { jobId, lease, attempt } = job.assignment;
+    const { logger } = this.options;
     if (job.state !== "running") {
-      this.options.logger.debug("job.settled.unreported", { jobId, lease, state: job.state, outcome: outcome.kind });
+      if (logger.enabled("debug")) logger.debug("job.settled.unreported", { jobId, lease, state: job.state, outcome: outcome.kind });
       return;
     }
     job.state = "settled";
-    this.jobs.delete(key(jobId, lease));
-    const ms = Date.now() - job.startedAt;
+    this.jobs.remove(job);
     if (outcome.kind === "completed") {
-      this.options.logger.info("job.completed", { jobId, lease, attempt, ms });
+      if (logger.enabled("info")) logger.info("job.completed", { jobId, lease, attempt, ms: Date.now() - job.startedAt });
       const item = outcome.result === undefined ? { jobId, lease } : { jobId, lease, result: outcome.result };
       this.options.batcher.add({ kind: "complete", item, bytes: outcome.resultBytes + 48 });
     } else {
-      this.options.logger.warn("job.failed", { jobId, lease, attempt, ms, permanent: outcome.permanent, error: outcome.error });
+      const ms = Date.now() - job.startedAt;
+      logger.warn("job.failed", { jobId, lease, attempt, ms, permanent: outcome.permanent, error: outcome.error });
       const item = outcome.permanent ? { jobId, lease, error: outcome.error, permanent: true } : { jobId, lease, error: outcome.error };
       this.options.batcher.add({ kind: "fail", item, bytes: Buffer.byteLength(JSON.stringify(item)) });
     }
     this.options.onChange();
   }
 
-  /** Its signal fires, its slot frees, and its outcome will not be reported. */
-  private giveUp(job: RunningJob, state: "abandoned" | "released", reason: string): void {
+  /** @internal Its signal fires, its slot frees, and its outcome will not be reported. */
+  giveUp(job: RunningJob, state: "abandoned" | "released", reason: string): void {
     if (job.state !== "running") return;
     const { jobId, lease } = job.assignment;
     job.state = state;
-    this.jobs.delete(key(jobId, lease));
-    job.controller.abort(new DOMException(reason, "AbortError"));
+    this.jobs.remove(job);
+    job.abort(new DOMException(reason, "AbortError"));
     this.options.logger.info(state === "abandoned" ? "job.abandoned" : "job.released", { jobId, lease, reason });
     this.options.onChange();
   }
 }
 
-function key(jobId: JobId, lease: Lease): string {
-  return `${jobId}/${lease}`;
+/**
+ * Running attempts by lease: the queue numbers every assignment anew, so a lease names one attempt
+ * (a job back with a new lease while its abandoned run winds down is another entry), and a number
+ * key costs less than a jobId/lease string. The jobId is checked on every look-up all the same.
+ */
+class Attempts {
+  private readonly byLease = new Map<Lease, RunningJob>();
+  /** Attempts whose lease another running attempt has too. A queue never does that; kept apart if one did. */
+  private readonly clashing: RunningJob[] = [];
+
+  get size(): number {
+    return this.byLease.size + this.clashing.length;
+  }
+
+  add(job: RunningJob): void {
+    if (this.byLease.has(job.assignment.lease)) this.clashing.push(job);
+    else this.byLease.set(job.assignment.lease, job);
+  }
+
+  find(jobId: JobId, lease: Lease): RunningJob | undefined {
+    const job = this.byLease.get(lease);
+    if (job !== undefined && job.assignment.jobId === jobId) return job;
+    return this.clashing.find(({ assignment }) => assignment.jobId === jobId && assignment.lease === lease);
+  }
+
+  remove(job: RunningJob): void {
+    const lease = job.assignment.lease;
+    if (this.byLease.get(lease) === job) this.byLease.delete(lease);
+    else if (this.clashing.includes(job)) this.clashing.splice(this.clashing.indexOf(job), 1);
+  }
+
+  values(): RunningJob[] {
+    return [...this.byLease.values(), ...this.clashing];
+  }
 }

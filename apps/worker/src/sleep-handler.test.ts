@@ -29,6 +29,13 @@ describe("the sleep handler", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it("rejects with the signal's reason when it aborted before the sleep, even a zero-length one", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("too late"));
+    await expect(sleepHandler(job(undefined, { durationMs: 0 }), context(controller.signal))).rejects.toThrow("too late");
+    await expect(sleepHandler(job(undefined, { durationMs: 50 }), context(controller.signal))).rejects.toThrow("too late");
+  });
+
   it("reports progress at 25, 50 and 75% of a sleep of a second or more, and none for a shorter one", async () => {
     vi.useFakeTimers();
     try {

@@ -1,6 +1,7 @@
 // The built-in handler for job type "sleep": it stands in for real work in demos, benchmarks and
 // tests, and can simulate failures and crashes on request through its payload.
 import { z } from "zod";
+import { isAborted } from "./job-context.js";
 import type { JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
 
@@ -31,15 +32,20 @@ export interface SleepHandlerOptions {
   onCrash?: () => void;
 }
 
+const NO_OPTIONS: NonNullable<SleepPayload> = Object.freeze({});
+
 export function createSleepHandler(options: SleepHandlerOptions = {}): JobHandler<SleepPayload, SleepResult> {
   return async (job, ctx) => {
-    const payload = job.payload ?? {};
+    const payload = job.payload ?? NO_OPTIONS;
     if (payload.crash === true) {
       if (options.onCrash === undefined) throw new Error("crash requested, but this worker does not allow crashing");
       options.onCrash();
     }
     const startedAt = Date.now();
-    await sleepReportingProgress(job.durationMs, ctx);
+    if (job.durationMs > 0) await sleepReportingProgress(job.durationMs, ctx);
+    // A zero-length sleep is over now, unless the attempt was abandoned already; awaiting a done
+    // promise would only cost the job its turn, and asking ctx.signal would build one.
+    else if (isAborted(ctx)) throw ctx.signal.reason;
     const failMessage =
       typeof payload.fail === "string" ? payload.fail
       : payload.fail === true ? "simulated failure"

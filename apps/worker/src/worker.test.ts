@@ -247,6 +247,51 @@ describe("abandon", () => {
   });
 });
 
+describe("a handler's context", () => {
+  it("hands a handler that first reads its signal after an abandon a signal aborted with the reason", async () => {
+    const gate = deferred();
+    const seen = deferred<{ aborted: boolean; reason: unknown }>();
+    const { logger } = startWorker({
+      handlers: {
+        late: async (_job, ctx) => {
+          await gate.promise;
+          seen.resolve({ aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+        },
+      },
+    });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(8, { type: "late" })]);
+    await logger.waitFor("job.started");
+    connection.send({ type: "abandon", jobId: 8, lease: 80, reason: "cancelled" });
+    await logger.waitFor("job.abandoned");
+    gate.resolve();
+    const { aborted, reason } = await seen.promise;
+    expect(aborted).toBe(true);
+    expect(String(reason)).toContain("cancelled");
+    expect((await connection.next("fetch")).max).toBe(1);
+    await connection.nothingFor(50);
+  });
+
+  it("is a plain object: spread, it keeps its signal, logger, progress and extend", async () => {
+    const copied = deferred<Record<string, unknown>>();
+    startWorker({ handlers: { spread: (_job, ctx) => void copied.resolve({ ...ctx }) } });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(4, { type: "spread" })]);
+    const ctx = await copied.promise;
+    expect(Object.keys(ctx)).toEqual(["signal", "workerId", "logger", "progress", "extend"]);
+    expect(ctx.signal).toBeInstanceOf(AbortSignal);
+    expect(ctx.workerId).toBe("w-1");
+  });
+
+  it("runs and reports two attempts a queue gave the same lease number", async () => {
+    startWorker({ concurrency: 2 });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.next("fetch"), [assignment(1, { lease: 5 }), assignment(2, { lease: 5 })]);
+    const complete = await connection.next("complete");
+    expect(complete.jobs.map(({ jobId, lease }) => ({ jobId, lease }))).toEqual([{ jobId: 1, lease: 5 }, { jobId: 2, lease: 5 }]);
+  });
+});
+
 describe("losing the queue", () => {
   it("notices a silent queue, reconnects holding its running job, then reports it there", async () => {
     const gate = deferred();

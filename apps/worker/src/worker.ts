@@ -69,6 +69,8 @@ export class Worker {
       session: () => this.session,
       logger: this.log,
       onFlushed: () => this.notify(),
+      // Ask for the slots the reports' jobs freed now, so the fetch goes out in their write.
+      onSent: () => this.pump(),
     });
     this.running = new RunningJobs({
       workerId: this.workerId,
@@ -245,10 +247,11 @@ export class Worker {
 
   private accept(session: Session, jobs: Assignment[]): void {
     const refused: Assignment[] = [];
+    const startedAt = Date.now();
     for (const assignment of jobs) {
       // A fetch answered after stop() or the queue's shutdown, or a queue handing out more than asked.
       if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
-      else this.running.start(assignment);
+      else this.running.start(assignment, startedAt);
     }
     if (refused.length > 0) void this.release(session, refused);
   }
