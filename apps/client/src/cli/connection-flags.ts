@@ -1,7 +1,7 @@
 // The flags every subcommand shares (where the queue is, how to authenticate, output format) and
 // the one place that turns them into a connected client.
 import { readFileSync } from "node:fs";
-import { QueueError, createLogger, integerFlag } from "@djq/runtime";
+import { QueueError, createLogger, integerFlag, logFormats, logLevels, type LogFormat, type LogLevel } from "@djq/runtime";
 import { connectClient, type DjqClient } from "../client.js";
 import { UsageError, type CliIo } from "./command.js";
 
@@ -12,6 +12,8 @@ export const connectionFlags = {
   "tls-ca": { type: "string" },
   "tls-servername": { type: "string" },
   json: { type: "boolean", default: false },
+  "log-level": { type: "string", default: "warn" },
+  "log-format": { type: "string", default: "text" },
 } as const;
 
 export const connectionUsage = `Common flags:
@@ -21,6 +23,8 @@ export const connectionUsage = `Common flags:
   --tls-ca FILE          use TLS, trusting the CA in this PEM file (default: $DJQ_TLS_CA)
   --tls-servername NAME  name on the queue's certificate (default: the host)
   --json                 machine-readable output on stdout
+  --log-level LEVEL      debug|info|warn|error|silent for the connection's events on stderr (default warn)
+  --log-format FORMAT    text|json (default text)
   -h, --help             show this help`;
 
 export interface ConnectionValues {
@@ -29,6 +33,8 @@ export interface ConnectionValues {
   secret?: string;
   "tls-ca"?: string;
   "tls-servername"?: string;
+  "log-level"?: string;
+  "log-format"?: string;
 }
 
 /** Connects, runs `use`, and always closes: a CLI run never leaves a socket behind. */
@@ -45,8 +51,13 @@ export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (c
     port,
     ...(secret !== undefined && secret !== "" ? { secret } : {}),
     ...(tls !== undefined ? { tls } : {}),
-    // Reconnects and restarts are worth a line on stderr; routine traffic is not.
-    logger: createLogger({ program: "djq", level: "warn", write: (line) => io.err(line) }),
+    // By default reconnects and restarts are worth a line on stderr; routine traffic is not.
+    logger: createLogger({
+      program: "djq",
+      level: choice("log-level", values["log-level"] ?? "warn", logLevels) as LogLevel,
+      format: choice("log-format", values["log-format"] ?? "text", logFormats) as LogFormat,
+      write: (line) => io.err(line),
+    }),
   }).catch((error: unknown) => {
     // A refusal (wrong secret) speaks for itself; a socket error needs to say where it went.
     if (error instanceof QueueError) throw error;
@@ -57,6 +68,11 @@ export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (c
   } finally {
     await client.close();
   }
+}
+
+function choice(flag: string, value: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}, got "${value}"`);
+  return value;
 }
 
 function readCa(file: string): Buffer {
