@@ -2,7 +2,7 @@
 // and clients that trust it get their jobs done; a plain-TCP peer and one that does not trust the
 // certificate are turned away with a clear message, and never hang.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,11 +16,14 @@ let key: string;
 /** Another self-signed certificate: trusting it is trusting the wrong CA. */
 let otherCert: string;
 
+/** Debian's openssl, wherever this PATH does or does not reach (.ci/run installs it if missing). */
+const openssl = existsSync("/usr/bin/openssl") ? "/usr/bin/openssl" : "openssl";
+
 /** A self-signed certificate for 127.0.0.1 and localhost, valid for a day. */
 function selfSigned(name: string): { cert: string; key: string } {
   const files = { cert: join(dir, `${name}-cert.pem`), key: join(dir, `${name}-key.pem`) };
   execFileSync(
-    "openssl",
+    openssl,
     ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.key, "-out", files.cert, "-days", "1",
       "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
     { stdio: "ignore" },
