@@ -189,6 +189,15 @@ describe("queue full", () => {
     expect(ok(core.submit(4, [{}, {}]))).toHaveLength(2);
   });
 
+  it("refuses to retry a job while the queue is full, since a retried job is unfinished again", () => {
+    const core = newCore({ maxUnfinishedJobs: 2 });
+    const [a] = submit(core, 0, 1);
+    ok(core.cancel(1, a as number));
+    submit(core, 2, 2);
+    expect(core.retry(3, a as number)).toMatchObject({ ok: false, code: ErrorCode.queueFull });
+    expect(stateOf(core, a as number)).toBe("cancelled");
+  });
+
   it("counts delayed and running jobs as unfinished", () => {
     const core = newCore({ maxUnfinishedJobs: 2 });
     submit(core, 0, [{ delayMs: 1_000 }, {}]);

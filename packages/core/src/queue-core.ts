@@ -141,13 +141,8 @@ export class QueueCore {
         return done(earlier);
       }
     }
-    const unfinished = this.counts.pending + this.counts.delayed + this.counts.running;
-    if (unfinished + specs.length > this.config.maxUnfinishedJobs) {
-      return refused(
-        ErrorCode.queueFull,
-        `queue full: ${unfinished} unfinished jobs, limit ${this.config.maxUnfinishedJobs}; try again later`,
-      );
-    }
+    const full = this.refuseIfFull(specs.length);
+    if (full !== undefined) return full;
     const named: NamedQueue[] = [];
     for (const spec of specs) {
       const queue = this.queueNamed(spec.queue ?? DEFAULT_QUEUE_NAME);
@@ -220,6 +215,8 @@ export class QueueCore {
     if (job.state !== "failed" && job.state !== "cancelled") {
       return refused(ErrorCode.invalidState, `job ${jobId} is ${job.state}; only failed or cancelled jobs can be retried`);
     }
+    const full = this.refuseIfFull(1);
+    if (full !== undefined) return full;
     this.retention.forget(job);
     job.attempts = 0;
     job.error = undefined;
@@ -470,6 +467,13 @@ export class QueueCore {
       this.queues.set(name, queue);
     }
     return queue;
+  }
+
+  /** A retried job is unfinished again, like a new one: both count against the same limit. */
+  private refuseIfFull(adding: number): Refused | undefined {
+    const unfinished = this.counts.pending + this.counts.delayed + this.counts.running;
+    if (unfinished + adding <= this.config.maxUnfinishedJobs) return undefined;
+    return refused(ErrorCode.queueFull, `queue full: ${unfinished} unfinished jobs, limit ${this.config.maxUnfinishedJobs}; try again later`);
   }
 
   private tooManyQueues(): Refused {
