@@ -108,7 +108,7 @@ export class Broker implements ConnectionHandler {
   }
 
   request(connection: Connection, request: Request): void {
-    if (connection.workerId !== undefined) this.core.touchWorker(this.clock.now(), connection.workerId);
+    // Liveness was recorded when the bytes arrived (`heard`); handling adds nothing to it.
     const handle = handlers[request.type as keyof HandlerTable] as Handler<Request["type"]>;
     try {
       handle(this, connection, request as never);
@@ -155,8 +155,16 @@ export class Broker implements ConnectionHandler {
     }
   }
 
-  workerConnections(): IterableIterator<Connection> {
-    return this.workers.values();
+  /** The start of a shutdown: no new jobs in, none handed out, workers told to finish up. */
+  stopTakingWork(graceMs: number): void {
+    this.stopping = true;
+    const now = this.clock.now();
+    for (const connection of this.workers.values()) {
+      this.core.withdraw(now, connection.workerId as string);
+      connection.openFetches.clear();
+      connection.send({ type: "shutdown", graceMs });
+    }
+    this.settle();
   }
 
   // ---- for the dashboard: the same core calls as the wire requests, effects settled ----

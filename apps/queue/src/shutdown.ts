@@ -18,21 +18,14 @@ export interface ShutdownSummary {
 export async function shutDown(broker: Broker, server: QueueServer, graceMs: number): Promise<ShutdownSummary> {
   return lifecycle.runExclusive(async () => {
     const log = broker.log;
-    broker.stopping = true;
     log.info("queue.stopping", { graceMs, running: broker.core.counts.running });
     const stoppedAccepting = server.stopAccepting();
-    const now = broker.clock.now();
-    for (const connection of broker.workerConnections()) {
-      broker.core.withdraw(now, connection.workerId as string);
-      connection.openFetches.clear();
-      connection.send({ type: "shutdown", graceMs });
-    }
-    broker.settle();
+    broker.stopTakingWork(graceMs);
     const deadline = Date.now() + graceMs;
     while (broker.core.counts.running > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    broker.core.advance(broker.clock.now());
+    broker.tick();
     const summary = summarize(broker);
     log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50).join(",") });
     broker.stopTimer();
