@@ -172,9 +172,9 @@ export class Broker implements ConnectionHandler {
   /** What a `stats` reply carries, at the clock's time. */
   snapshot(): Snapshot {
     const now = this.clock.now();
-    const snapshot = { at: now, queueRunId: this.queueRunId, ...statsView(this.core, now) };
-    this.settle(); // statsView ran what fell due
-    return snapshot;
+    this.core.advance(now);
+    this.settle();
+    return { at: now, queueRunId: this.queueRunId, ...statsView(this.core, now) };
   }
 
   lookUp(jobId: number): Result<JobView> {
@@ -363,8 +363,7 @@ const handlers: HandlerTable = {
 
   // {"id":8,"type":"stats"}
   stats(broker, connection, request) {
-    const now = broker.clock.now();
-    connection.send({ id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...statsView(broker.core, now) });
+    connection.send({ id: request.id, type: "stats", ...broker.snapshot() });
   },
 
   // {"id":9,"type":"pause","queue":"default"}

@@ -11,6 +11,7 @@ describe("statsView", () => {
     const held = fetchJobs(core, 10, "w1", 2);
     core.complete(20, "w1", [{ jobId: a as number, lease: held[0]?.lease as number }]);
     ok(core.pause(20, "q2"));
+    core.advance(1_000);
     const stats = statsView(core, 1_000);
     expect(stats.counts).toEqual({ delayed: 0, pending: 2, running: 1, completed: 1, failed: 0, cancelled: 0 });
     expect(stats.queues).toEqual({

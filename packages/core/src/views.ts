@@ -103,8 +103,8 @@ export interface StatsView {
   recent: ReturnType<QueueCore["recentEvents"]>[number][];
 }
 
+/** The caller runs `core.advance(now)` first, so what fell due by `now` is counted where it is. */
 export function statsView(core: QueueCore, now: number): StatsView {
-  core.advance(now);
   const queues: Record<string, QueueStats> = {};
   let oldest: number | undefined;
   for (const queue of core.queueList()) {
