@@ -1,4 +1,5 @@
 // The queue as a library: start one inside any Node program (tests do, on port 0).
+import { warmUpRequestParser } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
 import { Broker } from "./broker.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -25,6 +26,7 @@ export async function startQueueServer(
   clock: Clock = systemClock,
 ): Promise<RunningQueue> {
   const full: QueueConfig = { ...defaultQueueConfig, ...config };
+  warmUpRequestParser();
   const broker = new Broker(full, clock, log);
   const server = new QueueServer(broker, full, log);
   const address = await server.listen();

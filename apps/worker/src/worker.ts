@@ -1,7 +1,7 @@
 // The worker: keeps one session with the queue alive across losses, fetches jobs within its
 // concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
 // they keep going through a reconnect and their reports wait for the next session.
-import { ErrorCode, MAX_FETCH, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { ErrorCode, MAX_FETCH, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
 import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
 import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
@@ -94,6 +94,7 @@ export class Worker {
   /** Connects and resolves once the first session is up; rejects if the queue refuses the hello. */
   start(): Promise<void> {
     this.started ??= new Promise<void>((resolve, reject) => {
+      warmUpServerMessageParser();
       this.firstSession = { resolve, reject };
       this.loopDone = this.connectLoop();
     });

@@ -10,3 +10,5 @@ export * from "./server-messages.js";
 export * from "./requests.js";
 export * from "./framing.js";
 export * from "./replies.js";
+export * from "./examples.js";
+export * from "./warm-up.js";

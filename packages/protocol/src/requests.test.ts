@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { ErrorCode } from "./error-codes.js";
+import { requestExamples } from "./examples.js";
 import { FrameDecoder, encodeFrame } from "./framing.js";
 import {
   MAX_ATTEMPTS,
@@ -15,7 +16,6 @@ import {
   MAX_LIST_LIMIT,
   MAX_QUEUES_PER_WORKER,
   MAX_TIMEOUT_MS,
-  PROTOCOL_VERSION,
 } from "./limits.js";
 import {
   ClientRequest,
@@ -66,54 +66,7 @@ const schemaOf = new Map(
   Request.options.map((schema) => [schema.shape.type.value as string, schema as unknown as z.ZodObject]),
 );
 
-// One example of each request with every optional field filled in.
-const examples: { [T in RequestType]: Extract<Request, { type: T }> } = {
-  hello: {
-    id: 1,
-    type: "hello",
-    role: "worker",
-    version: PROTOCOL_VERSION,
-    secret: "s3cret",
-    workerId: "worker-a",
-    queues: ["default", "emails"],
-    holding: [{ jobId: 7, lease: 12 }],
-  },
-  submit: {
-    id: "submit-1",
-    type: "submit",
-    jobs: [
-      {
-        queue: "emails",
-        type: "send-mail",
-        durationMs: 500,
-        payload: { to: "ü@example.com", tags: ["a", 1, null, true] },
-        priority: 9,
-        delayMs: 1_000,
-        runAt: 1_700_000_000_000,
-        timeoutMs: 30_000,
-        maxAttempts: 3,
-      },
-    ],
-    key: "order-42",
-    watch: true,
-  },
-  status: { id: 3, type: "status", jobId: 1 },
-  watch: { id: 4, type: "watch", jobIds: [1, 2] },
-  cancel: { id: 5, type: "cancel", jobId: 1 },
-  retry: { id: 6, type: "retry", jobId: 1 },
-  list: { id: 7, type: "list", state: "failed", queue: "default", limit: 50, after: 10 },
-  stats: { id: 8, type: "stats" },
-  pause: { id: 9, type: "pause", queue: "default" },
-  resume: { id: 10, type: "resume", queue: "default" },
-  heartbeat: { id: 11, type: "heartbeat" },
-  fetch: { id: 12, type: "fetch", max: 4 },
-  withdraw: { id: 13, type: "withdraw" },
-  complete: { id: 14, type: "complete", jobs: [{ jobId: 1, lease: 1, result: { rows: [1, 2] } }] },
-  fail: { id: 15, type: "fail", jobs: [{ jobId: 1, lease: 1, error: "boom", permanent: true }] },
-  extend: { id: 16, type: "extend", jobId: 1, lease: 1 },
-  progress: { id: 17, type: "progress", jobId: 1, lease: 1, percent: 40.5, message: "resizing" },
-  release: { id: 18, type: "release", jobs: [{ jobId: 1, lease: 1 }] },
-};
+const examples = requestExamples;
 const exampleList: Request[] = Object.values(examples);
 
 /** Top-level fields of `type` that the schema will not do without. */

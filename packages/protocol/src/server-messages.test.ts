@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, errorCodes, fatalErrorCodes } from "./error-codes.js";
 import { FrameDecoder, encodeFrame } from "./framing.js";
 import type { JobView } from "./job.js";
-import { DEFAULT_FRAME_BYTES, PROTOCOL_VERSION } from "./limits.js";
+import { failedJobExample, runningJobExample, serverMessageExamples, stateCountsExample } from "./examples.js";
 import { ServerMessage, parseServerMessage, type ParsedServerMessage } from "./server-messages.js";
 
 type ServerMessageType = ServerMessage["type"];
@@ -16,95 +16,10 @@ function throughTheWire(message: object): ParsedServerMessage {
   return parseServerMessage(frames[0] ?? "");
 }
 
-const runningJob: JobView = {
-  jobId: 1,
-  queue: "default",
-  type: "sleep",
-  state: "running",
-  priority: 5,
-  durationMs: 500,
-  payload: { image: "cat.png" },
-  submittedAt: 1_700_000_000_000,
-  attempts: 1,
-  maxAttempts: 3,
-  timeoutMs: 30_000,
-  workerId: "worker-a",
-  lease: 7,
-  progress: { percent: 40, message: "resizing" },
-  history: [{ attempt: 1, lease: 7, workerId: "worker-a", startedAt: 1_700_000_000_100, outcome: "running" }],
-};
-
-const failedJob: JobView = {
-  jobId: 2,
-  queue: "emails",
-  type: "send-mail",
-  state: "failed",
-  priority: 9,
-  durationMs: 0,
-  submittedAt: 1_700_000_000_000,
-  runAt: 1_700_000_001_000,
-  attempts: 2,
-  maxAttempts: 2,
-  timeoutMs: 30_000,
-  error: "smtp refused",
-  settledAt: 1_700_000_009_000,
-  history: [
-    { attempt: 1, lease: 3, workerId: "worker-a", startedAt: 1_700_000_001_000, endedAt: 1_700_000_002_000, outcome: "worker-lost" },
-    { attempt: 2, lease: 5, workerId: "worker-b", startedAt: 1_700_000_008_000, endedAt: 1_700_000_009_000, outcome: "failed", error: "smtp refused" },
-  ],
-};
-
-const counts = { delayed: 1, pending: 2, running: 1, completed: 10, failed: 1, cancelled: 0 };
-
-// One example of every kind the queue sends, optional fields filled in where there are any.
-const examples: { [T in ServerMessageType]: Extract<ServerMessage, { type: T }> } = {
-  welcome: {
-    id: 1,
-    type: "welcome",
-    version: PROTOCOL_VERSION,
-    queueRunId: "b7e1c9",
-    heartbeatIntervalMs: 5_000,
-    heartbeatTimeoutMs: 15_000,
-    maxFrameBytes: DEFAULT_FRAME_BYTES,
-  },
-  submitted: { id: "s-1", type: "submitted", jobIds: [1, 2, 3] },
-  job: { id: 3, type: "job", job: runningJob },
-  jobs: { id: 4, type: "jobs", jobs: [failedJob], next: 2 },
-  stats: {
-    id: 5,
-    type: "stats",
-    at: 1_700_000_010_000,
-    queueRunId: "b7e1c9",
-    counts,
-    totals: { submitted: 15, completed: 10, failed: 1, cancelled: 0, reassigned: 1, retried: 2, staleRefused: 1 },
-    queues: { default: { counts, paused: false }, emails: { counts, paused: true } },
-    workers: [
-      {
-        workerId: "worker-a",
-        queues: ["default", "emails"],
-        connectedAt: 1_700_000_000_000,
-        lastSeenAt: 1_700_000_009_500,
-        waiting: false,
-        running: [{ jobId: 1, lease: 7, attempt: 1, startedAt: 1_700_000_000_100, progress: { percent: 40 } }],
-      },
-    ],
-    completedPerSecond: Array.from({ length: 60 }, (_, i) => i % 3),
-    oldestPendingAgeMs: 1_200,
-    recent: [{ at: 1_700_000_002_000, kind: "worker-lost", jobId: 2, workerId: "worker-a", outcome: "worker-lost", reason: "no heartbeat for 15000 ms" }],
-  },
-  ok: { id: 6, type: "ok" },
-  ack: { id: 7, type: "ack", refused: [{ jobId: 9, code: ErrorCode.staleLease, message: "lease 3 is not the current lease of job 9" }] },
-  assign: {
-    id: 8,
-    type: "assign",
-    jobs: [{ jobId: 1, lease: 7, attempt: 1, queue: "default", type: "sleep", durationMs: 500, payload: [1, 2], timeoutMs: 30_000, maxAttempts: 3 }],
-  },
-  heartbeat: { id: 9, type: "heartbeat" },
-  abandon: { type: "abandon", jobId: 1, lease: 7, reason: "cancelled" },
-  settled: { type: "settled", jobs: [{ jobId: 1, state: "completed", result: { ok: true } }] },
-  shutdown: { type: "shutdown", graceMs: 10_000 },
-  error: { id: 10, type: "error", code: ErrorCode.unknownJob, message: "no job 99" },
-};
+const runningJob = runningJobExample;
+const failedJob = failedJobExample;
+const counts = stateCountsExample;
+const examples = serverMessageExamples;
 const exampleList: ServerMessage[] = Object.values(examples);
 
 describe("parseServerMessage", () => {
