@@ -3,7 +3,7 @@
 // one timer from the core's next wake-up. Each request type has one short handler below.
 import { randomUUID } from "node:crypto";
 import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId, type SettledJob } from "@djq/protocol";
-import { QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
+import { IdTable, QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
 import type { Connection, ConnectionHandler } from "./connection.js";
@@ -18,7 +18,8 @@ export class Broker implements ConnectionHandler {
   readonly core: QueueCore;
   readonly queueRunId = randomUUID().slice(0, 8);
   private readonly workers = new Map<string, Connection>();
-  private readonly watchers = new Map<number, Connection | Connection[]>();
+  /** By job id: one watcher is the common case, so an array only when there are several. */
+  private readonly watchers = new IdTable<Connection | Connection[]>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private lastWorkerNumber = 0;

@@ -5,6 +5,7 @@ export * from "./effects.js";
 export * from "./job-states.js";
 export * from "./retry-policy.js";
 export * from "./views.js";
+export { IdTable } from "./id-table.js";
 export * from "./invariants.js";
 export type { JobRecord, AttemptRecord } from "./job-record.js";
 export type { NamedQueue } from "./named-queue.js";

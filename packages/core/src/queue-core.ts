@@ -18,7 +18,7 @@ import type { Effect } from "./effects.js";
 import { IdempotencyKeys, type IdempotencyLimits } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { JobRecord } from "./job-record.js";
-import { JobTable } from "./job-table.js";
+import { IdTable } from "./id-table.js";
 import { canMove, emptyCounts, type StateCounts } from "./job-states.js";
 import { NamedQueue } from "./named-queue.js";
 import { Retention, type RetentionLimits } from "./retention.js";
@@ -80,7 +80,7 @@ export class QueueCore {
   readonly counts: StateCounts = emptyCounts();
   readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
   readonly assignmentLatency = new AssignmentLatency();
-  private readonly jobs = new JobTable();
+  private readonly jobs = new IdTable<JobRecord>();
   private readonly queues = new Map<string, NamedQueue>();
   private readonly workers = new Map<string, WorkerRecord>();
   private readonly deadlines = new IndexedHeap<Timed>(
@@ -158,7 +158,7 @@ export class QueueCore {
       const delayed = runAt !== undefined && runAt > now;
       const job = new JobRecord(++this.lastJobId, spec, queue, now, delayed ? "delayed" : "pending");
       job.watched = options.watch === true;
-      this.jobs.add(job);
+      this.jobs.set(job.id, job);
       this.counts[job.state] += 1;
       queue.counts[job.state] += 1;
       if (delayed) {
