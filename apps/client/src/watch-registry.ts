@@ -1,6 +1,9 @@
 // Which jobs this client watches, what became of them, and who is waiting. It keeps every
 // `settled` push it sees, so a push that arrives before `waitFor` (or even before the `submitted`
 // reply has been handled) is never missed. It does no I/O: the client decides what to send.
+//
+// One entry per job id, in one Map: watching a job, its push and a wait on it each cost one
+// look-up. (Three Maps, one per question, cost a third of a busy producer's CPU in look-ups.)
 import type { JobId, SettledJob as SettledPush } from "@djq/protocol";
 
 export const settledStates = ["completed", "failed", "cancelled"] as const;
@@ -13,18 +16,32 @@ export interface SettledJob {
   error?: string;
 }
 
-/** `runId` tells an old run's record from a new job that was given the same id after a restart. */
-const PENDING = undefined as unknown as SettledJob;
-
-type Finished = { settled: SettledJob; runId: string } | { lost: Error };
-
 interface Waiter {
+  /** The ids waited for, first occurrence only, in the caller's order; `slots` holds their results. */
+  readonly ids: JobId[];
+  readonly slots: (SettledJob | undefined)[];
   remaining: number;
-  results: Map<JobId, SettledJob>;
-  onSettled: ((job: SettledJob) => void) | undefined;
-  resolve: (results: Map<JobId, SettledJob>) => void;
-  reject: (error: Error) => void;
+  readonly onSettled: ((job: SettledJob) => void) | undefined;
+  readonly resolve: (results: Map<JobId, SettledJob>) => void;
+  readonly reject: (error: Error) => void;
   done: boolean;
+}
+
+interface Entry {
+  /** The queue run that gave out this id, once it is watched or settled: ids restart with a run. */
+  runId: string | undefined;
+  /** Watched and not settled yet. */
+  watching: boolean;
+  settled: SettledJob | undefined;
+  lost: Error | undefined;
+  /** Position in the eviction order while settled or lost; 0 otherwise. */
+  finishedSeq: number;
+  /** One waiter is the common case, so the others only when there are several. */
+  waiter: Waiter | undefined;
+  slot: number;
+  others: { waiter: Waiter; slot: number }[] | undefined;
+  /** Set only while a wait() runs: a repeated id in one wait is counted once. */
+  namedBy: Waiter | undefined;
 }
 
 export interface WaitHandle {
@@ -34,39 +51,39 @@ export interface WaitHandle {
 }
 
 export class WatchRegistry {
-  /** Watched and not yet settled, with the queue run that gave out the id. */
-  private readonly watching = new Map<JobId, string>();
-  /** Insertion order is age order, so the oldest record is dropped first when the bound is hit. */
-  private readonly finished = new Map<JobId, Finished>();
-  /**
-   * `finished` in the order remembered, for eviction. A Map keeps deleted entries as holes until
-   * it rehashes, so taking its first key can walk thousands of them; this queue cannot.
-   */
-  private rememberedOrder: { jobId: JobId; finished: Finished }[] = [];
-  private rememberedHead = 0;
-  /** One waiter per job is the common case, so an array only when there are several. */
-  private readonly waiters = new Map<JobId, Waiter | Waiter[]>();
+  private readonly entries = new Map<JobId, Entry>();
+  private watchingCount = 0;
+  private finishedCount = 0;
+  /** Finished entries in the order they finished, for eviction; entries finished again since are skipped. */
+  private finishedOrder: { jobId: JobId; seq: number }[] = [];
+  private finishedHead = 0;
+  private lastSeq = 0;
+  private readonly openWaiters = new Set<Waiter>();
 
   constructor(private readonly maxFinished = 100_000) {}
 
   get unsettledCount(): number {
-    return this.watching.size;
+    return this.watchingCount;
   }
 
   /** Ids watched under `runId` that have not settled: what to re-watch after a reconnect. */
   unsettled(runId: string): JobId[] {
     const ids: JobId[] = [];
-    for (const [jobId, run] of this.watching) if (run === runId) ids.push(jobId);
+    for (const [jobId, entry] of this.entries) if (entry.watching && entry.runId === runId) ids.push(jobId);
     return ids;
   }
 
   watch(jobIds: readonly JobId[], runId: string): void {
     for (const jobId of jobIds) {
-      const finished = this.finished.get(jobId);
+      const entry = this.entryOf(jobId);
       // A settled push for this id may have raced ahead of the reply that named it.
-      if (finished !== undefined && "settled" in finished && finished.runId === runId) continue;
-      this.finished.delete(jobId);
-      this.watching.set(jobId, runId);
+      if (entry.settled !== undefined && entry.runId === runId) continue;
+      this.unfinish(entry);
+      entry.runId = runId;
+      if (!entry.watching) {
+        entry.watching = true;
+        this.watchingCount += 1;
+      }
     }
   }
 
@@ -76,25 +93,27 @@ export class WatchRegistry {
     const job: SettledJob = { jobId: push.jobId, state: push.state };
     if (push.result !== undefined) job.result = push.result;
     if (push.error !== undefined) job.error = push.error;
-    this.watching.delete(job.jobId);
-    this.remember(job.jobId, { settled: job, runId });
-    for (const waiter of this.takeWaiters(job.jobId)) {
-      if (waiter.done) continue;
-      waiter.results.set(job.jobId, job);
+    const entry = this.entryOf(job.jobId);
+    this.unfinish(entry);
+    entry.settled = job;
+    entry.runId = runId;
+    this.finish(job.jobId, entry);
+    this.takeWaiters(entry, (waiter, slot) => {
+      if (waiter.done) return;
+      waiter.slots[slot] = job;
       waiter.onSettled?.(job);
       waiter.remaining -= 1;
-      if (waiter.remaining === 0) {
-        waiter.done = true;
-        waiter.resolve(waiter.results);
-      }
-    }
+      if (waiter.remaining === 0) this.resolve(waiter);
+    });
   }
 
   /** The job's outcome cannot be learned any more; its waiters are rejected with `error`. */
   lose(jobId: JobId, error: Error): void {
-    this.watching.delete(jobId);
-    this.remember(jobId, { lost: error });
-    for (const waiter of this.takeWaiters(jobId)) this.fail(waiter, error);
+    const entry = this.entryOf(jobId);
+    this.unfinish(entry);
+    entry.lost = error;
+    this.finish(jobId, entry);
+    this.takeWaiters(entry, (waiter) => this.fail(waiter, error));
   }
 
   /** Every job watched under `runId` is lost: that queue process is gone. */
@@ -106,78 +125,122 @@ export class WatchRegistry {
 
   /** Rejects every waiter (the client closed or gave up); watched ids stay watched. */
   rejectAll(error: Error): void {
-    for (const present of this.waiters.values()) {
-      for (const waiter of Array.isArray(present) ? present : [present]) this.fail(waiter, error);
+    for (const waiter of this.openWaiters) this.fail(waiter, error);
+    for (const [jobId, entry] of this.entries) {
+      if (entry.waiter === undefined) continue;
+      entry.waiter = undefined;
+      entry.others = undefined;
+      if (!entry.watching && entry.finishedSeq === 0) this.entries.delete(jobId);
     }
-    this.waiters.clear();
   }
 
   wait(jobIds: readonly JobId[], onSettled?: (job: SettledJob) => void): WaitHandle {
     const unknown: JobId[] = [];
-    let settle!: (results: Map<JobId, SettledJob>) => void;
+    let resolve!: (results: Map<JobId, SettledJob>) => void;
     let reject!: (error: Error) => void;
-    const done = new Promise<Map<JobId, SettledJob>>((resolve, fail) => {
-      settle = resolve;
+    const done = new Promise<Map<JobId, SettledJob>>((settle, fail) => {
+      resolve = settle;
       reject = fail;
     });
-    const waiter: Waiter = { remaining: 0, results: new Map(), onSettled, resolve: settle, reject, done: false };
+    const waiter: Waiter = { ids: [], slots: [], remaining: 0, onSettled, resolve, reject, done: false };
+    const named: Entry[] = [];
     for (const jobId of jobIds) {
-      if (waiter.results.has(jobId)) continue;
-      const finished = this.finished.get(jobId);
-      if (finished !== undefined && "lost" in finished) {
-        this.fail(waiter, finished.lost);
-        return { done, unknown: [] };
+      const entry = this.entryOf(jobId);
+      if (entry.namedBy === waiter) continue;
+      entry.namedBy = waiter;
+      named.push(entry);
+      if (entry.lost !== undefined) {
+        this.fail(waiter, entry.lost);
+        break;
       }
-      if (finished !== undefined) {
-        waiter.results.set(jobId, finished.settled);
-        onSettled?.(finished.settled);
+      const slot = waiter.ids.push(jobId) - 1;
+      waiter.slots.push(entry.settled);
+      if (entry.settled !== undefined) {
+        onSettled?.(entry.settled);
         continue;
       }
-      // A placeholder keeps the caller's order in the result; settle() fills it in.
-      waiter.results.set(jobId, PENDING);
-      if (!this.watching.has(jobId)) unknown.push(jobId);
+      if (!entry.watching) unknown.push(jobId);
       waiter.remaining += 1;
-      const present = this.waiters.get(jobId);
-      if (present === undefined) this.waiters.set(jobId, waiter);
-      else if (Array.isArray(present)) present.push(waiter);
-      else this.waiters.set(jobId, [present, waiter]);
+      if (entry.waiter === undefined) {
+        entry.waiter = waiter;
+        entry.slot = slot;
+      } else (entry.others ??= []).push({ waiter, slot });
     }
-    if (waiter.remaining === 0) {
-      waiter.done = true;
-      settle(waiter.results);
-    }
+    // Only to tell repeats apart within this call: an entry must not keep the waiter alive.
+    for (const entry of named) entry.namedBy = undefined;
+    if (waiter.done) return { done, unknown: [] };
+    if (waiter.remaining === 0) this.resolve(waiter);
+    else this.openWaiters.add(waiter);
     return { done, unknown };
+  }
+
+  private entryOf(jobId: JobId): Entry {
+    let entry = this.entries.get(jobId);
+    if (entry === undefined) {
+      entry = { runId: undefined, watching: false, settled: undefined, lost: undefined, finishedSeq: 0, waiter: undefined, slot: 0, others: undefined, namedBy: undefined };
+      this.entries.set(jobId, entry);
+    }
+    return entry;
+  }
+
+  private resolve(waiter: Waiter): void {
+    waiter.done = true;
+    this.openWaiters.delete(waiter);
+    const results = new Map<JobId, SettledJob>();
+    for (let i = 0; i < waiter.ids.length; i++) results.set(waiter.ids[i] as JobId, waiter.slots[i] as SettledJob);
+    waiter.resolve(results);
   }
 
   private fail(waiter: Waiter, error: Error): void {
     if (waiter.done) return;
     waiter.done = true;
+    this.openWaiters.delete(waiter);
     waiter.reject(error);
   }
 
-  private takeWaiters(jobId: JobId): readonly Waiter[] {
-    const present = this.waiters.get(jobId);
-    if (present === undefined) return [];
-    this.waiters.delete(jobId);
-    return Array.isArray(present) ? present : [present];
+  private takeWaiters(entry: Entry, each: (waiter: Waiter, slot: number) => void): void {
+    const { waiter, slot, others } = entry;
+    entry.waiter = undefined;
+    entry.others = undefined;
+    if (waiter !== undefined) each(waiter, slot);
+    if (others !== undefined) for (const other of others) each(other.waiter, other.slot);
   }
 
-  private remember(jobId: JobId, finished: Finished): void {
-    this.finished.delete(jobId);
-    this.finished.set(jobId, finished);
-    this.rememberedOrder.push({ jobId, finished });
-    // Bounded: an evicted record is not lost for good, a later waitFor watches the id again.
-    while (this.finished.size > this.maxFinished && this.rememberedHead < this.rememberedOrder.length) {
-      const oldest = this.rememberedOrder[this.rememberedHead++] as { jobId: JobId; finished: Finished };
-      // Skip entries remembered again since, or already taken: only the latest one counts.
-      if (this.finished.get(oldest.jobId) === oldest.finished) this.finished.delete(oldest.jobId);
+  /** Clears what is known about the job's end, and whether it is watched. */
+  private unfinish(entry: Entry): void {
+    if (entry.watching) {
+      entry.watching = false;
+      this.watchingCount -= 1;
     }
-    // Records taken by waitFor leave stale entries behind: rebuild from the map (in its own
-    // insertion order) whenever stale entries outnumber live ones, so this stays O(1) amortized.
-    const queued = this.rememberedOrder.length - this.rememberedHead;
-    if (queued > 1_024 && queued > 2 * this.finished.size) {
-      this.rememberedOrder = [...this.finished].map(([id, record]) => ({ jobId: id, finished: record }));
-      this.rememberedHead = 0;
+    if (entry.finishedSeq !== 0) {
+      entry.finishedSeq = 0;
+      this.finishedCount -= 1;
+    }
+    entry.settled = undefined;
+    entry.lost = undefined;
+  }
+
+  private finish(jobId: JobId, entry: Entry): void {
+    entry.finishedSeq = ++this.lastSeq;
+    this.finishedCount += 1;
+    this.finishedOrder.push({ jobId, seq: entry.finishedSeq });
+    // Bounded: an evicted entry is not lost for good, a later waitFor watches the id again.
+    while (this.finishedCount > this.maxFinished && this.finishedHead < this.finishedOrder.length) {
+      const oldest = this.finishedOrder[this.finishedHead++] as { jobId: JobId; seq: number };
+      const evicted = this.entries.get(oldest.jobId);
+      // Skip entries finished again since: only the latest one counts.
+      if (evicted === undefined || evicted.finishedSeq !== oldest.seq) continue;
+      this.unfinish(evicted);
+      if (evicted.waiter === undefined) this.entries.delete(oldest.jobId);
+    }
+    // Entries finished again leave stale entries behind: drop them whenever they outnumber live
+    // ones, so this stays O(1) amortized.
+    const queued = this.finishedOrder.length - this.finishedHead;
+    if (queued > 1_024 && queued > 2 * this.finishedCount) {
+      this.finishedOrder = this.finishedOrder
+        .slice(this.finishedHead)
+        .filter((entry) => this.entries.get(entry.jobId)?.finishedSeq === entry.seq);
+      this.finishedHead = 0;
     }
   }
 }
