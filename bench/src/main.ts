@@ -53,7 +53,7 @@ const sizes = quick
   ? { A: 10_000, B: 2_000, cRate: 1_000, cDurationMs: 2_000, memoryPending: 100_000, memoryRuns: 1, sweepBatch: 5_000, scaleJobs: 5_000, idleClients: 200,
       warmUpBulk: 2_000, warmUpSerial: 500, warmUpPacedMs: 500 }
   : { A: 50_000, B: 20_000, cRate: 1_000, cDurationMs: 10_000, memoryPending: 1_000_000, memoryRuns: 3, sweepBatch: 20_000, scaleJobs: 50_000, idleClients: 1_000,
-      warmUpBulk: 10_000, warmUpSerial: 2_000, warmUpPacedMs: 1_000 };
+      warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000 };
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
 const selected = new Set((flags.only ?? "A,B,C,D,E,F,scale").split(",").map((name) => name.trim()));

@@ -68,10 +68,15 @@ export async function measureBulk(
   };
 }
 
-/** A fresh system, an unmeasured warm-up batch (so the JIT has compiled the hot paths), one measured run. */
+/**
+ * A fresh system, unmeasured warm-up batches of the measured size until `warmUpJobs` have run, then
+ * one measured run. The warm-up brings every process to its steady state: the JIT has optimized
+ * the per-message paths (which take far longer to get hot than the per-job ones) and the queue's
+ * retention is full and evicting, as in a queue that has been up for a while.
+ */
 export function runBulk(jobs: number, warmUpJobs: number, fleet: WorkerFleet, idleClients?: number): Promise<BulkRun> {
   return withSystem({ fleet, ...(idleClients ? { idleClients } : {}) }, async (system) => {
-    if (warmUpJobs > 0) await measureBulk(system, warmUpJobs);
+    for (let warmedUp = 0; warmedUp < warmUpJobs; warmedUp += jobs) await measureBulk(system, Math.min(jobs, warmUpJobs - warmedUp));
     return measureBulk(system, jobs);
   });
 }
