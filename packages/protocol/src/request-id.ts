@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 export const RequestId = z.union([
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  z.number().int().min(0),
   z.string().min(1).max(64),
 ]);
 export type RequestId = z.infer<typeof RequestId>;
