@@ -17,7 +17,7 @@ import { AssignmentLatency } from "./assignment-latency.js";
 import type { Effect } from "./effects.js";
 import { IdempotencyKeys, type IdempotencyLimits } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
-import { JobRecord } from "./job-record.js";
+import { JobRecord, type AttemptRecord } from "./job-record.js";
 import { IdTable } from "./id-table.js";
 import { canMove, emptyCounts, type StateCounts } from "./job-states.js";
 import { NamedQueue } from "./named-queue.js";
@@ -566,7 +566,7 @@ export class QueueCore {
     job.worker = worker;
     job.progress = undefined;
     worker.running.add(job);
-    (job.history ??= []).push({
+    const attempt: AttemptRecord = {
       attempt: job.attempts,
       lease: job.lease,
       workerId: worker.id,
@@ -574,7 +574,11 @@ export class QueueCore {
       endedAt: undefined,
       outcome: "running",
       error: undefined,
-    });
+    };
+    // A first attempt gets an array of exactly one: `[]` and a push would reserve room for 17,
+    // about 150 bytes that every job kept for retention would carry.
+    if (job.history === undefined) job.history = [attempt];
+    else job.history.push(attempt);
     job.deadlineAt = now + job.timeoutMs;
     this.deadlines.push(job);
     const spec = job.spec;
