@@ -63,6 +63,8 @@ class Simulation {
   readonly workers: SimWorker[];
   readonly payloads = new Map<number, Payload>();
   readonly acceptedCompletions = new Map<number, number>();
+  /** "jobId:lease" of every abandon the queue sent. */
+  private readonly abandonsSent = new Set<string>();
   readonly cancelledByClient = new Set<number>();
   /** Jobs submitted or retried and not yet reported settled. */
   readonly awaitingSettle = new Set<number>();
@@ -149,6 +151,7 @@ class Simulation {
         return;
       }
       case "abandon": {
+        this.abandonsSent.add(`${effect.jobId}:${effect.lease}`);
         const worker = this.workers.find((w) => w.id === effect.workerId);
         const held = worker?.running.get(effect.jobId);
         if (worker === undefined || held?.lease !== effect.lease) return;
@@ -272,7 +275,10 @@ class Simulation {
           held.extendAt = this.now + 500;
           const extended = this.call(() => this.core.extend(this.now, worker.id, jobId, held.lease));
           if (!extended.ok) {
-            if (!held.abandoned) throw new Error(`extend of held job ${jobId} refused: ${extended.message}`);
+            // Refused only if it crossed an abandon, which this very call may have sent (see below).
+            if (!held.abandoned && !this.abandonsSent.has(`${jobId}:${held.lease}`)) {
+              throw new Error(`extend of held job ${jobId} refused: ${extended.message}`);
+            }
             worker.running.delete(jobId);
           }
         }
@@ -286,9 +292,12 @@ class Simulation {
         : this.call(() => this.core.complete(this.now, worker.id, [{ jobId, lease: held.lease, result: worker.id }]));
       if (refusals.length > 0) {
         // Only a report that crossed an abandon may be refused: as stale, or as expired when
-        // the job has since settled and been dropped from retention.
+        // the job has since settled and been dropped from retention. The abandon may come out of
+        // this very call: a report that arrives after the lease's deadline, before the queue's
+        // timer ran, finds the lease expiring first.
         const code = refusals[0]?.code;
-        if (!held.abandoned || (code !== ErrorCode.staleLease && code !== ErrorCode.jobExpired)) {
+        const crossed = held.abandoned || this.abandonsSent.has(`${jobId}:${held.lease}`);
+        if (!crossed || (code !== ErrorCode.staleLease && code !== ErrorCode.jobExpired)) {
           throw new Error(`report on job ${jobId} refused: ${refusals[0]?.message}`);
         }
         this.stats.staleRefused += 1;
