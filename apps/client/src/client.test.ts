@@ -180,6 +180,13 @@ describe("waiting for jobs", () => {
     expect([...(await waiting).keys()]).toEqual([7, 8]);
   });
 
+  it("refuses a wait on something that is not a job id before sending anything", async () => {
+    const { client, conn } = await setup();
+    await expect(client.waitFor([1, 0])).rejects.toThrow(/jobIds\[1\]: 0 is not a job id/);
+    await expect(client.waitFor(2.5)).rejects.toThrow(TypeError);
+    expect(conn.received).toEqual([]);
+  });
+
   it("rejects a wait on a job the queue does not know with its QueueError", async () => {
     const { client, conn } = await setup();
     const waiting = client.waitFor([5, 6]).catch((e: unknown) => e);

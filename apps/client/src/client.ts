@@ -2,10 +2,10 @@
 // that survives drops and queue restarts. Each method is one request; the reconnect policy lives
 // in ReconnectingSession and the watched-job bookkeeping in WatchRegistry.
 import {
+  JobId,
   JobSpec,
   MAX_JOBS_PER_MESSAGE,
   describeIssues,
-  type JobId,
   type JobState,
   type JobView,
   type QueueName,
@@ -171,6 +171,9 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
    */
   async waitFor(jobIds: JobId | readonly JobId[], options: WaitOptions = {}): Promise<Map<JobId, SettledJob>> {
     const ids = typeof jobIds === "number" ? [jobIds] : jobIds;
+    ids.forEach((jobId, index) => {
+      if (!JobId.safeParse(jobId).success) throw new TypeError(`jobIds[${index}]: ${JSON.stringify(jobId)} is not a job id (a positive integer)`);
+    });
     const handle = this.registry.wait(ids, options.onSettled);
     const [results] = await Promise.all([handle.done, this.watch(handle.unknown)]);
     return results;

@@ -24,6 +24,7 @@ describe("IdTable", () => {
     for (const id of [-1, 0.5, Number.NaN, Number.MAX_SAFE_INTEGER]) expect(table.get(id)).toBeUndefined();
     table.delete(-1);
     expect(table.size).toBe(1);
+    for (const id of [-1, 0.5, Number.NaN, 2 ** 53]) expect(() => table.set(id, "bad")).toThrow(RangeError);
   });
 
   it("gives a page back once every slot in it is empty, and can fill it again", () => {

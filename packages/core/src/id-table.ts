@@ -18,8 +18,8 @@ export class IdTable<T> {
     return this.pages[Math.floor(id / PAGE_SIZE)]?.[id % PAGE_SIZE];
   }
 
-  /** `id` must be a job id (a small non-negative integer), never a number a peer made up. */
   set(id: number, value: T): void {
+    if (!Number.isSafeInteger(id) || id < 0) throw new RangeError(`not a job id: ${id}`);
     const pageIndex = Math.floor(id / PAGE_SIZE);
     let page = this.pages[pageIndex];
     if (page === undefined) {
