@@ -29,6 +29,18 @@ afterEach(async () => {
 });
 
 describe("the broker", () => {
+  it("gives workers their heartbeat settings and clients slower ones of their own", async () => {
+    const config = { heartbeatIntervalMs: 100, clientHeartbeatIntervalMs: 2_000, clientHeartbeatTimeoutMs: 9_000 };
+    queue = await startQueueServer({ host: "127.0.0.1", port: 0, ...config, core: { ...defaultCoreConfig, heartbeatTimeoutMs: 500 } }, silent, new ManualClock());
+    const hello = async (role: "client" | "worker") => {
+      const connection = await QueueConnection.open({ host: "127.0.0.1", port: (queue as RunningQueue).port });
+      connections.push(connection);
+      return connection.request({ type: "hello", role, version: 1 });
+    };
+    expect(await hello("worker")).toMatchObject({ heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 });
+    expect(await hello("client")).toMatchObject({ heartbeatIntervalMs: 2_000, heartbeatTimeoutMs: 9_000 });
+  });
+
   it("answers hello, submit, fetch, complete and status in order", async () => {
     const { queue } = await open();
     const client = await connect(queue.port, "client");

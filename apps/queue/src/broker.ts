@@ -101,8 +101,9 @@ export class Broker implements ConnectionHandler {
       type: "welcome",
       version: PROTOCOL_VERSION,
       queueRunId: this.queueRunId,
-      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
-      heartbeatTimeoutMs: this.config.core.heartbeatTimeoutMs,
+      ...(request.role === "worker"
+        ? { heartbeatIntervalMs: this.config.heartbeatIntervalMs, heartbeatTimeoutMs: this.config.core.heartbeatTimeoutMs }
+        : { heartbeatIntervalMs: this.config.clientHeartbeatIntervalMs, heartbeatTimeoutMs: this.config.clientHeartbeatTimeoutMs }),
       maxFrameBytes: this.config.maxFrameBytes,
     });
     this.settle();

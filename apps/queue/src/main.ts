@@ -12,6 +12,8 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --port N                    TCP port, 0 for any free one (default ${d.port})
   --heartbeat-interval-ms N   how often workers must send a heartbeat (default ${d.heartbeatIntervalMs})
   --heartbeat-timeout-ms N    silence after which a worker is lost and its jobs requeued (default ${defaultCoreConfig.heartbeatTimeoutMs})
+  --client-heartbeat-interval-ms N   how often clients check that the queue answers (default ${d.clientHeartbeatIntervalMs})
+  --client-heartbeat-timeout-ms N    silence after which a client hangs up and reconnects (default ${d.clientHeartbeatTimeoutMs})
   --job-timeout-ms N          default run timeout of an attempt (default ${defaultCoreConfig.defaultTimeoutMs})
   --max-attempts N            default attempts before a job fails for good (default ${defaultCoreConfig.defaultMaxAttempts})
   --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
@@ -40,7 +42,7 @@ const s = { type: "string" } as const;
 const { values: f } = parseFlags(
   process.argv.slice(2),
   {
-    host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
+    host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
     "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
@@ -57,6 +59,8 @@ const config: QueueConfig = {
   host: (f.host as string | undefined) ?? d.host,
   port: int("port", d.port),
   heartbeatIntervalMs: int("heartbeat-interval-ms", d.heartbeatIntervalMs, 10),
+  clientHeartbeatIntervalMs: int("client-heartbeat-interval-ms", d.clientHeartbeatIntervalMs, 10),
+  clientHeartbeatTimeoutMs: int("client-heartbeat-timeout-ms", d.clientHeartbeatTimeoutMs, 20),
   core: {
     ...core,
     heartbeatTimeoutMs: int("heartbeat-timeout-ms", core.heartbeatTimeoutMs, 20),

@@ -6,7 +6,15 @@ import { defaultCoreConfig, type CoreConfig } from "@djq/core";
 export interface QueueConfig {
   host: string;
   port: number;
+  /** How often workers heartbeat; their silence limit is `core.heartbeatTimeoutMs`. */
   heartbeatIntervalMs: number;
+  /**
+   * Clients hold no leases: they heartbeat only to notice a queue that vanished without closing
+   * the socket, for which seconds will do. Workers' settings would make 1,000 idle clients cost
+   * the queue 5,000 heartbeats a second.
+   */
+  clientHeartbeatIntervalMs: number;
+  clientHeartbeatTimeoutMs: number;
   core: CoreConfig;
   maxFrameBytes: number;
   maxPayloadBytes: number;
@@ -29,6 +37,8 @@ export const defaultQueueConfig: QueueConfig = {
   host: "127.0.0.1",
   port: 7070,
   heartbeatIntervalMs: 200,
+  clientHeartbeatIntervalMs: 1_000,
+  clientHeartbeatTimeoutMs: 5_000,
   core: defaultCoreConfig,
   maxFrameBytes: DEFAULT_FRAME_BYTES,
   maxPayloadBytes: 64 * 1024,
