@@ -43,6 +43,9 @@ export class FakeConnection {
     readonly socket: net.Socket,
     private readonly queue: FakeQueue,
   ) {
+    // As the real queue does: without it Nagle holds a second small reply until the first is
+    // acknowledged, and the client's delayed ack makes that 40 ms.
+    socket.setNoDelay(true);
     this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
     const decoder = new FrameDecoder(queue.maxFrameBytes);
     socket.on("data", (chunk: Buffer) => {

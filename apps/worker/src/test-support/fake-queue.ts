@@ -83,6 +83,9 @@ export class FakeConnection {
   readonly closed: Promise<void>;
 
   constructor(private readonly socket: net.Socket) {
+    // As the real queue does: without it Nagle holds a second small reply until the first is
+    // acknowledged, and the worker's delayed ack makes that 40 ms.
+    socket.setNoDelay(true);
     const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
     socket.on("data", (chunk: Buffer) => {
       const error = decoder.push(chunk, (frame) => this.receive(frame));
