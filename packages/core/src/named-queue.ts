@@ -4,6 +4,7 @@
 import { MAX_PRIORITY, MIN_PRIORITY } from "@djq/protocol";
 import { emptyCounts, type StateCounts } from "./job-states.js";
 import type { JobRecord } from "./job-record.js";
+import { LinkedList } from "./linked-list.js";
 import { PriorityLane } from "./priority-lane.js";
 import type { WorkerRecord } from "./worker-record.js";
 
@@ -26,8 +27,7 @@ export class NamedQueue {
   private readonly lanes: (PriorityLane | undefined)[] = [];
   /** Bit p set when level p has a ready job. */
   private nonEmpty = 0;
-  private firstWaiter: WaiterNode | undefined = undefined;
-  private lastWaiter: WaiterNode | undefined = undefined;
+  private readonly waiting = new LinkedList<WaiterNode>();
 
   constructor(
     readonly name: string,
@@ -86,28 +86,21 @@ export class NamedQueue {
   }
 
   get headWaiter(): WaiterNode | undefined {
-    return this.firstWaiter;
+    return this.waiting.first;
   }
 
   addWaiter(worker: WorkerRecord): WaiterNode {
-    const node: WaiterNode = { worker, queue: this, prev: this.lastWaiter, next: undefined };
-    if (this.lastWaiter === undefined) this.firstWaiter = node;
-    else this.lastWaiter.next = node;
-    this.lastWaiter = node;
+    const node: WaiterNode = { worker, queue: this, prev: undefined, next: undefined };
+    this.waiting.push(node);
     return node;
   }
 
   removeWaiter(node: WaiterNode): void {
-    if (node.prev === undefined) this.firstWaiter = node.next;
-    else node.prev.next = node.next;
-    if (node.next === undefined) this.lastWaiter = node.prev;
-    else node.next.prev = node.prev;
-    node.prev = undefined;
-    node.next = undefined;
+    this.waiting.unlink(node);
   }
 
   *waiters(): IterableIterator<WorkerRecord> {
-    for (let node = this.firstWaiter; node !== undefined; node = node.next) yield node.worker;
+    for (const node of this.waiting) yield node.worker;
   }
 
   private lane(priority: number): PriorityLane {

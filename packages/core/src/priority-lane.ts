@@ -3,11 +3,11 @@
 // anything submitted after them. The heap holds only returned jobs (bounded by what was
 // running), so taking the next job costs O(1) in the number of pending jobs.
 import { IndexedHeap } from "./indexed-heap.js";
-import { JobList } from "./job-list.js";
+import { LinkedList } from "./linked-list.js";
 import type { JobRecord } from "./job-record.js";
 
 export class PriorityLane {
-  private readonly fresh = new JobList();
+  private readonly fresh = new LinkedList<JobRecord>();
   private readonly returned = new IndexedHeap<JobRecord>((a, b) => a.order < b.order);
 
   get size(): number {

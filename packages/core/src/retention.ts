@@ -2,7 +2,7 @@
 // its own list in settle order (threaded through the jobs, which are in no other list once
 // settled), so "the last 50 failed" walks only failed jobs and eviction is O(1) per job.
 import type { JobState } from "@djq/protocol";
-import { JobList } from "./job-list.js";
+import { LinkedList } from "./linked-list.js";
 import type { JobRecord } from "./job-record.js";
 
 export interface RetentionLimits {
@@ -13,10 +13,10 @@ export interface RetentionLimits {
 type SettledState = "completed" | "failed" | "cancelled";
 
 export class Retention {
-  private readonly lists: Record<SettledState, JobList> = {
-    completed: new JobList(),
-    failed: new JobList(),
-    cancelled: new JobList(),
+  private readonly lists: Record<SettledState, LinkedList<JobRecord>> = {
+    completed: new LinkedList<JobRecord>(),
+    failed: new LinkedList<JobRecord>(),
+    cancelled: new LinkedList<JobRecord>(),
   };
 
   constructor(private readonly limits: RetentionLimits) {}
