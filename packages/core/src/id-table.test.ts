@@ -36,4 +36,17 @@ describe("IdTable", () => {
     table.set(7, 7);
     expect(table.get(7)).toBe(7);
   });
+
+  it("starts a page that reuses an emptied one with nothing in it", () => {
+    const table = new IdTable<number>();
+    for (const id of [1, 2, 4095]) table.set(id, id);
+    for (const id of [1, 2, 4095]) table.delete(id);
+    table.set(3 * 4096 + 1, 9);
+    expect([...table.values()]).toEqual([9]);
+    for (const id of [3 * 4096, 3 * 4096 + 2, 3 * 4096 + 4095, 1, 2, 4095]) expect(table.get(id)).toBeUndefined();
+    table.delete(3 * 4096 + 1);
+    for (let id = 1; id <= 3; id++) table.set(id * 4096, id);
+    expect([...table.values()]).toEqual([1, 2, 3]);
+    expect(table.size).toBe(3);
+  });
 });
