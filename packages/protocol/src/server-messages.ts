@@ -166,6 +166,12 @@ export { ErrorCode };
 
 export type ParsedServerMessage = { ok: true; message: ServerMessage } | { ok: false; message: string };
 
+// A known type goes straight to its own schema, as requests do: the union would find the same
+// one, but on every message it is a few µs more of a worker's path from assign to start.
+const serverSchemaByType = new Map<unknown, z.ZodType<ServerMessage>>(
+  ServerMessage.options.map((schema) => [schema.shape.type.value, schema as z.ZodType<ServerMessage>]),
+);
+
 /** For workers and clients: a frame from the queue, checked against the schemas. */
 export function parseServerMessage(frame: string): ParsedServerMessage {
   let value: unknown;
@@ -174,7 +180,8 @@ export function parseServerMessage(frame: string): ParsedServerMessage {
   } catch (error) {
     return { ok: false, message: `not valid JSON: ${(error as Error).message}` };
   }
-  const parsed = ServerMessage.safeParse(value);
+  const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
+  const parsed = (serverSchemaByType.get(type) ?? ServerMessage).safeParse(value);
   if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   return { ok: true, message: parsed.data };
 }
