@@ -16,14 +16,16 @@ import { spread } from "./statistics.js";
 import type { WorkerFleet } from "./system-under-test.js";
 import { falsePositiveCount, fleetA, runBulk } from "./workloads/bulk-throughput.js";
 import { runFailover } from "./workloads/failover.js";
+import { runFloorPaced, runFloorSerial } from "./workloads/floor.js";
 import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,D,E,F,scale,diag] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
-  --only      run only these workloads (comma-separated); diag (A and B with bench workers whose
-              zero-duration jobs return at once) runs only when named
+  --only      run only these workloads (comma-separated); floor is a calibration (B and C through a
+              do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
+              return at once) runs only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
               and print the functions with the most self time
   --publish   also write bench/results/full-run.json and the charts into docs/ (for docs/benchmarks.md)
@@ -56,7 +58,7 @@ const sizes = quick
       warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000 };
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
-const selected = new Set((flags.only ?? "A,B,C,D,E,F,scale").split(",").map((name) => name.trim()));
+const selected = new Set((flags.only ?? "A,B,C,D,E,F,scale,floor").split(",").map((name) => name.trim()));
 
 async function waitForQuiet(limitMs: number): Promise<void> {
   const cores = describeMachine().cores;
@@ -213,6 +215,15 @@ await workload("scale", `throughput (${n(sizes.scaleJobs)} jobs, A's shape) by w
     queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
   });
   row("scale.falsePositives", "scale", "workers wrongly lost per run, over all scale runs (reassigned + lost + warnings)", "count", scaleFalsePositives);
+});
+
+await workload("floor", "calibration: B and C through a broker that does nothing but pass jobs on, with bare peers (no djq code)", async () => {
+  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r)} jobs/s`);
+  row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial);
+  const paced = await repeat("floor.C", repeats, () => runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
+    `p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms`);
+  row("floor.C.p50", "floor", `C's shape through the floor broker, p50: the least a Node queue can take here`, "ms", paced.map((r) => r.p50Ms));
+  row("floor.C.p99", "floor", `C's shape through the floor broker, p99`, "ms", paced.map((r) => r.p99Ms));
 });
 
 await workload("diag", "diagnostic: A and B with bench workers whose zero-duration jobs skip the sleep handler's 1 ms timer", async () => {

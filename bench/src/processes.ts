@@ -15,6 +15,8 @@ export const programs = {
   producer: `${repoRoot}bench/dist/programs/producer.js`,
   benchWorker: `${repoRoot}bench/dist/programs/bench-worker.js`,
   idleClients: `${repoRoot}bench/dist/programs/idle-clients.js`,
+  floorBroker: `${repoRoot}bench/dist/programs/floor-broker.js`,
+  floorPeer: `${repoRoot}bench/dist/programs/floor-peer.js`,
   queueProbe: pathToFileURL(`${repoRoot}bench/dist/programs/queue-probe.js`).href,
 } as const;
 

@@ -1,0 +1,119 @@
+// The floor broker's peers, as bare as it is: a producer or a worker speaking NDJSON over a plain
+// socket, with no client or worker library. Same IPC commands and reports as the bench producer
+// and bench worker, so workloads B and C read their figures the same way.
+import net from "node:net";
+import { parseArgs } from "node:util";
+import { setTimeout as delay } from "node:timers/promises";
+import type { ProducerCommand, ProducerReport, BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
+import { monotonicMs } from "../monotonic-clock.js";
+
+interface Reply {
+  id?: number;
+  type: string;
+  jobIds?: number[];
+  jobs?: { jobId: number; lease: number }[];
+}
+
+const { values } = parseArgs({ options: { port: { type: "string" }, role: { type: "string" }, id: { type: "string", default: "floor" } } });
+const socket = net.connect({ port: Number(values.port), host: "127.0.0.1" });
+socket.setNoDelay(true);
+socket.setEncoding("utf8");
+let lastRequestId = 0;
+const frame = (message: object) => `${JSON.stringify({ id: ++lastRequestId, ...message })}\n`;
+let onReply: (reply: Reply) => void = () => {};
+let unread = "";
+socket.on("data", (text: string) => {
+  unread += text;
+  for (let end = unread.indexOf("\n"); end >= 0; end = unread.indexOf("\n")) {
+    const reply = JSON.parse(unread.slice(0, end)) as Reply;
+    unread = unread.slice(end + 1);
+    onReply(reply);
+  }
+});
+await new Promise((resolve) => socket.once("connect", resolve));
+
+if (values.role === "worker") runWorker();
+else runProducer();
+
+function runWorker(): void {
+  const starts: [number, number][] = [];
+  const report = (message: BenchWorkerReport) => process.send?.(message);
+  onReply = (reply) => {
+    if (reply.type === "welcome") {
+      socket.write(frame({ type: "fetch", max: 1 }));
+      report({ type: "ready" });
+    } else if (reply.type === "assign") {
+      const at = monotonicMs();
+      const jobs = reply.jobs ?? [];
+      for (const { jobId } of jobs) starts.push([jobId, at]);
+      const done = jobs.map(({ jobId, lease }) => ({ jobId, lease }));
+      socket.write(frame({ type: "complete", jobs: done }) + frame({ type: "fetch", max: 1 }));
+    }
+  };
+  process.on("message", (command: BenchWorkerCommand) => {
+    if (command.type === "report") report({ type: "starts", starts });
+  });
+  socket.write(frame({ type: "hello", role: "worker", version: 1, workerId: values.id }));
+}
+
+function runProducer(): void {
+  const report = (message: ProducerReport) => process.send?.(message);
+  const waiting = new Map<number, (jobIds: number[]) => void>();
+  let unsettled = 0;
+  let allSettled: () => void = () => {};
+  onReply = (reply) => {
+    if (reply.type === "settled") {
+      unsettled -= reply.jobs?.length ?? 0;
+      if (unsettled === 0) allSettled();
+      return;
+    }
+    const resolve = reply.id === undefined ? undefined : waiting.get(reply.id);
+    if (reply.id !== undefined) waiting.delete(reply.id);
+    resolve?.(reply.jobIds ?? []);
+  };
+  const request = (message: object) =>
+    new Promise<number[]>((resolve) => {
+      socket.write(frame(message));
+      waiting.set(lastRequestId, resolve);
+    });
+  const submitOne = () => {
+    unsettled += 1;
+    return request({ type: "submit", jobs: [{ durationMs: 0 }], watch: true });
+  };
+  const settled = () => (unsettled === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allSettled = resolve)));
+
+  async function run(command: ProducerCommand): Promise<ProducerReport | undefined> {
+    if (command.type === "serial") {
+      const startedAt = monotonicMs();
+      for (let i = 0; i < command.jobs; i++) await submitOne();
+      await settled();
+      return { type: "serial-done", startedAt, settledAt: monotonicMs(), failed: 0 };
+    }
+    if (command.type === "paced") {
+      const total = Math.round((command.rate * command.durationMs) / 1000);
+      const submits: [number, number][] = [];
+      const replies: Promise<void>[] = [];
+      const startedAt = monotonicMs();
+      for (let sent = 0; sent < total; await delay(1)) {
+        const due = Math.min(total, Math.floor(((monotonicMs() - startedAt) * command.rate) / 1000) + 1);
+        for (; sent < due; sent++) {
+          const at = monotonicMs();
+          replies.push(submitOne().then(([jobId]) => void submits.push([jobId as number, at])));
+        }
+      }
+      await Promise.all(replies);
+      await settled();
+      return { type: "paced-done", startedAt, settledAt: monotonicMs(), submits };
+    }
+    if (command.type === "exit") process.exit(0);
+    throw new Error(`the floor producer does not do "${command.type}"`);
+  }
+
+  process.on("message", (command: ProducerCommand) => {
+    run(command).then(
+      (reply) => reply && report(reply),
+      (error: Error) => report({ type: "error", message: error.stack ?? error.message }),
+    );
+  });
+  void request({ type: "hello", role: "client", version: 1 }).then(() => report({ type: "ready" }));
+}
