@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 interface Peer {
   send(message: object): void;
   flush(): void;
+  worker: boolean;
   fetchId: number;
 }
 
@@ -15,14 +16,20 @@ const { values } = parseArgs({ options: { port: { type: "string", default: "0" }
 const pending: number[] = [];
 const waiting: Peer[] = [];
 const watchers = new Map<number, Peer>();
+/** Peers with output, written once the chunk at hand is handled: workers first, as djq's queue does. */
+const unflushed = new Set<Peer>();
 let lastJobId = 0;
 let lastLease = 0;
 
 function assign(worker: Peer, jobId: number): void {
   const job = { jobId, lease: ++lastLease, attempt: 1, queue: "default", type: "sleep", durationMs: 0, timeoutMs: 60_000, maxAttempts: 5 };
   worker.send({ id: worker.fetchId, type: "assign", jobs: [job] });
-  // As djq's queue does: the assign is written before the reply to whoever made the job ready.
-  worker.flush();
+}
+
+function flushAll(): void {
+  for (const peer of unflushed) if (peer.worker) peer.flush();
+  for (const peer of unflushed) if (!peer.worker) peer.flush();
+  unflushed.clear();
 }
 
 function serve(socket: net.Socket): void {
@@ -32,27 +39,32 @@ function serve(socket: net.Socket): void {
   let unread = "";
   let unsent = "";
   const peer: Peer = {
-    send: (message) => void (unsent += `${JSON.stringify(message)}\n`),
+    send: (message) => {
+      unsent += `${JSON.stringify(message)}\n`;
+      unflushed.add(peer);
+    },
     flush: () => {
-      if (unsent.length > 0) socket.write(unsent);
+      socket.write(unsent);
       unsent = "";
     },
+    worker: false,
     fetchId: 0,
   };
   socket.on("data", (text: string) => {
     unread += text;
     for (let end = unread.indexOf("\n"); end >= 0; end = unread.indexOf("\n")) {
-      const message = JSON.parse(unread.slice(0, end)) as { id: number; type: string; watch?: boolean; jobs: { jobId: number }[] };
+      const message = JSON.parse(unread.slice(0, end)) as Parameters<typeof handle>[1];
       unread = unread.slice(end + 1);
       handle(peer, message);
     }
-    peer.flush();
+    flushAll();
   });
 }
 
-function handle(peer: Peer, message: { id: number; type: string; watch?: boolean; jobs: { jobId: number }[] }): void {
+function handle(peer: Peer, message: { id: number; type: string; role?: string; watch?: boolean; jobs: { jobId: number }[] }): void {
   switch (message.type) {
     case "hello":
+      peer.worker = message.role === "worker";
       peer.send({ id: message.id, type: "welcome", version: 1, queueRunId: "floor", heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: 5_000, maxFrameBytes: 1_048_576 });
       return;
     case "heartbeat":
@@ -82,7 +94,6 @@ function handle(peer: Peer, message: { id: number; type: string; watch?: boolean
         const watcher = watchers.get(jobId);
         watchers.delete(jobId);
         watcher?.send({ type: "settled", jobs: [{ jobId, state: "completed" }] });
-        if (watcher !== peer) watcher?.flush();
       }
   }
 }
