@@ -4,6 +4,7 @@
 // Workloads B and C run through it show what any Node queue here works under.
 import net from "node:net";
 import { parseArgs } from "node:util";
+import { onJsonLines } from "./json-lines.js";
 
 interface Peer {
   send(message: object): void;
@@ -34,9 +35,7 @@ function flushAll(): void {
 
 function serve(socket: net.Socket): void {
   socket.setNoDelay(true);
-  socket.setEncoding("utf8");
   socket.on("error", () => {});
-  let unread = "";
   let unsent = "";
   const peer: Peer = {
     send: (message) => {
@@ -50,15 +49,7 @@ function serve(socket: net.Socket): void {
     worker: false,
     fetchId: 0,
   };
-  socket.on("data", (text: string) => {
-    unread += text;
-    for (let end = unread.indexOf("\n"); end >= 0; end = unread.indexOf("\n")) {
-      const message = JSON.parse(unread.slice(0, end)) as Parameters<typeof handle>[1];
-      unread = unread.slice(end + 1);
-      handle(peer, message);
-    }
-    flushAll();
-  });
+  onJsonLines<Parameters<typeof handle>[1]>(socket, (message) => handle(peer, message), flushAll);
 }
 
 function handle(peer: Peer, message: { id: number; type: string; role?: string; watch?: boolean; jobs: { jobId: number }[] }): void {

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as delay } from "node:timers/promises";
 import type { ProducerCommand, ProducerReport, BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
+import { onJsonLines } from "./json-lines.js";
 
 interface Reply {
   id?: number;
@@ -17,19 +18,10 @@ interface Reply {
 const { values } = parseArgs({ options: { port: { type: "string" }, role: { type: "string" }, id: { type: "string", default: "floor" } } });
 const socket = net.connect({ port: Number(values.port), host: "127.0.0.1" });
 socket.setNoDelay(true);
-socket.setEncoding("utf8");
 let lastRequestId = 0;
 const frame = (message: object) => `${JSON.stringify({ id: ++lastRequestId, ...message })}\n`;
 let onReply: (reply: Reply) => void = () => {};
-let unread = "";
-socket.on("data", (text: string) => {
-  unread += text;
-  for (let end = unread.indexOf("\n"); end >= 0; end = unread.indexOf("\n")) {
-    const reply = JSON.parse(unread.slice(0, end)) as Reply;
-    unread = unread.slice(end + 1);
-    onReply(reply);
-  }
-});
+onJsonLines<Reply>(socket, (reply) => onReply(reply));
 await new Promise((resolve) => socket.once("connect", resolve));
 
 if (values.role === "worker") runWorker();
