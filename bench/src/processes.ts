@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { connectClient, type DjqClient } from "client";
+import { connectClient, type DjqClient } from "@djq/client";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const programs = {

@@ -1,7 +1,7 @@
 // One fresh djq system per run: the queue, a fleet of worker processes, a producer process and,
 // if asked, a process holding idle client connections. Everything is set up and ready (workers
 // waiting with a fetch open) before the body runs, and everything is killed after it.
-import type { DjqClient } from "client";
+import type { DjqClient } from "@djq/client";
 import type { IdleClientsReport } from "./bench-messages.js";
 import { killAll, programs, spawnProgram, startQueue, waitForWaitingWorkers, type BenchProcess, type QueueProcess, type SpawnOptions } from "./processes.js";
 

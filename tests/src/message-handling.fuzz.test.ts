@@ -4,7 +4,7 @@
 import { checkInvariants } from "@djq/core";
 import { createLogger } from "@djq/runtime";
 import fc from "fast-check";
-import { startQueueServer, type RunningQueue } from "queue";
+import { startQueueServer, type RunningQueue } from "@djq/queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RawSocket } from "./harness/raw-socket.js";
 

@@ -3,7 +3,7 @@
 // back by themselves, say plainly what was lost, and never make a job twice by resending.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { JobLostError, connectClient, type DjqClient } from "client";
+import { JobLostError, connectClient, type DjqClient } from "@djq/client";
 import { createLogger } from "@djq/runtime";
 import { jobStatus, queueStats, submitJob } from "./harness/client-cli.js";
 import { programs, runClient, start, startQueue, startWorker } from "./harness/processes.js";

@@ -3,7 +3,7 @@
 // submits jobs of one of its handlers' types and reads the outcome from the queue (`status`) and
 // the worker's own JSON log lines on stderr.
 import { fileURLToPath } from "node:url";
-import { connectClient, type DjqClient, type JobView } from "client";
+import { connectClient, type DjqClient, type JobView } from "@djq/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { start, startQueue, type Program, type QueueProcess } from "./harness/processes.js";
 

@@ -3,7 +3,7 @@
 // handler starts. Start times go to the orchestrator on request, or at once with --announce.
 import { parseArgs } from "node:util";
 import { createLogger } from "@djq/runtime";
-import { createSleepHandler, createWorker, type JobHandler } from "worker";
+import { createSleepHandler, createWorker, type JobHandler } from "@djq/worker";
 import type { BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
 

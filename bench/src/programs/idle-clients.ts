@@ -1,7 +1,7 @@
 // Holds --clients client-library connections open and does nothing with them but what the
 // library does on its own (a heartbeat per heartbeat interval each), until it is killed.
 import { parseArgs } from "node:util";
-import { connectClient, type DjqClient } from "client";
+import { connectClient, type DjqClient } from "@djq/client";
 import type { IdleClientsReport } from "../bench-messages.js";
 
 const { values } = parseArgs({ options: { port: { type: "string" }, clients: { type: "string", default: "1000" } } });

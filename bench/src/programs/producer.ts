@@ -3,7 +3,7 @@
 // monotonic clock. It measures; it decides nothing about what a result means.
 import { parseArgs } from "node:util";
 import { setTimeout as delay } from "node:timers/promises";
-import { connectClient, type JobId } from "client";
+import { connectClient, type JobId } from "@djq/client";
 import type { ProducerCommand, ProducerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
 

@@ -2,7 +2,7 @@
 // One client process of a chaos run: submits its share of short sleep jobs in paced batches with
 // `watch`, waits for every one to settle, and prints one JSON line (every job id by settled state,
 // and which ids were designed to fail) on stdout. It decides nothing about pass or fail.
-import { connectClient, type JobId, type JobSpec } from "client";
+import { connectClient, type JobId, type JobSpec } from "@djq/client";
 import { createLogger, integerFlag, parseFlags } from "@djq/runtime";
 import type { ChaosClientSummary } from "./client-summary.js";
 import { SeededRandom } from "./seeded-random.js";

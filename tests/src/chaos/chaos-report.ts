@@ -1,7 +1,7 @@
 // Turns what a chaos run left behind (the queue's JSON log, the workers' logs, the clients'
 // summaries, the queue's final listing and the actions taken) into the figures that say whether
 // failure handling held, and prints them. Pure: it reads records, it starts and stops nothing.
-import type { JobView, StatsSnapshot } from "client";
+import type { JobView, StatsSnapshot } from "@djq/client";
 import type { LogEvent } from "../harness/processes.js";
 import { chaosActionKinds, type ChaosAction, type ChaosActionKind } from "./chaos-loop.js";
 import type { ChaosClientSummary } from "./client-summary.js";

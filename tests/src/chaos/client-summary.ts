@@ -1,6 +1,6 @@
 // The one JSON line a chaos client prints on stdout when it is done: every job id it submitted by
 // settled state, and which ids were designed to fail. Shared by the client and the report.
-import type { JobId, SettledState } from "client";
+import type { JobId, SettledState } from "@djq/client";
 
 export interface ChaosClientSummary {
   client: string;

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { connectClient, type JobView } from "client";
+import { connectClient, type JobView } from "@djq/client";
 import { start, startQueue, type Program, type QueueProcess } from "../harness/processes.js";
 import { runChaosLoop, type ChaosAction } from "./chaos-loop.js";
 import { buildChaosReport, type ChaosReport, type ClientOutcome, type FinalListing } from "./chaos-report.js";
