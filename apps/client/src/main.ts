@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The djq command line: `djq submit|status|stats|list|cancel|retry|pause|resume`. Each
 // subcommand lives in cli/<command>.ts; this file only wires the process to them.
-import { onShutdownSignal } from "@djq/runtime";
+import { onShutdownSignal, packageVersion } from "@djq/runtime";
 import { processIo } from "./cli/command.js";
 import { runCli } from "./cli/run-cli.js";
 
@@ -10,4 +10,4 @@ onShutdownSignal(() => {
   process.exitCode = 130;
 });
 
-process.exitCode = await runCli(process.argv.slice(2), processIo);
+process.exitCode = await runCli(process.argv.slice(2), processIo, packageVersion(import.meta.url));

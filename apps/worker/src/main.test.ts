@@ -1,19 +1,23 @@
 // The worker program as an operator runs it: the built dist/main.js in a child process, against
 // the fake queue. Run `tsc -b` first (turbo's test task does).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeQueue, assignment } from "./test-support/fake-queue.js";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 let queue: FakeQueue;
 let children: ChildProcess[];
+/** Environment variables added for the programs a test starts. */
+let env: Record<string, string>;
 
 beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: build the worker first (npx tsc -b)`);
 });
 beforeEach(async () => {
+  env = {};
   queue = await FakeQueue.start();
   children = [];
 });
@@ -23,7 +27,7 @@ afterEach(async () => {
 });
 
 function run(...args: string[]) {
-  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -39,6 +43,19 @@ describe("djq-worker", () => {
     const worker = run("--help");
     expect(await worker.exited).toBe(0);
     expect(worker.output().stdout).toContain("--concurrency <n>");
+  });
+
+  it("prints its package's version for --version and exits 0", async () => {
+    const worker = run("--version");
+    expect(await worker.exited).toBe(0);
+    expect(worker.output().stdout).toBe(`${version}\n`);
+  });
+
+  it("connects to DJQ_HOST:DJQ_PORT with DJQ_WORKER_SECRET when no flag says otherwise", async () => {
+    env = { DJQ_HOST: "127.0.0.1", DJQ_PORT: String(queue.port), DJQ_WORKER_SECRET: "env-secret" };
+    run("--worker-id", "env-1");
+    const { hello } = await queue.nextSession();
+    expect(hello).toMatchObject({ workerId: "env-1", secret: "env-secret" });
   });
 
   it("exits 2 with the usage on a wrong flag", async () => {
