@@ -7,7 +7,7 @@ import { PermanentJobError } from "./permanent-job-error.js";
 import { captureLogger } from "./test-support/capture-logger.js";
 import { FakeQueue, assignment } from "./test-support/fake-queue.js";
 import { createWorker, type Worker } from "./worker.js";
-import type { WorkerOptions } from "./worker-options.js";
+import type { JobTypeSchemas, WorkerOptions } from "./worker-options.js";
 
 let queue: FakeQueue;
 let workers: Worker[];
@@ -23,9 +23,9 @@ afterEach(async () => {
   await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
 });
 
-function startWorker(options: Partial<WorkerOptions> = {}) {
+function startWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: Partial<WorkerOptions<T>> = {}) {
   const logger = captureLogger();
-  const worker = createWorker({
+  const worker = createWorker<T>({
     host: "127.0.0.1",
     port: queue.port,
     workerId: "w-1",
@@ -109,7 +109,7 @@ describe("fetching", () => {
 
 describe("reporting", () => {
   it("reports jobs that finish in the same tick as one complete message, then fetches again", async () => {
-    startWorker({ concurrency: 5, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
+    startWorker({ concurrency: 5, jobTypes: { double: z.number() }, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
     const { connection } = await queue.nextSession();
     const fetch = await connection.next("fetch");
     connection.assign(fetch, [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "double", payload: id })));

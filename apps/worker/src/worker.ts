@@ -7,7 +7,7 @@ import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
 import { RunningJobs } from "./running-jobs.js";
 import { Session } from "./session.js";
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
+import { resolveWorkerOptions, type JobTypeSchemas, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
 
 export interface StopOptions {
   /** How long running handlers get to finish before they are aborted and released. Default 30 s. */
@@ -60,7 +60,8 @@ export class Worker {
   /** Releases not yet acknowledged; stop() waits for them before closing. */
   private readonly releasing = new Set<Promise<void>>();
 
-  constructor(options: WorkerOptions) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(options: WorkerOptions<any>) {
     this.options = resolveWorkerOptions(options);
     this.workerId = this.options.workerId;
     this.log = this.options.logger;
@@ -328,7 +329,8 @@ export class Worker {
   }
 }
 
-export function createWorker(options: WorkerOptions): Worker {
+/** Each handler's `job.payload` is typed by its job type's schema in `jobTypes`. */
+export function createWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: WorkerOptions<T>): Worker {
   return new Worker(options);
 }
 
