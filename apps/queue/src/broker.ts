@@ -388,7 +388,7 @@ const handlers: HandlerTable = {
   fetch(broker, connection, request) {
     if (broker.stopping) return; // held unanswered: a stopping queue hands out nothing
     connection.openFetches.add(request.id);
-    const result = broker.core.fetch(broker.clock.now(), connection.workerId as string, request.id, request.max);
+    const result = broker.core.fetch(broker.clock.now(), connection.workerId as string, request.id, request.max, request.skipTypes);
     if (!result.ok) {
       connection.openFetches.delete(request.id);
       connection.refuse(request.id, result.code, result.message);

@@ -179,9 +179,17 @@ describe("reporting", () => {
     expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: "no such customer", permanent: true }]);
   });
 
-  it("fails a job permanently when no handler knows its type", async () => {
-    const fail = await reportOf({}, assignment(1, { type: "mystery" }));
-    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: 'no handler for job type "mystery"', permanent: true }]);
+  it("releases a job whose type it has no handler for, asking first that its fetches skip that type, and runs the rest", async () => {
+    const { logger } = startWorker({ concurrency: 2, handlers: { known: () => "ok" } });
+    const { connection } = await queue.nextSession();
+    const first = await connection.next("fetch");
+    expect(first.skipTypes).toBeUndefined();
+    connection.assign(first, [assignment(1, { type: "mystery" }), assignment(2, { type: "known" })]);
+    const refetch = await connection.next("fetch");
+    expect(refetch.skipTypes).toEqual(["mystery"]);
+    expect((await connection.next("release")).jobs).toEqual([{ jobId: 1, lease: 10 }]);
+    expect((await connection.next("complete", { skip: ["fetch"] })).jobs).toEqual([{ jobId: 2, lease: 20, result: "ok" }]);
+    expect(logger.entries.find((e) => e.event === "job.unhandled")?.fields).toMatchObject({ jobId: 1, type: "mystery" });
   });
 
   it("fails a job permanently, without running the handler, when its payload does not match its type's schema", async () => {

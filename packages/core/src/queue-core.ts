@@ -318,15 +318,20 @@ export class QueueCore {
   }
 
   // {"type":"fetch","max":1}   answered now or later by an `assign` effect
-  fetch(now: number, workerId: string, requestId: unknown, max: number): Result<void> {
+  // {"type":"fetch","max":1,"skipTypes":["invoice"]}   …never with a job of these types
+  fetch(now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[] = []): Result<void> {
     this.advance(now);
     const worker = this.workers.get(workerId);
     if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
     if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
     worker.lastSeenAt = now;
     worker.fetches.push({ requestId, max });
+    // The worker names every type it lacks on each fetch, so the latest list is the whole list.
+    worker.skipTypes = skipTypes.length > 0 ? new Set(skipTypes) : undefined;
     if (worker.waiting) return done(undefined);
-    while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) this.serve(worker, now);
+    while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) {
+      if (!this.serve(worker, now)) break;
+    }
     if (worker.fetches.length > 0) this.joinLines(worker);
     return done(undefined);
   }
@@ -518,17 +523,22 @@ export class QueueCore {
     return done(job);
   }
 
-  /** Hands jobs to waiting workers, first come first served, while this queue has any. */
+  /**
+   * Hands jobs to waiting workers, first come first served, while this queue has any. A worker
+   * that skips every type ready here keeps its place, and the next in line is asked.
+   */
   private dispatch(queue: NamedQueue, now: number): void {
-    for (let node = queue.headWaiter; node !== undefined && queue.canAssign; node = queue.headWaiter) {
-      this.serve(node.worker, now);
+    let node = queue.headWaiter;
+    while (node !== undefined && queue.canAssign) {
+      const next = node.next;
+      node = this.serve(node.worker, now) ? queue.headWaiter : next;
     }
   }
 
-  /** Answers the worker's oldest fetch with as many jobs as it asked for and are there. */
-  private serve(worker: WorkerRecord, now: number): void {
+  /** Answers the worker's oldest fetch with as many jobs as it asked for and are there; false if none was. */
+  private serve(worker: WorkerRecord, now: number): boolean {
     const fetch = worker.fetches.shift();
-    if (fetch === undefined) return;
+    if (fetch === undefined) return false;
     const assignments: Assignment[] = [];
     while (assignments.length < fetch.max) {
       const job = this.takeFor(worker);
@@ -537,11 +547,12 @@ export class QueueCore {
     }
     if (assignments.length === 0) {
       worker.fetches.unshift(fetch);
-      return;
+      return false;
     }
     this.leaveLines(worker);
     if (worker.fetches.length > 0) this.joinLines(worker);
     this.effects.push({ type: "assign", workerId: worker.id, requestId: fetch.requestId, jobs: assignments });
+    return true;
   }
 
   /** The next job for this worker, taking its queues in turn so none is starved. */
@@ -552,8 +563,11 @@ export class QueueCore {
       const index = (worker.cursor + i) % n;
       const queue = queues[index] as NamedQueue;
       if (!queue.canAssign) continue;
+      const skip = worker.skipTypes;
+      const job = skip === undefined ? queue.take() : queue.takeFirst((ready) => !skip.has(ready.type));
+      if (job === undefined) continue;
       worker.cursor = (index + 1) % n;
-      return queue.take();
+      return job;
     }
     return undefined;
   }
