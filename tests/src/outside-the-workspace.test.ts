@@ -59,9 +59,12 @@ beforeAll(async () => {
   await writeFile(join(project, "package.json"), `${JSON.stringify({ name: "my-app", private: true, type: "module" }, null, 2)}\n`);
   const packed = (await readdir(tarballs)).filter((file) => file.endsWith(".tgz"));
   expect(packed.sort()).toEqual(["client", "core", "protocol", "queue", "runtime", "worker"].map((name) => `djq-${name}-0.1.0.tgz`));
-  await run("npm", ["install", "--no-audit", "--no-fund", ...packed.map((file) => join(tarballs, file)), "zod@^4"], project);
+  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packed.map((file) => join(tarballs, file)), "zod@^4"], project);
   await cp(fixtures, project, { recursive: true });
-}, 120_000);
+}, 180_000);
+
+/** npm and the compiler take seconds alone and much longer on a loaded machine. */
+const SLOW_STEP_MS = 120_000;
 
 afterAll(async () => {
   if (folder !== undefined) await rm(folder, { recursive: true, force: true });
@@ -83,7 +86,7 @@ describe("djq installed from its packed tarballs into a project outside the repo
     const { stdout } = await run(process.execPath, ["dist/client.js"], project, userEnvironment({ DJQ_PORT: String(queue.port) }));
     expect(JSON.parse(stdout)).toEqual({ jobId: 1, state: "completed", result: { resized: "https://example.com/cat.png", width: 640 } });
     expect(worker.stdout).toMatch(/^worker \S+ ready\n$/);
-  });
+  }, SLOW_STEP_MS);
 
   it("runs the installed djq-worker and djq commands against the installed djq-queue, with --json output that parses", async () => {
     const queue = await startInstalledQueue();
@@ -99,8 +102,8 @@ describe("djq installed from its packed tarballs into a project outside the repo
 
   it("gives a working djq command after npm install --global of the client tarball and its libraries", async () => {
     const prefix = join(folder, "global");
-    await run("npm", ["install", "--global", "--prefix", prefix, "--no-audit", "--no-fund", ...clientTarballs.map((file) => join(tarballs, file))], folder);
+    await run("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", ...clientTarballs.map((file) => join(tarballs, file))], folder);
     const { stdout } = await run(join(prefix, "bin", "djq"), ["--version"], folder);
     expect(stdout).toBe("0.1.0\n");
-  });
+  }, SLOW_STEP_MS);
 });
