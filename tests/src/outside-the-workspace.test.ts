@@ -32,10 +32,11 @@ function userEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** Runs a command to its end; rejects with its output if it fails. */
 function run(command: string, args: string[], cwd: string, env = userEnvironment()): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, env, timeout: 90_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { cwd, env, timeout: 90_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${error.message}\n${stdout}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
+    child.stdin?.end(); // nothing asks; an open stdin must not keep anything waiting
   });
 }
 
@@ -102,7 +103,9 @@ describe("djq installed from its packed tarballs into a project outside the repo
 
   it("gives a working djq command after npm install --global of the client tarball and its libraries", async () => {
     const prefix = join(folder, "global");
-    await run("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", ...clientTarballs.map((file) => join(tarballs, file))], folder);
+    // --offline: npm would first ask the registry for the three libraries (a 404 today, a stranger's
+    // package if one is ever published under the name); zod and async-mutex come from npm's cache.
+    await run("npm", ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", ...clientTarballs.map((file) => join(tarballs, file))], folder);
     const { stdout } = await run(join(prefix, "bin", "djq"), ["--version"], folder);
     expect(stdout).toBe("0.1.0\n");
   }, SLOW_STEP_MS);
