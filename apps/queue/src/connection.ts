@@ -17,14 +17,14 @@ import {
   type ServerMessage,
 } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
+import type { Clock, Timer } from "./clock.js";
 import type { QueueConfig } from "./queue-config.js";
+import type { Turns } from "./turns.js";
 
 export interface ConnectionHandler {
   /** Bytes arrived: proof of life, recorded before any frame from any connection is handled. */
   heard(connection: Connection): void;
-  /** Frames are waiting; the handler calls `handleInbox` once every readable socket was heard. */
-  hasInbox(connection: Connection): void;
-  hello(connection: Connection, request: Extract<Request, { type: "hello" }>): void;
+  /** A request that passed the hello gate and the role's rules, hello included. */
   request(connection: Connection, request: Request): void;
   closed(connection: Connection): void;
 }
@@ -46,15 +46,14 @@ export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
   role: Role | undefined = undefined;
-  workerId: string | undefined = undefined;
-  /** Fetches not answered yet; their ids may not be reused meanwhile. */
-  readonly openFetches = new Set<RequestId>();
+  /** The worker id it said hello with, for log lines; the core keeps which worker is where. */
+  private name: string | undefined = undefined;
   /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
   lastFrameChars = 0;
   private errors = 0;
   private outbox: string[] = [];
   private closing = false;
-  private helloTimer: NodeJS.Timeout | undefined;
+  private readonly helloTimer: Timer;
   private inbox: string[] = [];
   private framingError: FramingError | undefined;
 
@@ -63,6 +62,8 @@ export class Connection {
     private readonly handler: ConnectionHandler,
     private readonly config: QueueConfig,
     private readonly log: Logger,
+    clock: Clock,
+    turns: Turns,
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
@@ -72,20 +73,19 @@ export class Connection {
       if (this.framingError !== undefined) return;
       this.framingError = decoder.push(chunk, onFrame);
       handler.heard(this);
-      if (this.inbox.length > 0 || this.framingError !== undefined) handler.hasInbox(this);
+      if (this.inbox.length > 0 || this.framingError !== undefined) turns.add(this);
     });
     socket.on("error", (error) => log.debug("connection.error", { conn: this.id, error: error.message }));
     socket.on("close", () => {
       // What the peer sent before it hung up still counts (a last completion, say).
       this.handleInbox();
       this.closing = true;
-      clearTimeout(this.helloTimer);
+      this.helloTimer.cancel();
       handler.closed(this);
     });
-    this.helloTimer = setTimeout(
-      () => this.refuse(undefined, ErrorCode.helloTimeout, `no hello within ${config.helloTimeoutMs} ms`),
-      config.helloTimeoutMs,
-    );
+    this.helloTimer = clock.after(config.helloTimeoutMs, () => {
+      if (this.role === undefined) this.refuse(undefined, ErrorCode.helloTimeout, `no hello within ${config.helloTimeoutMs} ms`);
+    });
   }
 
   get open(): boolean {
@@ -93,7 +93,14 @@ export class Connection {
   }
 
   get label(): string {
-    return this.workerId ?? `${this.role ?? "peer"}#${this.id}`;
+    return this.name ?? `${this.role ?? "peer"}#${this.id}`;
+  }
+
+  /** The hello was accepted: from now on the role's requests are allowed. */
+  accept(role: Role, name: string | undefined): void {
+    this.role = role;
+    this.name = name;
+    this.helloTimer.cancel();
   }
 
   send(message: ServerMessage): void {
@@ -145,7 +152,7 @@ export class Connection {
   /** Flushes what was sent, then closes. */
   end(): void {
     if (this.closing) return;
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
     this.flush();
     this.closing = true;
     this.socket.end();
@@ -156,7 +163,7 @@ export class Connection {
   /** Closes at once, discarding anything unsent. */
   drop(): void {
     this.closing = true;
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
     this.socket.destroy();
   }
 
@@ -183,8 +190,7 @@ export class Connection {
         this.refuse(request.id, ErrorCode.helloRequired, `say hello first; got "${request.type}"`);
         return;
       }
-      clearTimeout(this.helloTimer);
-      this.handler.hello(this, request);
+      this.handler.request(this, request);
       return;
     }
     if (request.type === "hello") {
@@ -194,10 +200,6 @@ export class Connection {
     const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
     if (!allowed.has(request.type) && request.type !== "heartbeat") {
       this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
-      return;
-    }
-    if (this.openFetches.has(request.id)) {
-      this.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
       return;
     }
     this.handler.request(this, request);

@@ -33,8 +33,7 @@ export class JobRun {
 const states: readonly JobState[] = ["delayed", "pending", "running", "completed", "failed", "cancelled"];
 const stateIndex = new Map(states.map((state, index) => [state, index]));
 const STATE_BITS = 0b111;
-const WATCHED_BIT = 0b1000;
-const ATTEMPT_SHIFT = 4;
+const ATTEMPT_SHIFT = 3;
 
 /** Shared by every job submitted as `{}`, so the commonest job costs no spec object of its own. */
 const emptySpec: JobSpec = Object.freeze({});
@@ -73,16 +72,7 @@ export class JobRecord {
   }
 
   set attempts(attempts: number) {
-    this.bits = (this.bits & (STATE_BITS | WATCHED_BIT)) | (attempts << ATTEMPT_SHIFT);
-  }
-
-  /** A client asked to be told when this job settles. */
-  get watched(): boolean {
-    return (this.bits & WATCHED_BIT) !== 0;
-  }
-
-  set watched(watched: boolean) {
-    this.bits = watched ? this.bits | WATCHED_BIT : this.bits & ~WATCHED_BIT;
+    this.bits = (this.bits & STATE_BITS) | (attempts << ATTEMPT_SHIFT);
   }
 
   get type(): string {

@@ -1,7 +1,7 @@
 // Settled jobs kept for status look-ups, bounded by count and by age. Each terminal state has
 // its own list in settle order (threaded through the jobs, which are in no other list once
 // settled), so "the last 50 failed" walks only failed jobs and eviction is O(1) per job.
-import type { JobState } from "@djq/protocol";
+import type { JobState, TerminalState } from "@djq/protocol";
 import { LinkedList } from "./linked-list.js";
 import type { JobRecord } from "./job-record.js";
 
@@ -10,10 +10,9 @@ export interface RetentionLimits {
   maxAgeMs: number;
 }
 
-type SettledState = "completed" | "failed" | "cancelled";
 
 export class Retention {
-  private readonly lists: Record<SettledState, LinkedList<JobRecord>> = {
+  private readonly lists: Record<TerminalState, LinkedList<JobRecord>> = {
     completed: new LinkedList<JobRecord>(),
     failed: new LinkedList<JobRecord>(),
     cancelled: new LinkedList<JobRecord>(),
@@ -26,17 +25,17 @@ export class Retention {
   }
 
   keep(job: JobRecord): void {
-    this.lists[job.state as SettledState].push(job);
+    this.lists[job.state as TerminalState].push(job);
   }
 
   /** Takes a job back out of retention (it is being retried). */
   forget(job: JobRecord): void {
-    this.lists[job.state as SettledState].unlink(job);
+    this.lists[job.state as TerminalState].unlink(job);
   }
 
   /** Newest first. */
   *newest(state: JobState): IterableIterator<JobRecord> {
-    const list = this.lists[state as SettledState];
+    const list = this.lists[state as TerminalState];
     if (list !== undefined) yield* list.newestFirst();
   }
 

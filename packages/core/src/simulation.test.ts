@@ -44,6 +44,8 @@ interface SimWorker {
 const HEARTBEAT_TIMEOUT_MS = 1_000;
 const TIMEOUT_MS = 1_500;
 const KEY_WINDOW_MS = 5_000;
+/** The simulated client's connection id: it watches every job. */
+const CLIENT = 1;
 
 class Simulation {
   readonly core = new QueueCore({
@@ -159,7 +161,7 @@ class Simulation {
         else worker.running.delete(effect.jobId);
         return;
       }
-      case "worker-expired": {
+      case "worker-lost": {
         // The broker closes the connection; the worker notices and will say hello again.
         this.stats.expired += 1;
         const worker = this.workers.find((w) => w.id === effect.workerId);
@@ -179,7 +181,7 @@ class Simulation {
           if (job.ok) this.dueAt.set(effect.jobId, job.value.deadlineAt);
         }
         return;
-      case "dead":
+      case "failed":
         this.deaths.set(effect.jobId, { attempts: effect.attempts, error: effect.error });
         return;
     }
@@ -371,7 +373,7 @@ class Simulation {
     const key = this.chance(0.15) ? `key-${++this.keySeq}` : undefined;
     // Most submissions ask to watch; the rest are watched by a separate call just after.
     const watch = this.chance(0.8);
-    const result = this.call(() => this.core.submit(this.now, specs, { key, watch }));
+    const result = this.call(() => this.core.submit(this.now, specs, { key, watchedBy: watch ? CLIENT : undefined }));
     if (!result.ok) {
       if (result.code !== ErrorCode.queueFull) throw new Error(`submit refused: ${result.message}`);
       this.stats.queueFull += 1;
@@ -393,7 +395,7 @@ class Simulation {
 
   /** Watches jobs; one that already settled is reported at once. */
   private watchAll(ids: readonly number[]): void {
-    const result = this.call(() => this.core.watch(this.now, ids));
+    const result = this.call(() => this.core.watch(this.now, ids, CLIENT));
     if (!result.ok) throw new Error(`watch refused: ${result.message}`);
   }
 

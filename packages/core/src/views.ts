@@ -1,10 +1,8 @@
 // Read-only pictures of the core for status, listing and stats replies. Built on demand from
 // the records; nothing here changes state.
-import { MAX_LIST_LIMIT, type JobState, type JobView, type QueueStats, type WorkerView } from "@djq/protocol";
+import { MAX_LIST_LIMIT, type JobState, type JobView, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import type { QueueCore } from "./queue-core.js";
-import type { StateCounts } from "./job-states.js";
-import type { Totals } from "./queue-core.js";
 
 export function jobView(job: JobRecord): JobView {
   const view: JobView = {
@@ -103,7 +101,7 @@ export interface StatsView {
   recent: ReturnType<QueueCore["recentEvents"]>[number][];
 }
 
-/** The caller runs `core.advance(now)` first, so what fell due by `now` is counted where it is. */
+/** The caller runs `core.advance(now)` first (`QueueCore.stats` does), so what fell due by `now` is counted where it is. */
 export function statsView(core: QueueCore, now: number): StatsView {
   const queues: Record<string, QueueStats> = {};
   let oldest: number | undefined;

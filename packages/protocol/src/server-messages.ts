@@ -1,7 +1,7 @@
 // Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `abandon`,
 // `shutdown`) carry none.
 import { z } from "zod";
-import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName } from "./job.js";
+import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
 
@@ -124,7 +124,7 @@ export type Abandon = z.infer<typeof Abandon>;
 
 export const SettledJob = z.object({
   jobId: JobId,
-  state: JobState,
+  state: TerminalState,
   result: z.unknown().optional(),
   error: z.string().optional(),
 });

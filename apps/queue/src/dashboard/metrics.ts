@@ -1,10 +1,10 @@
 // The queue's numbers in Prometheus's text exposition format (version 0.0.4), for GET /metrics.
-// Formatting only: the numbers come from one broker snapshot, so a scrape sees one instant.
-import type { Broker, Snapshot } from "../broker.js";
+// Formatting only: the numbers come from one queue snapshot, so a scrape sees one instant.
+import type { QueueFacade, Snapshot } from "./queue-facade.js";
 
 export const metricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-type LatencyCounts = ReturnType<Broker["assignmentLatency"]>;
+type LatencyCounts = ReturnType<QueueFacade["assignmentLatency"]>;
 
 const states = ["delayed", "pending", "running", "completed", "failed", "cancelled"] as const;
 
