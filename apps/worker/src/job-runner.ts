@@ -1,13 +1,10 @@
 // Runs one attempt to an outcome: finds the handler, checks the payload against the job type's
 // schema, calls the handler and turns whatever happens into a report. It never throws and never
 // touches the connection; the worker decides whether and when the outcome is sent.
-import { describeIssues, type Assignment } from "@djq/protocol";
+import { MAX_ERROR_CHARS, describeIssues, type Assignment } from "@djq/protocol";
 import type { ZodType } from "zod";
 import type { Job, JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
-
-/** The wire's limit on a `fail` error string. */
-export const MAX_ERROR_CHARS = 4096;
 
 export type JobOutcome =
   | { kind: "completed"; result: unknown; resultBytes: number }
