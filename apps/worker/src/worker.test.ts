@@ -80,7 +80,7 @@ describe("a session", () => {
   it("sends heartbeats at the interval the welcome names", async () => {
     startWorker();
     const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 130));
+    await connection.heartbeatsFromNow(3);
     expect(connection.received.filter((m) => m.type === "heartbeat").length).toBeGreaterThanOrEqual(3);
   });
 });
@@ -121,12 +121,12 @@ describe("reporting", () => {
 
   it("with concurrency 50, reports 50 jobs that finish together in one complete message", async () => {
     const gate = deferred();
-    startWorker({ concurrency: 50, handlers: { gated: (job, ctx) => gate.promise.then(() => `${ctx.workerId}:${job.id}`) } });
+    const { logger } = startWorker({ concurrency: 50, handlers: { gated: (job, ctx) => gate.promise.then(() => `${ctx.workerId}:${job.id}`) } });
     const { connection } = await queue.nextSession();
     const fetch = await connection.next("fetch");
     expect(fetch.max).toBe(50);
     connection.assign(fetch, Array.from({ length: 50 }, (_, i) => assignment(i + 1, { type: "gated" })));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await logger.waitFor("job.started", (fields) => fields.jobId === 50);
     gate.resolve();
     const complete = await connection.next("complete");
     expect(complete.jobs).toHaveLength(50);
@@ -136,11 +136,11 @@ describe("reporting", () => {
   });
 
   it("sends reports made while waiting for an ack together in the next message", async () => {
-    startWorker({ concurrency: 50, workerId: "w-50" });
+    const { logger } = startWorker({ concurrency: 50, workerId: "w-50" });
     const { connection } = await queue.nextSession();
     connection.assign(await connection.next("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { durationMs: 1 + (i % 10) })));
     const first = await connection.next("complete");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // every other sleep ends meanwhile
+    for (let jobId = 1; jobId <= 50; jobId += 1) await logger.waitFor("job.completed", (fields) => fields.jobId === jobId); // every other sleep ends meanwhile
     connection.ack(first);
     const second = await connection.next("complete", { skip: ["fetch"] });
     expect(first.jobs.length + second.jobs.length).toBe(50);
@@ -236,13 +236,13 @@ describe("abandon", () => {
           ),
       },
     });
-    const { connection } = await queue.nextSession();
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
     connection.assign(await connection.next("fetch"), [assignment(7, { type: "stuck" })]);
     await logger.waitFor("job.started");
     connection.send({ type: "abandon", jobId: 7, lease: 70, reason: "timed-out" });
     expect(String(await aborted.promise)).toContain("timed-out");
     expect((await connection.next("fetch")).max).toBe(1);
-    await connection.nothingFor(50);
+    await connection.nothingBeforeTwoHeartbeats();
     expect(logger.entries.find((e) => e.event === "job.abandoned")?.fields).toMatchObject({ jobId: 7, lease: 70, reason: "timed-out" });
   });
 });
@@ -259,7 +259,7 @@ describe("a handler's context", () => {
         },
       },
     });
-    const { connection } = await queue.nextSession();
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
     connection.assign(await connection.next("fetch"), [assignment(8, { type: "late" })]);
     await logger.waitFor("job.started");
     connection.send({ type: "abandon", jobId: 8, lease: 80, reason: "cancelled" });
@@ -269,7 +269,7 @@ describe("a handler's context", () => {
     expect(aborted).toBe(true);
     expect(String(reason)).toContain("cancelled");
     expect((await connection.next("fetch")).max).toBe(1);
-    await connection.nothingFor(50);
+    await connection.nothingBeforeTwoHeartbeats();
   });
 
   it("is a plain object: spread, it keeps its signal, logger, progress and extend", async () => {
@@ -348,13 +348,13 @@ describe("losing the queue", () => {
     gate.resolve();
     await logger.waitFor("job.completed");
 
-    const second = await queue.nextSession({ queueRunId: "run-2" });
+    const second = await queue.nextSession({ queueRunId: "run-2", heartbeatIntervalMs: 20 });
     expect(second.hello.holding).toEqual([{ jobId: 5, lease: 50 }, { jobId: 4, lease: 40 }]);
     expect(String(await aborted.promise)).toMatch(/restarted/);
     await logger.waitFor("job.abandoned", (fields) => fields.jobId === 5);
     // Neither the finished job's report nor anything of the stopped one goes to the new run.
     expect((await second.connection.next("fetch")).max).toBe(2);
-    await second.connection.nothingFor(100);
+    await second.connection.nothingBeforeTwoHeartbeats();
   });
 });
 
@@ -404,14 +404,14 @@ describe("stopping", () => {
 
   it("finishes and reports what it holds, but fetches no more, after the queue's shutdown push", async () => {
     const gate = deferred();
-    startWorker({ concurrency: 2, handlers: { wait: () => gate.promise } });
-    const { connection } = await queue.nextSession();
+    const { logger } = startWorker({ concurrency: 2, handlers: { wait: () => gate.promise } });
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
     connection.assign(await connection.next("fetch"), [assignment(1, { type: "wait" })]);
     await connection.next("fetch");
     connection.send({ type: "shutdown", graceMs: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await logger.waitFor("queue.shutdown");
     gate.resolve();
     connection.ack(await connection.next("complete"));
-    await connection.nothingFor(50);
+    await connection.nothingBeforeTwoHeartbeats();
   });
 });

@@ -85,6 +85,16 @@ export class FakeConnection {
     });
   }
 
+  /** Resolves after the client's next `count` heartbeats: each one a turn of its timers, later than now. */
+  async heartbeatsFromNow(count: number, timeoutMs = WAIT_MS): Promise<void> {
+    const target = this.heartbeats + count;
+    const deadline = Date.now() + timeoutMs;
+    while (this.heartbeats < target) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} heartbeats within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   reply(request: Request, body: ReplyBody): void {
     this.send({ id: request.id, ...body });
   }

@@ -78,6 +78,7 @@ export class FakeConnection {
   private readonly problems: string[] = [];
   private wake: (() => void) | undefined;
   private ended = false;
+  private heartbeats = 0;
   /** When false the fake goes silent: heartbeats get no reply, like a hung queue. */
   answerHeartbeats = true;
   readonly closed: Promise<void>;
@@ -125,10 +126,28 @@ export class FakeConnection {
     return message as Message<T>;
   }
 
-  /** Asserts the worker sends nothing but heartbeats for `ms`. */
-  async nothingFor(ms: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * Asserts the worker sends nothing but heartbeats before its second heartbeat from now. Whatever
+   * it had to send in answer to what it was sent before would have come by then: a whole
+   * heartbeat interval in which its loop ran, however slow the machine.
+   */
+  async nothingBeforeTwoHeartbeats(): Promise<void> {
+    await this.heartbeatsFromNow(2, { untilAnythingElse: true });
     if (this.unread.length > 0) throw new Error(`expected nothing, got ${JSON.stringify(this.unread)}`);
+  }
+
+  /** Waits for the worker's next `count` heartbeats: each one a turn of its timers, later than now. */
+  async heartbeatsFromNow(count: number, options: { untilAnythingElse?: boolean } = {}): Promise<void> {
+    const target = this.heartbeats + count;
+    const deadline = Date.now() + WAIT_MS;
+    while (this.heartbeats < target && !(options.untilAnythingElse && this.unread.length > 0)) {
+      if (this.ended) throw new Error(`expected ${count} heartbeats, but the connection closed`);
+      if (Date.now() > deadline) throw new Error(`expected ${count} heartbeats within ${WAIT_MS} ms`);
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 20);
+      });
+    }
   }
 
   send(message: object): void {
@@ -172,7 +191,9 @@ export class FakeConnection {
     const request = parsed.request;
     this.received.push(request);
     if (request.type === "heartbeat") {
+      this.heartbeats += 1;
       if (this.answerHeartbeats) this.reply(request, { type: "heartbeat" });
+      this.wake?.();
       return;
     }
     this.unread.push(request);
