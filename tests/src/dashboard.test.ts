@@ -11,7 +11,7 @@ import { RawSocket } from "./harness/raw-socket.js";
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) {
-  console.warn(`dashboard browser tests skipped: no ${chromiumPath} (run scripts/install-browser.sh as root to install it)`);
+  console.warn(`dashboard browser tests skipped: no ${chromiumPath} (run scripts/install-test-tools.sh as root to install it)`);
 }
 
 const sockets: RawSocket[] = [];
