@@ -83,7 +83,7 @@ export class WatchRegistry {
   }
 
   // one of {"type":"settled","jobs":[{"jobId":7,"state":"completed","result":"ok"}]}
-  settle(push: Omit<SettledJob, "state"> & { state: JobState }, runId: string): void {
+  recordSettled(push: Omit<SettledJob, "state"> & { state: JobState }, runId: string): void {
     if (!isTerminal(push.state)) return;
     const job: SettledJob = { jobId: push.jobId, state: push.state };
     if (push.result !== undefined) job.result = push.result;
