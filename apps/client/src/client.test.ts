@@ -3,7 +3,7 @@ import { ConnectionClosedError, QueueError } from "@djq/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobLostError, PartialSubmitError, QueueUnreachableError } from "./client-errors.js";
 import { connectClient, type ClientOptions, type DjqClient } from "./client.js";
-import { FakeQueue, type FakeConnection } from "./test-support/fake-queue.js";
+import { FakeQueue, type FakeConnection } from "@djq/runtime/testing";
 import type { SettledJob } from "./watch-registry.js";
 
 const fast = { initialMs: 5, maxMs: 20, giveUpAfterMs: 300 };

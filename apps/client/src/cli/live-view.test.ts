@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo } from "../test-support/capture-io.js";
-import { FakeQueue } from "../test-support/fake-queue.js";
+import { FakeQueue } from "@djq/runtime/testing";
 import { snapshotAt, statsSnapshot } from "../test-support/stats-snapshot.js";
 import { createLiveViewCommand, type LiveViewTerminal } from "./live-view.js";
 
