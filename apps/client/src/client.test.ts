@@ -309,6 +309,7 @@ function statsReply() {
     workers: [],
     completedPerSecond: [],
     recent: [],
+    memory: { heldBytes: 0, limitBytes: 1 },
   };
 }
 

@@ -3,11 +3,14 @@
 // one timer from the core's next wake-up. Each request type has one short handler below.
 import { randomUUID } from "node:crypto";
 import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId, type SettledJob } from "@djq/protocol";
-import { IdTable, QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
+import { IdTable, QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, statsView, type Effect, type Result, type StatsView } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
 import type { Connection, ConnectionHandler } from "./connection.js";
+import { measurePayloads, withResultBytes } from "./job-sizes.js";
+import { sendJobsPage } from "./jobs-page.js";
 import { secretMatches } from "./secret.js";
+import { sendSettled } from "./settled-frames.js";
 import type { QueueConfig } from "./queue-config.js";
 
 type Handler<T extends Request["type"]> = (broker: Broker, connection: Connection, request: Extract<Request, { type: T }>) => void;
@@ -267,7 +270,7 @@ export class Broker implements ConnectionHandler {
   // {"type":"settled","jobs":[{"jobId":1,"state":"completed","result":"ok"}]}, one per watcher per event
   private sendSettled(): void {
     if (this.settledBatches.size === 0) return;
-    for (const [connection, jobs] of this.settledBatches) connection.send({ type: "settled", jobs });
+    for (const [connection, jobs] of this.settledBatches) sendSettled(connection, jobs, this.config.maxFrameBytes);
     this.settledBatches.clear();
   }
 
@@ -307,15 +310,12 @@ const handlers: HandlerTable = {
       connection.refuse(request.id, ErrorCode.shuttingDown, "the queue is shutting down and takes no new jobs");
       return;
     }
-    const oversized =
-      connection.lastFrameChars * 3 > broker.config.maxPayloadBytes
-        ? oversizedPayload(request.jobs, broker.config.maxPayloadBytes)
-        : undefined;
-    if (oversized !== undefined) {
-      connection.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${oversized.index}.payload is ${oversized.bytes} bytes; the limit is ${broker.config.maxPayloadBytes}`);
+    const sizes = measurePayloads(request.jobs, broker.config);
+    if (!sizes.ok) {
+      connection.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${sizes.index}.payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
       return;
     }
-    const result = broker.core.submit(broker.clock.now(), request.jobs, { key: request.key, watch: request.watch });
+    const result = broker.core.submit(broker.clock.now(), request.jobs, { key: request.key, watch: request.watch, payloadBytes: sizes.bytes });
     broker.reply(connection, request.id, result, (jobIds) => {
       if (request.watch) broker.watch(connection, jobIds);
       connection.send({ id: request.id, type: "submitted", jobIds });
@@ -359,8 +359,7 @@ const handlers: HandlerTable = {
   // {"id":7,"type":"list","state":"failed","limit":50}
   list(broker, connection, request) {
     broker.core.advance(broker.clock.now());
-    const page = listJobs(broker.core, request);
-    connection.send({ id: request.id, type: "jobs", ...page });
+    sendJobsPage(broker.core, connection, request.id, request, broker.config.maxFrameBytes);
   },
 
   // {"id":8,"type":"stats"}
@@ -404,7 +403,7 @@ const handlers: HandlerTable = {
 
   // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(broker, connection, request) {
-    const refused = broker.core.complete(broker.clock.now(), connection.workerId as string, request.jobs);
+    const refused = broker.core.complete(broker.clock.now(), connection.workerId as string, withResultBytes(request.jobs));
     connection.send({ id: request.id, type: "ack", refused });
     logReports(broker, connection, "job.completed", request.jobs, refused);
   },
@@ -445,22 +444,14 @@ function logReports(
   refused: readonly { jobId: number; code: string; message: string }[],
 ): void {
   if (!broker.log.enabled("info") && refused.length === 0) return;
-  const refusedIds = new Set(refused.map((r) => r.jobId));
+  // Refusals come in the order of the items they refuse: walking both together pairs them, so
+  // a job named twice in one batch (done once, refused once) is still logged once.
+  let next = 0;
   for (const item of items) {
-    if (!refusedIds.has(item.jobId)) broker.log.info(event, { job: item.jobId, worker: connection.workerId, lease: item.lease, error: item.error });
+    if (refused[next]?.jobId === item.jobId) next += 1;
+    else broker.log.info(event, { job: item.jobId, worker: connection.workerId, lease: item.lease, error: item.error });
   }
   for (const refusal of refused) {
     broker.log.warn("report.refused", { job: refusal.jobId, worker: connection.workerId, code: refusal.code, reason: refusal.message });
   }
-}
-
-/** Encodes payloads to measure them; the caller skips this when the whole frame is small enough. */
-function oversizedPayload(jobs: readonly { payload?: unknown }[], maxBytes: number): { index: number; bytes: number } | undefined {
-  for (let index = 0; index < jobs.length; index += 1) {
-    const payload = jobs[index]?.payload;
-    if (payload === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(payload) ?? "");
-    if (bytes > maxBytes) return { index, bytes };
-  }
-  return undefined;
 }

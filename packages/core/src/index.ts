@@ -7,6 +7,8 @@ export * from "./retry-policy.js";
 export * from "./views.js";
 export { IdTable } from "./id-table.js";
 export * from "./invariants.js";
+export { JOB_RECORD_BYTES, type MemoryLimits } from "./memory-budget.js";
+export { ASSIGNMENT_OVERHEAD_BYTES } from "./encoded-size.js";
 export type { JobRecord, AttemptRecord } from "./job-record.js";
 export type { NamedQueue } from "./named-queue.js";
 export type { WorkerRecord } from "./worker-record.js";

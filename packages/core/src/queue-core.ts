@@ -15,6 +15,8 @@ import {
 } from "@djq/protocol";
 import { AssignmentLatency } from "./assignment-latency.js";
 import type { Effect } from "./effects.js";
+import { assignmentBytes } from "./encoded-size.js";
+import { JOB_RECORD_BYTES, MemoryBudget, type MemoryLimits } from "./memory-budget.js";
 import { IdempotencyKeys, type IdempotencyLimits } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -38,6 +40,9 @@ export interface CoreConfig {
   retention: RetentionLimits;
   idempotency: IdempotencyLimits;
   recentEvents: number;
+  memory: MemoryLimits;
+  /** Assignments in one `assign` at most, in encoded bytes: what fits a frame beside its envelope. */
+  maxAssignBytes: number;
 }
 
 export const defaultCoreConfig: CoreConfig = {
@@ -50,6 +55,8 @@ export const defaultCoreConfig: CoreConfig = {
   retention: { maxJobs: 100_000, maxAgeMs: 3600_000 },
   idempotency: { maxKeys: 100_000, windowMs: 10 * 60_000 },
   recentEvents: 50,
+  memory: { maxBytes: 1024 * 1024 * 1024, maxResultBytes: 64 * 1024 },
+  maxAssignBytes: 1024 * 1024 - 1024,
 };
 
 export type Refused = { ok: false; code: ErrorCode; message: string };
@@ -61,6 +68,8 @@ const done = <T>(value: T): Result<T> => ({ ok: true, value });
 export interface SubmitOptions {
   key?: string | undefined;
   watch?: boolean | undefined;
+  /** Encoded size of each job's payload, as the shell measured it; absent means none. */
+  payloadBytes?: readonly number[] | undefined;
 }
 
 export interface Totals {
@@ -87,6 +96,7 @@ export class QueueCore {
     (a, b) => a.deadlineAt < b.deadlineAt || (a.deadlineAt === b.deadlineAt && tiebreak(a) < tiebreak(b)),
   );
   private readonly retention: Retention;
+  readonly memory: MemoryBudget;
   private readonly keys: IdempotencyKeys;
   private lastJobId = 0;
   private lastOrder = 0;
@@ -98,7 +108,8 @@ export class QueueCore {
 
   constructor(config: Partial<CoreConfig> = {}) {
     this.config = { ...defaultCoreConfig, ...config };
-    this.retention = new Retention(this.config.retention);
+    this.memory = new MemoryBudget(this.config.memory);
+    this.retention = new Retention(this.config.retention, this.memory);
     this.keys = new IdempotencyKeys(this.config.idempotency);
   }
 
@@ -141,7 +152,7 @@ export class QueueCore {
         return done(earlier);
       }
     }
-    const full = this.refuseIfFull(specs.length);
+    const full = this.refuseIfFull(specs.length) ?? this.refuseIfNoRoom(specs.length, options.payloadBytes);
     if (full !== undefined) return full;
     const named: NamedQueue[] = [];
     for (const spec of specs) {
@@ -158,6 +169,8 @@ export class QueueCore {
       const delayed = runAt !== undefined && runAt > now;
       const job = new JobRecord(++this.lastJobId, spec, queue, now, delayed ? "delayed" : "pending");
       job.watched = options.watch === true;
+      job.payloadBytes = options.payloadBytes?.[i] ?? 0;
+      this.memory.charge(JOB_RECORD_BYTES + job.payloadBytes);
       this.jobs.set(job.id, job);
       this.counts[job.state] += 1;
       queue.counts[job.state] += 1;
@@ -221,6 +234,8 @@ export class QueueCore {
     job.attempts = 0;
     job.error = undefined;
     job.result = undefined;
+    this.memory.release(job.resultBytes);
+    job.resultBytes = 0;
     job.settledAt = 0;
     this.moveTo(job, "pending");
     job.order = ++this.lastOrder;
@@ -343,14 +358,24 @@ export class QueueCore {
   }
 
   // {"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
-  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown }[]): Refusal[] {
+  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown; resultBytes?: number }[]): Refusal[] {
     this.advance(now);
-    return this.eachHeld(workerId, items, (job, item) => {
+    const refusals = this.eachHeld(workerId, items, (job, item) => {
+      const resultBytes = item.resultBytes ?? 0;
+      if (resultBytes > this.config.memory.maxResultBytes) {
+        return refused(ErrorCode.resultTooLarge, `the result of job ${job.id} is ${resultBytes} bytes; the limit is ${this.config.memory.maxResultBytes}`);
+      }
       this.endAttempt(job, now, "completed", undefined);
+      job.resultBytes = resultBytes;
+      this.memory.charge(resultBytes);
       this.settle(job, "completed", now, item.result, undefined);
       this.totals.completed += 1;
       this.countCompletion(now);
+      return undefined;
     });
+    // Results may take the budget past its limit: the oldest settled jobs make room at once.
+    this.retention.evict(now, (job) => this.forgetJob(job));
+    return refusals;
   }
 
   // {"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
@@ -476,6 +501,15 @@ export class QueueCore {
     return refused(ErrorCode.queueFull, `queue full: ${unfinished} unfinished jobs, limit ${this.config.maxUnfinishedJobs}; try again later`);
   }
 
+  /** Room in the memory budget for new jobs, made by evicting the oldest settled jobs if need be. */
+  private refuseIfNoRoom(adding: number, payloadBytes: readonly number[] | undefined): Refused | undefined {
+    let bytes = adding * JOB_RECORD_BYTES;
+    if (payloadBytes !== undefined) for (const b of payloadBytes) bytes += b;
+    this.retention.evictWhile(() => !this.memory.hasRoomFor(bytes), (job) => this.forgetJob(job));
+    if (this.memory.hasRoomFor(bytes)) return undefined;
+    return refused(ErrorCode.queueFull, `queue full: the memory budget has no room for ${bytes} more bytes (${this.memory.describe()}); try again later`);
+  }
+
   private tooManyQueues(): Refused {
     return refused(ErrorCode.queueFull, `the limit of ${this.config.maxQueues} named queues is reached`);
   }
@@ -490,13 +524,13 @@ export class QueueCore {
     }
   }
 
-  /** Runs `act` for each reported job the worker holds under that lease; refuses the others. */
-  private eachHeld<T extends { jobId: number; lease: number }>(workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => void): Refusal[] {
+  /** Runs `act` for each reported job the worker holds under that lease; refuses the others, and what `act` refuses. */
+  private eachHeld<T extends { jobId: number; lease: number }>(workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => Refused | undefined | void): Refusal[] {
     const refusals: Refusal[] = [];
     for (const item of items) {
       const held = this.heldBy(workerId, item.jobId, item.lease);
-      if (held.ok) act(held.value, item);
-      else refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
+      const outcome = held.ok ? act(held.value, item) : held;
+      if (outcome) refusals.push({ jobId: item.jobId, code: outcome.code, message: outcome.message });
     }
     return refusals;
   }
@@ -530,9 +564,16 @@ export class QueueCore {
     const fetch = worker.fetches.shift();
     if (fetch === undefined) return;
     const assignments: Assignment[] = [];
+    let bytes = 0;
     while (assignments.length < fetch.max) {
       const job = this.takeFor(worker);
       if (job === undefined) break;
+      bytes += assignmentBytes(job);
+      // Cut by bytes as well as count: the batch must fit the frame the queue announced.
+      if (bytes > this.config.maxAssignBytes && assignments.length > 0) {
+        job.queue.putBack(job);
+        break;
+      }
       assignments.push(this.assign(job, worker, now));
     }
     if (assignments.length === 0) {
@@ -712,6 +753,7 @@ export class QueueCore {
   }
 
   private forgetJob(job: JobRecord): void {
+    this.memory.release(JOB_RECORD_BYTES + job.payloadBytes + job.resultBytes);
     this.jobs.delete(job.id);
     this.counts[job.state] -= 1;
     job.queue.counts[job.state] -= 1;

@@ -1,0 +1,26 @@
+// `settled` notices for one watcher, cut into as many frames as their results need: a client
+// watching a thousand jobs with large results gets several lines, none past the frame limit.
+import { encodeFrame, type SettledJob } from "@djq/protocol";
+import type { Connection } from "./connection.js";
+
+const ENVELOPE_BYTES = 64;
+
+export function sendSettled(connection: Connection, jobs: SettledJob[], maxFrameBytes: number): void {
+  if (!jobs.some((job) => job.result !== undefined || job.error !== undefined)) {
+    connection.send({ type: "settled", jobs });
+    return;
+  }
+  let batch: SettledJob[] = [];
+  let bytes = ENVELOPE_BYTES;
+  for (const job of jobs) {
+    const jobBytes = Buffer.byteLength(JSON.stringify(job)) + 1;
+    if (batch.length > 0 && bytes + jobBytes > maxFrameBytes) {
+      connection.sendFrame(encodeFrame({ type: "settled", jobs: batch }));
+      batch = [];
+      bytes = ENVELOPE_BYTES;
+    }
+    batch.push(job);
+    bytes += jobBytes;
+  }
+  connection.sendFrame(encodeFrame({ type: "settled", jobs: batch }));
+}
