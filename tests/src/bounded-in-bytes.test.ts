@@ -97,6 +97,31 @@ describe("frames the queue sends", () => {
     await worker.stop();
   }, 60_000);
 
+  it("splits the settled notices of a watch into lines that each fit the frame, however large the results", async () => {
+    const maxFrameBytes = 65_536;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const submitter = await client(queue);
+    const { jobIds } = (await submitter.request({ id: 1, type: "submit", jobs: Array.from({ length: 10 }, () => ({})) })) as { jobIds: number[] };
+    const worker = await connect(queue.port);
+    await worker.hello("worker", { workerId: "big-results" });
+    const assign = (await worker.request({ id: 2, type: "fetch", max: 10 })) as { jobs: { jobId: number; lease: number }[] };
+    for (const [i, job] of assign.jobs.entries()) {
+      expect(await worker.request({ id: `c${i}`, type: "complete", jobs: [{ jobId: job.jobId, lease: job.lease, result: "r".repeat(15_000) }] })).toMatchObject({ refused: [] });
+    }
+    const watcher = await client(queue);
+    const lines: string[] = [];
+    watcher.socket.on("data", (text: string) => lines.push(text));
+    expect(await watcher.request({ id: 3, type: "watch", jobIds })).toMatchObject({ type: "ok" });
+    const seen = new Set<number>();
+    while (seen.size < jobIds.length) {
+      const notice = (await watcher.next()) as { type: string; jobs: { jobId: number }[] };
+      expect(notice.type).toBe("settled");
+      for (const job of notice.jobs) seen.add(job.jobId);
+    }
+    const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
+    expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+  });
+
   it("refuses at submit a job whose encoding could not fit in one frame, not only an oversized payload", async () => {
     const queue = await startQueue(["--max-frame-bytes", "65536", "--max-payload-bytes", "1000000", "--max-result-bytes", "1024"]);
     const socket = await client(queue);

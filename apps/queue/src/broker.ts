@@ -270,7 +270,7 @@ export class Broker implements ConnectionHandler {
   // {"type":"settled","jobs":[{"jobId":1,"state":"completed","result":"ok"}]}, one per watcher per event
   private sendSettled(): void {
     if (this.settledBatches.size === 0) return;
-    for (const [connection, jobs] of this.settledBatches) sendSettled(connection, jobs, this.config.maxFrameBytes);
+    for (const [connection, jobs] of this.settledBatches) sendSettled(connection, jobs, this.config.maxFrameBytes, this.config.core.memory.maxResultBytes);
     this.settledBatches.clear();
   }
 

@@ -4,9 +4,16 @@ import { encodeFrame, type SettledJob } from "@djq/protocol";
 import type { Connection } from "./connection.js";
 
 const ENVELOPE_BYTES = 64;
+/** A settled job's id, state and punctuation at their longest. */
+const SETTLED_JOB_BYTES = 120;
 
-export function sendSettled(connection: Connection, jobs: SettledJob[], maxFrameBytes: number): void {
-  if (!jobs.some((job) => job.result !== undefined || job.error !== undefined)) {
+export function sendSettled(connection: Connection, jobs: SettledJob[], maxFrameBytes: number, maxResultBytes: number): void {
+  // The common case fits whatever the results hold: one encoding, no measuring.
+  let boundBytes = ENVELOPE_BYTES;
+  for (const job of jobs) {
+    boundBytes += SETTLED_JOB_BYTES + (job.error === undefined ? 0 : job.error.length * 3) + (job.result === undefined ? 0 : maxResultBytes);
+  }
+  if (boundBytes <= maxFrameBytes) {
     connection.send({ type: "settled", jobs });
     return;
   }
