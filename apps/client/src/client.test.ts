@@ -315,6 +315,7 @@ function statsReply() {
     workers: [],
     completedPerSecond: [],
     recent: [],
+    memory: { heldBytes: 0, limitBytes: 1 },
   };
 }
 

@@ -10,6 +10,7 @@ import type { Clock, Timer } from "./clock.js";
 import type { Connection } from "./connection.js";
 import { handlers, type Handler, type Peer } from "./handlers.js";
 import type { QueueConfig } from "./queue-config.js";
+import { sendSettled } from "./settled-frames.js";
 
 export class Broker {
   readonly core: QueueCore;
@@ -115,7 +116,12 @@ export class Broker {
       }
     }
     // {"type":"settled","jobs":[{"jobId":1,"state":"completed","result":"ok"}]}, one per watcher per event
-    if (settled !== undefined) for (const [connectionId, jobs] of settled) this.connections.get(connectionId)?.send({ type: "settled", jobs });
+    if (settled !== undefined) {
+      for (const [connectionId, jobs] of settled) {
+        const connection = this.connections.get(connectionId);
+        if (connection !== undefined) sendSettled(connection, jobs, this.config.maxFrameBytes, this.config.core.memory.maxResultBytes);
+      }
+    }
     this.armTimer();
     if (this.drained !== undefined && this.core.counts.running === 0) this.drained();
     if (this.config.checkInvariants) this.checkInvariants();

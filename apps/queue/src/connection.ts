@@ -18,6 +18,8 @@ import {
 } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
 import type { Clock, Timer } from "./clock.js";
+import { LineDeadline } from "./line-deadline.js";
+import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { Turns } from "./turns.js";
 
@@ -48,10 +50,9 @@ export class Connection {
   role: Role | undefined = undefined;
   /** The worker id it said hello with, for log lines; the core keeps which worker is where. */
   private name: string | undefined = undefined;
-  /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
-  lastFrameChars = 0;
   private errors = 0;
-  private outbox: string[] = [];
+  private readonly output: OutputBuffer;
+  private readonly lineDeadline: LineDeadline;
   private closing = false;
   private readonly helloTimer: Timer;
   private inbox: string[] = [];
@@ -67,11 +68,16 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
+    this.output = new OutputBuffer(socket, config.maxOutputBytes);
+    this.lineDeadline = new LineDeadline(clock, config.lineTimeoutMs, () =>
+      this.refuse(undefined, ErrorCode.lineTimeout, `a line was left unfinished for ${config.lineTimeoutMs} ms`),
+    );
     const decoder = new FrameDecoder(config.maxFrameBytes);
     const onFrame = (frame: string) => this.inbox.push(frame);
     socket.on("data", (chunk: Buffer) => {
       if (this.framingError !== undefined) return;
       this.framingError = decoder.push(chunk, onFrame);
+      this.lineDeadline.update(decoder.bufferedBytes);
       handler.heard(this);
       if (this.inbox.length > 0 || this.framingError !== undefined) turns.add(this);
     });
@@ -81,6 +87,7 @@ export class Connection {
       this.handleInbox();
       this.closing = true;
       this.helloTimer.cancel();
+      this.lineDeadline.stop();
       handler.closed(this);
     });
     this.helloTimer = clock.after(config.helloTimeoutMs, () => {
@@ -105,10 +112,43 @@ export class Connection {
 
   send(message: ServerMessage): void {
     if (this.closing) return;
+    if (this.output.roomBytes <= 0) {
+      this.overflow(0);
+      return;
+    }
+    this.sendFrame(encodeFrame(message));
+  }
+
+  /** Bytes that may still be queued for this peer; a reply built piece by piece checks it as it grows. */
+  get outputRoomBytes(): number {
+    return this.output.roomBytes;
+  }
+
+  /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame)): void {
+    if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
-    if (this.outbox.length === 0) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
-    this.outbox.push(encodeFrame(message));
+    const first = this.output.isEmpty;
+    if (!this.output.add(frame, frameBytes)) {
+      this.overflow(frameBytes);
+      return;
+    }
+    if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
+  }
+
+  /** The peer does not read what it asks for: drop it before its next reply exists in full. */
+  overflow(replyBytes: number): void {
+    if (this.closing) return;
+    this.log.warn("connection.overflow", {
+      conn: this.id,
+      peer: this.label,
+      code: ErrorCode.outputOverflow,
+      unsentBytes: this.output.unsentBytes,
+      replyBytes,
+      limit: this.output.limitBytes,
+    });
+    this.drop();
   }
 
   // Workers' writes go first in a turn: a job just submitted starts only once its assign is
@@ -119,19 +159,7 @@ export class Connection {
   private readonly flushAfterWorkers = (): void => process.nextTick(this.flush);
 
   private readonly flush = (): void => {
-    const frames = this.outbox;
-    if (frames.length === 0 || this.closing) return;
-    this.outbox = [];
-    this.socket.write(frames.length === 1 ? (frames[0] as string) : frames.join(""));
-    if (this.socket.writableLength > this.config.maxOutputBytes) {
-      this.log.warn("connection.overflow", {
-        conn: this.id,
-        peer: this.label,
-        unsentBytes: this.socket.writableLength,
-        limit: this.config.maxOutputBytes,
-      });
-      this.drop();
-    }
+    if (!this.closing) this.output.flush();
   };
 
   /** An error reply; fatal codes and a spent error budget also close the connection. */
@@ -153,6 +181,7 @@ export class Connection {
   end(): void {
     if (this.closing) return;
     this.helloTimer.cancel();
+    this.lineDeadline.stop();
     this.flush();
     this.closing = true;
     this.socket.end();
@@ -164,6 +193,8 @@ export class Connection {
   drop(): void {
     this.closing = true;
     this.helloTimer.cancel();
+    this.lineDeadline.stop();
+    this.output.discard();
     this.socket.destroy();
   }
 
@@ -178,7 +209,6 @@ export class Connection {
 
   private receive(frame: string): void {
     if (this.closing) return;
-    this.lastFrameChars = frame.length;
     const parsed = parseRequest(frame);
     if (!parsed.ok) {
       this.refuse(parsed.id, parsed.code, parsed.message);

@@ -5,15 +5,26 @@ import { ErrorCode, type Refusal, type Request, type RequestId, type Role, type 
 import { jobView, type ConnectionId } from "@djq/core";
 import type { Broker } from "./broker.js";
 import { hello } from "./hello.js";
+import { measurePayloads, withResultBytes } from "./job-sizes.js";
+import { sendJobsPage } from "./jobs-page.js";
+
+/** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
+export interface FramedPeer {
+  send(message: ServerMessage): void;
+  /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
+  sendFrame(frame: string, frameBytes?: number): void;
+  /** Bytes that may still be queued for this peer. */
+  readonly outputRoomBytes: number;
+  /** The peer does not read what it asks for: drop it before its next reply exists in full. */
+  overflow(replyBytes: number): void;
+}
 
 /** Whoever a handler answers: a connection, or the dashboard acting for an operator. */
-export interface Peer {
+export interface Peer extends FramedPeer {
   readonly id: ConnectionId;
   readonly role: Role | undefined;
   /** Who asked, for the log, when it was not a wire peer (the dashboard's caller). */
   readonly by?: string | undefined;
-  /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
-  readonly lastFrameChars: number;
   readonly remote?: string;
   send(message: ServerMessage): void;
   /** Takes the role a hello was accepted for; `name` is the worker id, for log lines. */
@@ -38,12 +49,12 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}
   submit(broker, peer, request) {
     if (broker.stopping) return peer.refuse(request.id, ErrorCode.shuttingDown, "the queue is shutting down and takes no new jobs");
-    const maxBytes = broker.config.maxPayloadBytes;
-    const oversized = peer.lastFrameChars * 3 > maxBytes ? oversizedPayload(request.jobs, maxBytes) : undefined;
-    if (oversized !== undefined) {
-      return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${oversized.index}.payload is ${oversized.bytes} bytes; the limit is ${maxBytes}`);
+    const sizes = measurePayloads(request.jobs, broker.config);
+    if (!sizes.ok) {
+      return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${sizes.index}.payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
     }
-    const result = broker.core.submit(broker.clock.now(), request.jobs, { key: request.key, watchedBy: request.watch ? peer.id : undefined });
+    const options = { key: request.key, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
+    const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
       broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
@@ -80,7 +91,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":7,"type":"list","state":"failed","limit":50}
   list(broker, peer, request) {
-    peer.send({ id: request.id, type: "jobs", ...broker.core.list(broker.clock.now(), request) });
+    sendJobsPage(broker.core, broker.clock.now(), peer, request.id, request, broker.config.maxFrameBytes);
   },
 
   // {"id":8,"type":"stats"}
@@ -120,7 +131,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, request.jobs));
+    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, withResultBytes(request.jobs)));
   },
 
   // {"id":7,"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
@@ -159,22 +170,14 @@ function acknowledge(
   const refused = report(broker.clock.now(), workerId);
   peer.send({ id: request.id, type: "ack", refused });
   if (!broker.log.enabled("info") && refused.length === 0) return;
-  const refusedIds = new Set(refused.map((r) => r.jobId));
+  // Refusals come in the order of the items they refuse: walking both together pairs them, so
+  // a job named twice in one batch (done once, refused once) is still logged once.
+  let next = 0;
   for (const item of request.jobs) {
-    if (!refusedIds.has(item.jobId)) broker.log.info(event, { job: item.jobId, worker: workerId, lease: item.lease, error: item.error });
+    if (refused[next]?.jobId === item.jobId) next += 1;
+    else broker.log.info(event, { job: item.jobId, worker: workerId, lease: item.lease, error: item.error });
   }
   for (const refusal of refused) {
     broker.log.warn("report.refused", { job: refusal.jobId, worker: workerId, code: refusal.code, reason: refusal.message });
   }
-}
-
-/** Encodes payloads to measure them; the caller skips this when the whole frame is small enough. */
-function oversizedPayload(jobs: readonly { payload?: unknown }[], maxBytes: number): { index: number; bytes: number } | undefined {
-  for (let index = 0; index < jobs.length; index += 1) {
-    const payload = jobs[index]?.payload;
-    if (payload === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(payload) ?? "");
-    if (bytes > maxBytes) return { index, bytes };
-  }
-  return undefined;
 }

@@ -6,6 +6,7 @@ import { dispatch } from "./dispatch.js";
 import type { ConnectionId } from "./effects.js";
 import { endAttempt, settle } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
+import { JOB_RECORD_BYTES } from "./memory-budget.js";
 import type { NamedQueue } from "./named-queue.js";
 import { done, refused, type Result } from "./result.js";
 import type { WorkerRecord } from "./worker-record.js";
@@ -14,6 +15,8 @@ export interface SubmitOptions {
   key?: string | undefined;
   /** The connection to tell when each job settles, if it asked to watch them. */
   watchedBy?: ConnectionId | undefined;
+  /** Encoded size of each job's payload, as the shell measured it; absent means none. */
+  payloadBytes?: readonly number[] | undefined;
 }
 
 // {"type":"submit","jobs":[{"durationMs":500}],"key":"k1","watch":true}
@@ -26,7 +29,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
       return done(earlier);
     }
   }
-  const full = core.refuseIfFull(specs.length);
+  const full = core.refuseIfFull(specs.length) ?? core.refuseIfNoRoom(specs.length, options.payloadBytes);
   if (full !== undefined) return full;
   const named: NamedQueue[] = [];
   for (const spec of specs) {
@@ -42,6 +45,8 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     const runAt = spec.runAt ?? (spec.delayMs ? now + spec.delayMs : undefined);
     const delayed = runAt !== undefined && runAt > now;
     const job = new JobRecord(++core.lastJobId, spec, queue, now, delayed ? "delayed" : "pending");
+    job.payloadBytes = options.payloadBytes?.[i] ?? 0;
+    core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes);
     core.jobs.set(job.id, job);
     if (watcher !== undefined) core.subscriptions.add(job.id, watcher);
     core.counts[job.state] += 1;
@@ -104,6 +109,8 @@ export function retry(core: CoreState, now: number, jobId: number): Result<void>
   job.attempts = 0;
   job.error = undefined;
   job.result = undefined;
+  core.memory.release(job.resultBytes);
+  job.resultBytes = 0;
   job.settledAt = 0;
   core.moveTo(job, "pending");
   job.order = ++core.lastOrder;

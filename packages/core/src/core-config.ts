@@ -1,5 +1,6 @@
 // The core's settings and their defaults; the queue's flags fill these in.
 import type { IdempotencyLimits } from "./idempotency.js";
+import type { MemoryLimits } from "./memory-budget.js";
 import type { RetentionLimits } from "./retention.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./retry-policy.js";
 
@@ -16,6 +17,9 @@ export interface CoreConfig {
   retention: RetentionLimits;
   idempotency: IdempotencyLimits;
   recentEvents: number;
+  memory: MemoryLimits;
+  /** Assignments in one `assign` at most, in encoded bytes: what fits a frame beside its envelope. */
+  maxAssignBytes: number;
 }
 
 export const defaultCoreConfig: CoreConfig = {
@@ -28,4 +32,6 @@ export const defaultCoreConfig: CoreConfig = {
   retention: { maxJobs: 100_000, maxAgeMs: 3600_000 },
   idempotency: { maxKeys: 100_000, windowMs: 10 * 60_000 },
   recentEvents: 50,
+  memory: { maxBytes: 1024 * 1024 * 1024, maxResultBytes: 64 * 1024 },
+  maxAssignBytes: 1024 * 1024 - 1024,
 };

@@ -10,6 +10,7 @@ import { IdTable } from "./id-table.js";
 import { IdempotencyKeys } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
 import { JobRecord } from "./job-record.js";
+import { JOB_RECORD_BYTES, MemoryBudget } from "./memory-budget.js";
 import { canMove, emptyCounts } from "./job-states.js";
 import { NamedQueue } from "./named-queue.js";
 import { done, refused, type Refused, type Result } from "./result.js";
@@ -35,6 +36,7 @@ export class CoreState {
     (a, b) => a.deadlineAt < b.deadlineAt || (a.deadlineAt === b.deadlineAt && tiebreak(a) < tiebreak(b)),
   );
   readonly retention: Retention;
+  readonly memory: MemoryBudget;
   readonly keys: IdempotencyKeys;
   readonly recent: RecentEvent[] = [];
   lastJobId = 0;
@@ -44,7 +46,8 @@ export class CoreState {
 
   constructor(config: Partial<CoreConfig> = {}) {
     this.config = { ...defaultCoreConfig, ...config };
-    this.retention = new Retention(this.config.retention);
+    this.memory = new MemoryBudget(this.config.memory);
+    this.retention = new Retention(this.config.retention, this.memory);
     this.keys = new IdempotencyKeys(this.config.idempotency);
   }
 
@@ -72,6 +75,23 @@ export class CoreState {
     const unfinished = this.counts.pending + this.counts.delayed + this.counts.running;
     if (unfinished + adding <= this.config.maxUnfinishedJobs) return undefined;
     return refused(ErrorCode.queueFull, `queue full: ${unfinished} unfinished jobs, limit ${this.config.maxUnfinishedJobs}; try again later`);
+  }
+
+  /** Room in the memory budget for new jobs, made by evicting the oldest settled jobs if need be. */
+  refuseIfNoRoom(adding: number, payloadBytes: readonly number[] | undefined): Refused | undefined {
+    let bytes = adding * JOB_RECORD_BYTES;
+    if (payloadBytes !== undefined) for (const b of payloadBytes) bytes += b;
+    this.retention.evictWhile(() => !this.memory.hasRoomFor(bytes), (job) => this.forgetJob(job));
+    if (this.memory.hasRoomFor(bytes)) return undefined;
+    return refused(ErrorCode.queueFull, `queue full: the memory budget has no room for ${bytes} more bytes (${this.memory.describe()}); try again later`);
+  }
+
+  /** A settled job leaves retention: its record and its data stop counting. */
+  forgetJob(job: JobRecord): void {
+    this.memory.release(JOB_RECORD_BYTES + job.payloadBytes + job.resultBytes);
+    this.jobs.delete(job.id);
+    this.counts[job.state] -= 1;
+    job.queue.counts[job.state] -= 1;
   }
 
   tooManyQueues(): Refused {

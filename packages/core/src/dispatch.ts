@@ -3,6 +3,7 @@
 // the waiting line of every queue it serves.
 import type { Assignment } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
+import { assignmentBytes } from "./encoded-size.js";
 import type { AttemptRecord, JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { WorkerRecord } from "./worker-record.js";
@@ -19,9 +20,16 @@ export function serve(core: CoreState, worker: WorkerRecord, now: number): void 
   const fetch = worker.fetches.shift();
   if (fetch === undefined) return;
   const assignments: Assignment[] = [];
+  let bytes = 0;
   while (assignments.length < fetch.max) {
     const job = takeFor(worker);
     if (job === undefined) break;
+    bytes += assignmentBytes(job);
+    // Cut by bytes as well as count: the batch must fit the frame the queue announced.
+    if (bytes > core.config.maxAssignBytes && assignments.length > 0) {
+      job.queue.putBack(job);
+      break;
+    }
     assignments.push(assign(core, job, worker, now));
   }
   if (assignments.length === 0) {

@@ -114,9 +114,3 @@ export function loseWorker(core: CoreState, worker: WorkerRecord, now: number, r
     requeueOrFail(core, job, now, `worker ${worker.id} lost: ${reason}`);
   }
 }
-
-export function forgetJob(core: CoreState, job: JobRecord): void {
-  core.jobs.delete(job.id);
-  core.counts[job.state] -= 1;
-  job.queue.counts[job.state] -= 1;
-}

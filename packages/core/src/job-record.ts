@@ -28,6 +28,9 @@ export class JobRun {
   result: unknown = undefined;
   error: string | undefined = undefined;
   settledAt = 0;
+  /** Encoded bytes of the payload and of the result, as the shell measured them. */
+  payloadBytes = 0;
+  resultBytes = 0;
 }
 
 const states: readonly JobState[] = ["delayed", "pending", "running", "completed", "failed", "cancelled"];
@@ -158,6 +161,23 @@ export class JobRecord {
 
   set settledAt(at: number) {
     if (at !== 0 || this.run !== undefined) this.ran().settledAt = at;
+  }
+
+  /** Encoded size of the payload; kept beside the run so a job without a payload pays nothing for it. */
+  get payloadBytes(): number {
+    return this.run?.payloadBytes ?? 0;
+  }
+
+  set payloadBytes(bytes: number) {
+    if (bytes !== 0 || this.run !== undefined) this.ran().payloadBytes = bytes;
+  }
+
+  get resultBytes(): number {
+    return this.run?.resultBytes ?? 0;
+  }
+
+  set resultBytes(bytes: number) {
+    if (bytes !== 0 || this.run !== undefined) this.ran().resultBytes = bytes;
   }
 
   get currentAttempt(): AttemptRecord | undefined {

@@ -103,7 +103,7 @@ describe("lost workers and timeouts", () => {
     expect(stateOf(core, a as number)).toBe("failed");
   });
 
-  it("declares a worker silent for heartbeatTimeoutMs lost, with a worker-expired effect, and requeues its jobs", () => {
+  it("declares a worker silent for heartbeatTimeoutMs lost, with a worker-lost effect, and requeues its jobs", () => {
     const core = newCore({ heartbeatTimeoutMs: 1_000 });
     const [a] = submit(core, 0, 1);
     connect(core, 0, "w1");

@@ -7,7 +7,7 @@ import type { HeldLease, JobSpec, JobState, JobView, Progress, RecentEvent, Refu
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
-import { becomeDue, checkSilence, forgetJob, loseWorker, timeOut } from "./job-endings.js";
+import { becomeDue, checkSilence, loseWorker, timeOut } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
@@ -41,7 +41,7 @@ export class QueueCore extends CoreState {
       else if (next.state === "delayed") becomeDue(this, next, now);
       else timeOut(this, next, now);
     }
-    this.retention.evict(now, (job) => forgetJob(this, job));
+    this.retention.evict(now, (job) => this.forgetJob(job));
     this.keys.evict(now);
   }
 
@@ -121,7 +121,7 @@ export class QueueCore extends CoreState {
     workers.withdraw(this, workerId);
   }
 
-  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown }[]): Refusal[] {
+  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown; resultBytes?: number }[]): Refusal[] {
     this.advance(now);
     return workers.complete(this, now, workerId, items);
   }
@@ -154,9 +154,9 @@ export class QueueCore extends CoreState {
   }
 
   /** A page of jobs in a state, as `list` returns it. */
-  list(now: number, query: ListQuery): { jobs: JobView[]; next?: number } {
+  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): { jobs: JobView[]; next?: number } {
     this.advance(now);
-    return listJobs(this, query);
+    return listJobs(this, query, fits);
   }
 
   /** What a `stats` reply carries. */

@@ -4,6 +4,7 @@
 import type { JobState, TerminalState } from "@djq/protocol";
 import { LinkedList } from "./linked-list.js";
 import type { JobRecord } from "./job-record.js";
+import type { MemoryBudget } from "./memory-budget.js";
 
 export interface RetentionLimits {
   maxJobs: number;
@@ -18,7 +19,10 @@ export class Retention {
     cancelled: new LinkedList<JobRecord>(),
   };
 
-  constructor(private readonly limits: RetentionLimits) {}
+  constructor(
+    private readonly limits: RetentionLimits,
+    private readonly memory: MemoryBudget | undefined = undefined,
+  ) {}
 
   get size(): number {
     return this.lists.completed.size + this.lists.failed.size + this.lists.cancelled.size;
@@ -39,12 +43,14 @@ export class Retention {
     if (list !== undefined) yield* list.newestFirst();
   }
 
-  /** Removes and returns the jobs past the limits at `now`, oldest first. */
+  /** Removes the jobs past the limits at `now` (count, age, the memory budget), oldest first. */
   evict(now: number, onEvict: (job: JobRecord) => void): void {
-    for (;;) {
-      const oldest = this.oldest();
-      if (oldest === undefined) return;
-      if (this.size <= this.limits.maxJobs && oldest.settledAt + this.limits.maxAgeMs > now) return;
+    this.evictWhile((oldest) => this.size > this.limits.maxJobs || oldest.settledAt + this.limits.maxAgeMs <= now || this.memory?.over === true, onEvict);
+  }
+
+  /** Removes the oldest settled jobs while `needed` says so, or until none is left. */
+  evictWhile(needed: (oldest: JobRecord) => boolean, onEvict: (job: JobRecord) => void): void {
+    for (let oldest = this.oldest(); oldest !== undefined && needed(oldest); oldest = this.oldest()) {
       this.forget(oldest);
       onEvict(oldest);
     }

@@ -8,7 +8,7 @@ import { endAttempt, failForGood, putBack, requeueOrFail, restartRunTimeout, set
 import type { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import { retryDelayMs } from "./retry-policy.js";
-import { done, refused, type Result } from "./result.js";
+import { done, refused, type Refused, type Result } from "./result.js";
 import { WorkerRecord } from "./worker-record.js";
 
 /**
@@ -80,13 +80,23 @@ export function withdraw(core: CoreState, workerId: string): void {
 type Report = { jobId: number; lease: number };
 
 // {"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
-export function complete(core: CoreState, now: number, workerId: string, items: readonly (Report & { result?: unknown })[]): Refusal[] {
-  return eachHeld(core, workerId, items, (job, item) => {
+export function complete(core: CoreState, now: number, workerId: string, items: readonly (Report & { result?: unknown; resultBytes?: number })[]): Refusal[] {
+  const refusals = eachHeld(core, workerId, items, (job, item) => {
+    const resultBytes = item.resultBytes ?? 0;
+    if (resultBytes > core.config.memory.maxResultBytes) {
+      return refused(ErrorCode.resultTooLarge, `the result of job ${job.id} is ${resultBytes} bytes; the limit is ${core.config.memory.maxResultBytes}`);
+    }
     endAttempt(core, job, now, "completed", undefined);
+    job.resultBytes = resultBytes;
+    core.memory.charge(resultBytes);
     settle(core, job, "completed", now, item.result, undefined);
     core.totals.completed += 1;
     core.completionRate.count(now);
+    return undefined;
   });
+  // Results may take the budget past its limit: the oldest settled jobs make room at once.
+  core.retention.evict(now, (job) => core.forgetJob(job));
+  return refusals;
 }
 
 // {"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
@@ -125,13 +135,13 @@ export function extend(core: CoreState, now: number, workerId: string, jobId: nu
   return done(undefined);
 }
 
-/** Runs `act` for each reported job the worker holds under that lease; refuses the others. */
-function eachHeld<T extends Report>(core: CoreState, workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => void): Refusal[] {
+/** Runs `act` for each reported job the worker holds under that lease; refuses the others, and what `act` refuses. */
+function eachHeld<T extends Report>(core: CoreState, workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => Refused | undefined | void): Refusal[] {
   const refusals: Refusal[] = [];
   for (const item of items) {
     const held = heldBy(core, workerId, item.jobId, item.lease);
-    if (held.ok) act(held.value, item);
-    else refusals.push({ jobId: item.jobId, code: held.code, message: held.message });
+    const outcome = held.ok ? act(held.value, item) : held;
+    if (outcome) refusals.push({ jobId: item.jobId, code: outcome.code, message: outcome.message });
   }
   return refusals;
 }

@@ -84,6 +84,9 @@ export type RecentEvent = z.infer<typeof RecentEvent>;
 export const QueueStats = z.object({ counts: StateCounts, paused: z.boolean() });
 export type QueueStats = z.infer<typeof QueueStats>;
 
+export const MemoryUse = z.object({ heldBytes: z.number().int(), limitBytes: z.number().int() });
+export type MemoryUse = z.infer<typeof MemoryUse>;
+
 export const StatsReply = z.object({
   id: RequestId,
   type: z.literal("stats"),
@@ -97,6 +100,8 @@ export const StatsReply = z.object({
   completedPerSecond: z.array(z.number().int()),
   oldestPendingAgeMs: z.number().optional(),
   recent: z.array(RecentEvent),
+  /** Job data held (payloads, results and a per-job estimate of the records) against the memory budget. */
+  memory: MemoryUse,
 });
 export type StatsReply = z.infer<typeof StatsReply>;
 

@@ -50,8 +50,12 @@ export class QueueFacade {
       id: DASHBOARD_PEER,
       role: "client",
       by,
-      lastFrameChars: 0,
       send: (message) => void (reply = message),
+      sendFrame: (frame) => void (reply = JSON.parse(frame) as ServerMessage),
+      outputRoomBytes: Number.POSITIVE_INFINITY,
+      overflow: () => {
+        throw new Error(`the ${request.type} reply overflowed no output buffer`);
+      },
       refuse: (id: RequestId | undefined, code: ErrorCode, message: string) => void (reply = { id: id ?? 0, type: "error", code, message }),
     };
     this.broker.request(peer, request);
