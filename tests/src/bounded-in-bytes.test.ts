@@ -166,7 +166,7 @@ describe("half-sent lines", () => {
 
 describe("one memory budget", () => {
   it("refuses a flood of large payloads as queue-full at the budget, with resident memory within the budget plus a stated overhead", async () => {
-    const budget = 64 * MIB;
+    const budget = 256 * MIB;
     const queue = await startQueue(["--max-memory-bytes", String(budget)]);
     const socket = await client(queue);
     const before = rssBytes(queue.pid);
@@ -181,8 +181,11 @@ describe("one memory budget", () => {
     expect(stats.memory.limitBytes).toBe(budget);
     expect(stats.memory.heldBytes).toBeLessThanOrEqual(budget);
     expect(stats.memory.heldBytes).toBeGreaterThan(budget - 15 * 61_000);
-    // Stated overhead (docs/operations.md): job data costs at most 1.5 times its encoded size in RSS.
-    expect(rssBytes(queue.pid) - before).toBeLessThan(1.5 * budget);
+    // The overhead docs/security.md states: string payloads cost about 1.25 times their encoding,
+    // plus up to 64 MiB for the young heap and the frames being parsed.
+    const grown = rssBytes(queue.pid) - before;
+    console.log(`memory budget: RSS grew ${(grown / budget).toFixed(2)} times the budget`);
+    expect(grown).toBeLessThan(1.25 * budget + 64 * MIB);
   }, 60_000);
 
   it("refuses a result above the result limit and leaves that job running under its lease", async () => {

@@ -136,11 +136,23 @@ describe("reporting", () => {
   });
 
   it("sends reports made while waiting for an ack together in the next message", async () => {
-    const { logger } = startWorker({ concurrency: 50, workerId: "w-50" });
+    // Job 1 ends at once; the other 49 only once its report is on the wire, so they end while it waits for its ack.
+    const firstSent = deferred();
+    const { logger } = startWorker({
+      concurrency: 50,
+      workerId: "w-50",
+      handlers: {
+        gated: async (job, ctx) => {
+          if (job.id !== 1) await firstSent.promise;
+          return { workerId: ctx.workerId };
+        },
+      },
+    });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.expect("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { durationMs: 1 + (i % 10) })));
+    connection.assign(await connection.expect("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { type: "gated" })));
     const first = await connection.expect("complete");
-    for (let jobId = 1; jobId <= 50; jobId += 1) await logger.waitFor("job.completed", (fields) => fields.jobId === jobId); // every other sleep ends meanwhile
+    firstSent.resolve();
+    for (let jobId = 2; jobId <= 50; jobId += 1) await logger.waitFor("job.completed", (fields) => fields.jobId === jobId);
     connection.ack(first);
     const second = await connection.expect("complete", { skip: ["fetch"] });
     expect(first.jobs.length + second.jobs.length).toBe(50);

@@ -1,6 +1,6 @@
 // The queue's own record of one job. It is also the node of the structures that hold it (the
 // ready list's links, a heap slot), so holding a job in line costs no allocation of its own.
-// A million pending jobs must fit in little memory, so a record keeps ten fields: the state,
+// A million pending jobs must fit in little memory, so a record keeps eleven fields: the state,
 // attempt count and watch flag share one small integer, defaults are read from the spec and
 // the queue instead of being copied, and everything a job only needs once it has run lives in a
 // `JobRun` allocated on first use.
@@ -28,8 +28,7 @@ export class JobRun {
   result: unknown = undefined;
   error: string | undefined = undefined;
   settledAt = 0;
-  /** Encoded bytes of the payload and of the result, as the shell measured them. */
-  payloadBytes = 0;
+  /** Encoded bytes of the result, as the shell measured it. */
   resultBytes = 0;
 }
 
@@ -48,6 +47,8 @@ export class JobRecord {
   prev: JobRecord | undefined = undefined;
   next: JobRecord | undefined = undefined;
   readonly spec: JobSpec;
+  /** Encoded size of the payload, as the shell measured it: for the memory budget and assign batches. */
+  payloadBytes = 0;
   private bits: number;
   private run: JobRun | undefined = undefined;
 
@@ -161,15 +162,6 @@ export class JobRecord {
 
   set settledAt(at: number) {
     if (at !== 0 || this.run !== undefined) this.ran().settledAt = at;
-  }
-
-  /** Encoded size of the payload; kept beside the run so a job without a payload pays nothing for it. */
-  get payloadBytes(): number {
-    return this.run?.payloadBytes ?? 0;
-  }
-
-  set payloadBytes(bytes: number) {
-    if (bytes !== 0 || this.run !== undefined) this.ran().payloadBytes = bytes;
   }
 
   get resultBytes(): number {
