@@ -123,7 +123,10 @@ export class Broker {
       }
     }
     this.armTimer();
-    if (this.drained !== undefined && this.core.counts.running === 0) this.drained();
+    if (this.drained !== undefined && this.core.counts.running === 0) {
+      this.drained();
+      this.drained = undefined;
+    }
     if (this.config.checkInvariants) this.checkInvariants();
   }
 
