@@ -21,6 +21,7 @@ export class Broker {
   private timer: Timer | undefined;
   private timerAt = Infinity;
   private drained: (() => void) | undefined;
+  private workersNamed = 0;
 
   constructor(
     readonly config: QueueConfig,
@@ -71,6 +72,11 @@ export class Broker {
   tick(): void {
     this.core.advance(this.clock.now());
     this.performEffects();
+  }
+
+  /** An id for a worker that said hello without one: unique in this queue run. */
+  nameWorker(connectionId: ConnectionId): string {
+    return `worker-${++this.workersNamed}-conn${connectionId}`;
   }
 
   /** Replies with the refusal, or runs `onOk` with the value. */

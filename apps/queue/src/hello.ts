@@ -6,8 +6,6 @@ import type { Broker } from "./broker.js";
 import type { Peer } from "./handlers.js";
 import { secretMatches } from "./secret.js";
 
-let lastWorkerNumber = 0;
-
 // {"id":1,"type":"hello","role":"worker","version":1,"workerId":"w1","queues":["default"]}
 export function hello(broker: Broker, peer: Peer, request: Extract<Request, { type: "hello" }>): void {
   if (request.version !== PROTOCOL_VERSION) {
@@ -20,7 +18,7 @@ export function hello(broker: Broker, peer: Peer, request: Extract<Request, { ty
   }
   let workerId: string | undefined;
   if (request.role === "worker") {
-    workerId = request.workerId ?? `worker-${++lastWorkerNumber}-conn${peer.id}`;
+    workerId = request.workerId ?? broker.nameWorker(peer.id);
     const queues = request.queues ?? ["default"];
     const connected = broker.core.connectWorker(broker.clock.now(), workerId, queues, request.holding ?? [], peer.id);
     if (!connected.ok) return peer.refuse(request.id, connected.code, connected.message);
