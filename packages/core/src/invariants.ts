@@ -1,6 +1,6 @@
 // Checks that must hold after every step of the core. Tests and the randomised simulation call
 // it; it walks every record, so it is never called on the hot path.
-import type { JobState } from "@djq/protocol";
+import { isTerminal, type JobState } from "@djq/protocol";
 import { emptyCounts } from "./job-states.js";
 import { JOB_RECORD_BYTES } from "./memory-budget.js";
 import type { QueueCore } from "./queue-core.js";
@@ -58,4 +58,15 @@ export function checkInvariants(core: QueueCore): void {
     if (counts[state] !== core.counts[state]) fail(`core counts ${state}=${core.counts[state]}, records say ${counts[state]}`);
   }
   if (heldBytes !== core.memory.heldBytes) fail(`the memory budget holds ${core.memory.heldBytes} bytes, records say ${heldBytes}`);
+  // Who watches which job is kept from both sides; they must agree, and only unsettled jobs are watched.
+  let pairs = 0;
+  for (const [jobId, connectionId] of core.subscriptions.pairs()) {
+    pairs += 1;
+    const job = core.find(jobId);
+    if (!job.ok || isTerminal(job.value.state)) fail(`connection ${connectionId} watches job ${jobId}, which is ${job.ok ? job.value.state : "gone"}`);
+    if (!core.subscriptions.of(jobId).includes(connectionId)) fail(`connection ${connectionId} watches job ${jobId}, but the job does not list it`);
+  }
+  let listed = 0;
+  for (const job of core.allJobs()) listed += core.subscriptions.of(job.id).length;
+  if (listed !== pairs) fail(`jobs list ${listed} watchers, connections ${pairs}`);
 }

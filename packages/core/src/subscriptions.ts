@@ -52,6 +52,17 @@ export class Subscriptions {
     }
   }
 
+  /** Every subscription as [job id, connection id], from the connections' side; for invariant checks. */
+  *pairs(): IterableIterator<[number, ConnectionId]> {
+    for (const [connectionId, jobs] of this.byConnection) for (const jobId of jobs) yield [jobId, connectionId];
+  }
+
+  /** The subscribers of one job, as the job's side records them; for invariant checks. */
+  of(jobId: number): readonly ConnectionId[] {
+    const subscribers = this.byJob.get(jobId);
+    return subscribers === undefined ? [] : Array.isArray(subscribers) ? subscribers : [subscribers];
+  }
+
   private forgetOne(connectionId: ConnectionId, jobId: number): void {
     const jobs = this.byConnection.get(connectionId);
     if (jobs === undefined) return;
