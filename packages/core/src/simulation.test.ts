@@ -78,6 +78,8 @@ class Simulation {
   private readonly retried = new Set<number>();
   private readonly keyed: { key: string; specs: JobSpec[]; ids: number[]; at: number }[] = [];
   private readonly pausedUntil = new Map<string, number>();
+  /** The second client's connection id; each hang-up makes a new one. */
+  private onlooker = CLIENT + 1;
   readonly stats = { steps: 0, assigned: 0, completed: 0, staleRefused: 0, expired: 0, crashes: 0, freezes: 0, blips: 0, resends: 0, queueFull: 0 };
 
   constructor(private readonly random: () => number) {
@@ -171,6 +173,10 @@ class Simulation {
       case "settled": {
         const job = this.core.find(effect.jobId);
         if (job.ok && job.value.state !== effect.state) throw new Error(`settled ${effect.state} for job ${effect.jobId}, which is ${job.value.state}`);
+        if (effect.connectionId !== CLIENT) {
+          if (effect.connectionId !== this.onlooker) throw new Error(`settled job ${effect.jobId} pushed to connection ${effect.connectionId}, which closed`);
+          return;
+        }
         if (!this.awaitingSettle.delete(effect.jobId)) throw new Error(`job ${effect.jobId} reported settled twice`);
         this.outcomes.set(effect.jobId, { state: effect.state, error: effect.error });
         return;
@@ -331,6 +337,15 @@ class Simulation {
       const queue = this.pick(["a", "b"]) as string;
       this.call(() => this.core.pause(this.now, queue));
       this.pausedUntil.set(queue, this.now + this.int(100, 1_500));
+    }
+    // A second client watches a few recent jobs and now and then hangs up; its watches go with it.
+    if (this.chance(0.01)) {
+      const newest = Math.max(1, this.payloads.size);
+      this.call(() => this.core.watch(this.now, [this.int(Math.max(1, newest - 30), newest)], this.onlooker));
+    }
+    if (this.chance(0.003)) {
+      this.call(() => this.core.closeConnection(this.now, this.onlooker));
+      this.onlooker += 1;
     }
     for (const [queue, until] of this.pausedUntil) {
       if (until <= this.now) {
