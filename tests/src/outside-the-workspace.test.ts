@@ -1,7 +1,8 @@
-// djq as a user meets it: the packages packed as they would be published, installed with plain
-// npm (no workspace, no pnpm) into a fresh folder outside the repository, and used from there: a
-// user's TypeScript worker with a typed handler, a user's client that submits and waits, and the
-// installed djq, djq-queue and djq-worker commands. Nothing here may resolve inside the repository:
+// djq as a user meets it: the packages packed as they would be published (`pnpm pack:all`: each
+// program carries the @djq libraries it needs), installed with plain npm (no workspace, no pnpm)
+// into a fresh folder outside the repository, and used from there: a user's TypeScript worker with
+// a typed handler, a user's client that submits and waits, the installed djq, djq-queue and
+// djq-worker commands, and djq installed globally from the client's tarball alone. Nothing here may resolve inside the repository:
 // the folder lives under the system's temporary directory, so an import or a command that still
 // needs the monorepo fails. Only the compiler and Node's type declarations come from the repository,
 // as a developer's own tools would.
@@ -16,8 +17,9 @@ import { Program, type QueueProcess } from "./harness/processes.js";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const fixtures = fileURLToPath(new URL("../fixtures/own-project/", import.meta.url));
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-const libraries = ["protocol", "core", "runtime"].map((name) => `djq-${name}-0.1.0.tgz`);
-const clientTarballs = ["djq-client-0.1.0.tgz", ...libraries];
+const packAll = join(root, "scripts", "pack-all.mjs");
+/** What the user's project imports or runs: no @djq library tarball beside them. */
+const programTarballs = ["client", "worker", "queue"].map((name) => `djq-${name}-0.1.0.tgz`);
 
 let folder: string;
 let tarballs: string;
@@ -55,12 +57,12 @@ beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), "djq-outside-"));
   tarballs = join(folder, "tarballs");
   project = join(folder, "my-app");
-  await run("pnpm", ["-r", "--filter", "./packages/*", "--filter", "./apps/*", "pack", "--pack-destination", tarballs], root, process.env);
+  await run(process.execPath, [packAll, tarballs], root, process.env);
   await mkdir(project);
   await writeFile(join(project, "package.json"), `${JSON.stringify({ name: "my-app", private: true, type: "module" }, null, 2)}\n`);
   const packed = (await readdir(tarballs)).filter((file) => file.endsWith(".tgz"));
   expect(packed.sort()).toEqual(["client", "core", "protocol", "queue", "runtime", "worker"].map((name) => `djq-${name}-0.1.0.tgz`));
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packed.map((file) => join(tarballs, file)), "zod@^4"], project);
+  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...programTarballs.map((file) => join(tarballs, file)), "zod@^4"], project);
   await cp(fixtures, project, { recursive: true });
 }, 180_000);
 
@@ -101,12 +103,18 @@ describe("djq installed from its packed tarballs into a project outside the repo
     expect(JSON.parse(status.stdout)).toMatchObject({ jobId: 1, state: "completed" });
   });
 
-  it("gives a working djq command after npm install --global of the client tarball and its libraries", async () => {
+  it("gives a working djq command after npm install --global of the client tarball alone", async () => {
     const prefix = join(folder, "global");
-    // --offline: npm would first ask the registry for the three libraries (a 404 today, a stranger's
-    // package if one is ever published under the name); zod and async-mutex come from npm's cache.
-    await run("npm", ["install", "--global", "--prefix", prefix, "--offline", "--no-audit", "--no-fund", ...clientTarballs.map((file) => join(tarballs, file))], folder);
-    const { stdout } = await run(join(prefix, "bin", "djq"), ["--version"], folder);
-    expect(stdout).toBe("0.1.0\n");
+    // Not --offline: an @djq library the tarball did not carry would be asked of the registry,
+    // which has none, and the install would fail. zod and async-mutex come from the registry.
+    await run("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(tarballs, "djq-client-0.1.0.tgz")], folder);
+    const djq = join(prefix, "bin", "djq");
+    expect((await run(djq, ["--version"], folder)).stdout).toBe("0.1.0\n");
+    const queue = await startInstalledQueue();
+    const env = { DJQ_PORT: String(queue.port) };
+    startCommand("djq-worker", join(project, "node_modules/.bin/djq-worker"), ["--log-format", "json"], env);
+    await queue.waitForEvent("worker.connected");
+    const submitted = await run(djq, ["submit", "--duration", "10", "--wait", "--json"], folder, userEnvironment(env));
+    expect(JSON.parse(submitted.stdout)).toMatchObject([{ jobId: 1, state: "completed" }]);
   }, SLOW_STEP_MS);
 });
