@@ -8,6 +8,9 @@ import { FakeQueue, assignment } from "@djq/runtime/testing";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+/** A started program's first hello: Node's start-up takes seconds on a loaded machine (the
+ * compiler run of typed-handlers.test.ts beside this file took 8 s in the whole suite). */
+const START_MS = 20_000;
 let queue: FakeQueue;
 let children: ChildProcess[];
 /** Environment variables added for the programs a test starts. */
@@ -54,7 +57,7 @@ describe("djq-worker", () => {
   it("connects to DJQ_HOST:DJQ_PORT with DJQ_WORKER_SECRET when no flag says otherwise", async () => {
     env = { DJQ_HOST: "127.0.0.1", DJQ_PORT: String(queue.port), DJQ_WORKER_SECRET: "env-secret" };
     run("--worker-id", "env-1");
-    const { hello } = await queue.nextSession();
+    const { hello } = await queue.nextSession({}, START_MS);
     expect(hello).toMatchObject({ workerId: "env-1", secret: "env-secret" });
   });
 
@@ -66,7 +69,7 @@ describe("djq-worker", () => {
 
   it("on SIGTERM finishes the job it holds, reports it and exits 0", async () => {
     const worker = run("--port", String(queue.port), "--worker-id", "cli-1", "--log-format", "json", "--grace-ms", "5000");
-    const { connection, hello } = await queue.nextSession();
+    const { connection, hello } = await queue.nextSession({}, START_MS);
     expect(hello).toMatchObject({ workerId: "cli-1", queues: ["default"] });
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 300 })]);
     while (!worker.events().includes("job.started")) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -81,7 +84,7 @@ describe("djq-worker", () => {
 
   it("exits 1 at once on a job that asks it to crash", async () => {
     const worker = run("--port", String(queue.port), "--log-format", "json");
-    const { connection } = await queue.nextSession();
+    const { connection } = await queue.nextSession({}, START_MS);
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 10_000, payload: { crash: true } })]);
     expect(await worker.exited).toBe(1);
     expect(worker.events()).toContain("crash");
