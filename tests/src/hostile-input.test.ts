@@ -40,7 +40,7 @@ describe("bad messages on an open connection", () => {
     expect(await socket.request({ id: 4, type: "submit", jobs: [{ durationMs: -5 }] })).toMatchObject({
       id: 4,
       code: "bad-message",
-      message: expect.stringContaining("jobs.0.durationMs"),
+      message: expect.stringContaining("jobs[0].durationMs"),
     });
     expect(await socket.request({ id: 5, type: "submit", jobs: [{ durationMs: 1e15 }] })).toMatchObject({ code: "bad-message" });
     expect(await socket.request({ id: 6, type: "submit", jobs: [{ maxAttempts: 0 }] })).toMatchObject({

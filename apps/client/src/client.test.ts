@@ -121,7 +121,7 @@ describe("submit", () => {
 
   it("refuses a malformed job before sending anything", async () => {
     const { client, conn } = await setup();
-    await expect(client.submit({ priority: 42 })).rejects.toThrow(/jobs\[0\]: priority/);
+    await expect(client.submit({ priority: 42 })).rejects.toThrow(/jobs\[0\]\.priority: /);
     expect(conn.received).toEqual([]);
   });
 });

@@ -123,7 +123,7 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
     const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : [jobs as JobSpec];
     const specs = list.map((job, index) => {
       const parsed = JobSpec.safeParse(job);
-      if (!parsed.success) throw new TypeError(`jobs[${index}]: ${describeIssues(parsed.error)}`);
+      if (!parsed.success) throw new TypeError(describeIssues(parsed.error, ["jobs", index]));
       return parsed.data;
     });
     if (specs.length === 0) return [];

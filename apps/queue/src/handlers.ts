@@ -51,7 +51,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     if (broker.stopping) return peer.refuse(request.id, ErrorCode.shuttingDown, "the queue is shutting down and takes no new jobs");
     const sizes = measurePayloads(request.jobs, broker.config);
     if (!sizes.ok) {
-      return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${sizes.index}.payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
+      return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs[${sizes.index}].payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
     }
     const options = { key: request.key, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);

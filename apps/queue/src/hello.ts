@@ -26,7 +26,7 @@ export function hello(broker: Broker, peer: Peer, request: Extract<Request, { ty
       worker: workerId,
       conn: peer.id,
       remote: peer.remote,
-      queues: queues.join(","),
+      queues,
       resumed: connected.value.resumed,
       holding: request.holding?.length ?? 0,
     });

@@ -1,7 +1,7 @@
 // The queue program: parse flags, build the broker and server, listen, stop on a signal.
 import { readFileSync } from "node:fs";
 import { defaultCoreConfig } from "@djq/core";
-import { choiceFlag, createLogger, flagOrEnvironment, integerFlag, logFormats, logLevels, onShutdownSignal, packageVersion, parseFlags, type DjqSetting } from "@djq/runtime";
+import { FlagError, choiceFlag, createLogger, durationMsFlag, exitOnFlagError, flagOrEnvironment, integerFlag, logFormats, logLevels, onShutdownSignal, packageVersion, parseFlags, portFlag, type DjqSetting } from "@djq/runtime";
 import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
 import { payloadLimitBytes } from "./job-sizes.js";
@@ -51,64 +51,66 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
 A flag wins over its environment variable.`;
 
 const s = { type: "string" } as const;
-const { values: f } = parseFlags(
-  process.argv.slice(2),
-  {
-    host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
-    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
-    "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
-    "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
-    "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
-  },
-  usage,
-  packageVersion(import.meta.url),
-);
-const core = defaultCoreConfig;
-const int = (name: keyof typeof f, fallback: number, min = 0) => integerFlag(name, f[name] as string | undefined, fallback, min);
-const flagOrEnv = (name: keyof typeof f, setting: DjqSetting) => flagOrEnvironment(f[name] as string | undefined, setting);
-const maxFrameBytes = int("max-frame-bytes", d.maxFrameBytes, 64);
-const certFile = flagOrEnv("tls-cert", "tlsCert");
-const keyFile = flagOrEnv("tls-key", "tlsKey");
-const config: QueueConfig = {
-  host: flagOrEnv("host", "host") ?? d.host,
-  port: integerFlag("port", flagOrEnv("port", "port"), d.port),
-  heartbeatIntervalMs: int("heartbeat-interval-ms", d.heartbeatIntervalMs, 10),
-  clientHeartbeatIntervalMs: int("client-heartbeat-interval-ms", d.clientHeartbeatIntervalMs, 10),
-  clientHeartbeatTimeoutMs: int("client-heartbeat-timeout-ms", d.clientHeartbeatTimeoutMs, 20),
-  core: {
-    ...core,
-    heartbeatTimeoutMs: int("heartbeat-timeout-ms", core.heartbeatTimeoutMs, 20),
-    defaultTimeoutMs: int("job-timeout-ms", core.defaultTimeoutMs, 1),
-    defaultMaxAttempts: int("max-attempts", core.defaultMaxAttempts, 1),
-    retry: { baseMs: int("retry-base-ms", core.retry.baseMs), maxMs: int("retry-max-ms", core.retry.maxMs) },
-    maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
-    retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: int("retention-ms", core.retention.maxAgeMs) },
-    idempotency: { ...core.idempotency, windowMs: int("idempotency-ms", core.idempotency.windowMs) },
-    memory: { maxBytes: int("max-memory-bytes", memoryDefault, 1), maxResultBytes: int("max-result-bytes", Math.min(core.memory.maxResultBytes, Math.floor(maxFrameBytes / 4))) },
-    maxAssignBytes: maxFrameBytes - 1024,
-  },
-  maxFrameBytes,
-  maxPayloadBytes: int("max-payload-bytes", d.maxPayloadBytes, 0),
-  maxConnections: int("max-connections", d.maxConnections, 1),
-  maxErrors: int("max-errors", d.maxErrors),
-  helloTimeoutMs: int("hello-timeout-ms", d.helloTimeoutMs, 1),
-  lineTimeoutMs: int("line-timeout-ms", d.lineTimeoutMs, 1),
-  maxOutputBytes: int("max-output-bytes", d.maxOutputBytes, 1024),
-  clientSecret: flagOrEnv("client-secret", "clientSecret"),
-  workerSecret: flagOrEnv("worker-secret", "workerSecret"),
-  tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
-  graceMs: int("grace-ms", d.graceMs),
-  checkInvariants: f["check-invariants"] === true,
-};
-if (payloadLimitBytes(config) < 1) {
-  process.stderr.write(`--max-frame-bytes ${config.maxFrameBytes} leaves no room for a payload beside a result of --max-result-bytes ${config.core.memory.maxResultBytes} and a job's other fields\n`);
-  process.exit(2);
-}
-const log = createLogger({
-  program: "queue",
-  level: choiceFlag("log-level", f["log-level"] as string | undefined, logLevels, "info"),
-  format: choiceFlag("log-format", f["log-format"] as string | undefined, logFormats, "text"),
+const flagSpec = {
+  host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
+  "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
+  "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
+  "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
+  "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
+} as const;
+
+// Every flag is read and range-checked here, before anything listens: a wrong one exits 2.
+const { config, dashboardPort, logLevel, logFormat } = exitOnFlagError("djq-queue", () => {
+  const { values: f } = parseFlags(process.argv.slice(2), { command: "djq-queue", options: flagSpec, usage, version: packageVersion(import.meta.url) });
+  const core = defaultCoreConfig;
+  const int = (name: keyof typeof f, fallback: number, min = 0) => integerFlag(name, f[name] as string | undefined, fallback, min);
+  const ms = (name: keyof typeof f, fallback: number, min = 0) => durationMsFlag(name, f[name] as string | undefined, fallback, min);
+  const flagOrEnv = (name: keyof typeof f, setting: DjqSetting) => flagOrEnvironment(f[name] as string | undefined, setting);
+  const maxFrameBytes = int("max-frame-bytes", d.maxFrameBytes, 64);
+  const certFile = flagOrEnv("tls-cert", "tlsCert");
+  const keyFile = flagOrEnv("tls-key", "tlsKey");
+  const config: QueueConfig = {
+    host: flagOrEnv("host", "host") ?? d.host,
+    port: portFlag("port", flagOrEnv("port", "port"), d.port, 0),
+    heartbeatIntervalMs: ms("heartbeat-interval-ms", d.heartbeatIntervalMs, 10),
+    clientHeartbeatIntervalMs: ms("client-heartbeat-interval-ms", d.clientHeartbeatIntervalMs, 10),
+    clientHeartbeatTimeoutMs: ms("client-heartbeat-timeout-ms", d.clientHeartbeatTimeoutMs, 20),
+    core: {
+      ...core,
+      heartbeatTimeoutMs: ms("heartbeat-timeout-ms", core.heartbeatTimeoutMs, 20),
+      defaultTimeoutMs: ms("job-timeout-ms", core.defaultTimeoutMs, 1),
+      defaultMaxAttempts: int("max-attempts", core.defaultMaxAttempts, 1),
+      retry: { baseMs: ms("retry-base-ms", core.retry.baseMs), maxMs: ms("retry-max-ms", core.retry.maxMs) },
+      maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
+      retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: ms("retention-ms", core.retention.maxAgeMs) },
+      idempotency: { ...core.idempotency, windowMs: ms("idempotency-ms", core.idempotency.windowMs) },
+      memory: { maxBytes: int("max-memory-bytes", memoryDefault, 1), maxResultBytes: int("max-result-bytes", Math.min(core.memory.maxResultBytes, Math.floor(maxFrameBytes / 4))) },
+      maxAssignBytes: maxFrameBytes - 1024,
+    },
+    maxFrameBytes,
+    maxPayloadBytes: int("max-payload-bytes", d.maxPayloadBytes, 0),
+    maxConnections: int("max-connections", d.maxConnections, 1),
+    maxErrors: int("max-errors", d.maxErrors),
+    helloTimeoutMs: ms("hello-timeout-ms", d.helloTimeoutMs, 1),
+    lineTimeoutMs: ms("line-timeout-ms", d.lineTimeoutMs, 1),
+    maxOutputBytes: int("max-output-bytes", d.maxOutputBytes, 1024),
+    clientSecret: flagOrEnv("client-secret", "clientSecret"),
+    workerSecret: flagOrEnv("worker-secret", "workerSecret"),
+    tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
+    graceMs: ms("grace-ms", d.graceMs),
+    checkInvariants: f["check-invariants"] === true,
+  };
+  if (payloadLimitBytes(config) < 1) {
+    throw new FlagError(`--max-frame-bytes ${config.maxFrameBytes} leaves no room for a payload beside a result of --max-result-bytes ${config.core.memory.maxResultBytes} and a job's other fields`);
+  }
+  return {
+    config,
+    dashboardPort: f["dashboard-port"] === undefined ? undefined : portFlag("dashboard-port", f["dashboard-port"], 0, 0),
+    logLevel: choiceFlag("log-level", f["log-level"], logLevels, "info"),
+    logFormat: choiceFlag("log-format", f["log-format"], logFormats, "text"),
+  };
 });
+const log = createLogger({ program: "queue", level: logLevel, format: logFormat });
 
 const queue = await startQueueServer(config, log);
 log.info("queue.listening", { host: queue.host, port: queue.port, tls: config.tls !== undefined, run: queue.broker.queueRunId });
@@ -118,8 +120,8 @@ if (!loopback && (config.clientSecret === undefined || config.workerSecret === u
     message: `listening on ${config.host} without ${config.clientSecret === undefined ? "a client secret" : "a worker secret"}: anyone who can reach this port can submit or take jobs`,
   });
 }
-const dashboard = f["dashboard-port"] === undefined ? undefined
-  : await startDashboard(queue.broker, { host: config.host, port: int("dashboard-port", 0), clientSecret: config.clientSecret }, log);
+const dashboard = dashboardPort === undefined ? undefined
+  : await startDashboard(queue.broker, { host: config.host, port: dashboardPort, clientSecret: config.clientSecret }, log);
 onShutdownSignal(async (signal) => {
   log.info("queue.signal", { signal });
   await queue.shutDown();

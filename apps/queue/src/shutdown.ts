@@ -29,7 +29,7 @@ export async function shutDown(broker: Broker, server: QueueServer, graceMs: num
     }
     broker.tick();
     const summary = summarize(broker);
-    log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50).join(",") });
+    log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50) });
     broker.stopTimer();
     server.closeAll();
     // The listener closes once the peers have gone; a peer that lingers is the OS's to time out,

@@ -45,7 +45,9 @@ describe("djq-worker", () => {
   it("prints its usage for --help and exits 0", async () => {
     const worker = run("--help");
     expect(await worker.exited).toBe(0);
-    expect(worker.output().stdout).toContain("--concurrency <n>");
+    expect(worker.output().stdout).toMatch(/^Usage: djq-worker \[flags\]/);
+    expect(worker.output().stdout).toContain("--concurrency N ");
+    expect(worker.output().stdout).toContain("-h, --help");
   });
 
   it("prints its package's version for --version and exits 0", async () => {
@@ -61,10 +63,48 @@ describe("djq-worker", () => {
     expect(hello).toMatchObject({ workerId: "env-1", secret: "env-secret" });
   });
 
-  it("exits 2 with the usage on a wrong flag", async () => {
+  it("exits 2 on a wrong flag with one line and a pointer to --help", async () => {
     const worker = run("--concurrency", "many");
     expect(await worker.exited).toBe(2);
-    expect(worker.output().stderr).toContain("--concurrency must be a whole number");
+    expect(worker.output().stderr).toBe('--concurrency must be a whole number from 1 to 1000, got "many"\nRun "djq-worker --help" to see the flags.\n');
+  });
+
+  it.each([
+    [["positional"], 'unexpected argument "positional": this command takes flags only'],
+    [["--port", "70000"], '--port must be a whole number from 1 to 65535, got "70000"'],
+    [["--grace-ms", "99999999999"], '--grace-ms must be a whole number from 0 to 2147483647, got "99999999999"'],
+    [["--concurency", "2"], "unknown flag --concurency (did you mean --concurrency?)"],
+    [["--queues"], "--queues needs a value"],
+    [["--queues", "a b"], '"a b" is not a queue name: use letters, digits and _ . : -'],
+  ])("refuses %j before connecting, in one line, with exit code 2", async (args, message) => {
+    const worker = run("--port", String(queue.port), ...args);
+    expect(await worker.exited).toBe(2);
+    expect(worker.output().stderr).toBe(`${message}\nRun "djq-worker --help" to see the flags.\n`);
+    expect(queue.connections).toEqual([]);
+  });
+
+  it("writes its queues as a JSON array in JSON logs", async () => {
+    const worker = run("--port", String(queue.port), "--queues", "a,b", "--log-format", "json");
+    await queue.nextSession({}, START_MS);
+    while (!worker.events().includes("hello")) await new Promise((resolve) => setTimeout(resolve, 10));
+    const hello = worker.output().stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string; queues?: unknown }).find((line) => line.event === "hello");
+    expect(hello?.queues).toEqual(["a", "b"]);
+  });
+
+  it("on a second SIGTERM releases the job it runs, logs it and exits 130", async () => {
+    const worker = run("--port", String(queue.port), "--log-format", "json", "--grace-ms", "60000");
+    const { connection } = await queue.nextSession({}, START_MS);
+    connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 60_000 })]);
+    while (!worker.events().includes("job.started")) await new Promise((resolve) => setTimeout(resolve, 10));
+    worker.child.kill("SIGTERM");
+    connection.reply(await connection.expect("withdraw"), { type: "ok" });
+    while (!worker.events().includes("stopping")) await new Promise((resolve) => setTimeout(resolve, 10));
+    worker.child.kill("SIGTERM");
+    const release = await connection.expect("release");
+    expect(release.jobs).toEqual([{ jobId: 1, lease: 10 }]);
+    connection.ack(release);
+    expect(await worker.exited).toBe(130);
+    expect(worker.events()).toEqual(expect.arrayContaining(["signal", "stopping", "signal.again", "release"]));
   });
 
   it("on SIGTERM finishes the job it holds, reports it and exits 0", async () => {

@@ -47,6 +47,8 @@ export class Worker {
   private fetchRetry: NodeJS.Timeout | undefined;
   private pumpScheduled = false;
   private stopping = false;
+  /** Set by a second stop() with no grace: the wait for running jobs ends now. */
+  private graceOver = false;
   private closed = false;
   private started: Promise<void> | undefined;
   private firstSession: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -101,8 +103,16 @@ export class Worker {
     return this.started;
   }
 
-  /** Takes no new jobs, lets running ones finish for up to graceMs, releases the rest, closes. */
+  /**
+   * Takes no new jobs, lets running ones finish for up to graceMs, releases the rest, closes.
+   * Called again while stopping with `graceMs: 0` (an operator's second Ctrl-C), it ends the grace
+   * at once: running handlers are aborted and their jobs released without using up an attempt.
+   */
   stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopped !== undefined && options.graceMs === 0) {
+      this.graceOver = true;
+      this.notify();
+    }
     this.stopped ??= this.shutdown(options.graceMs ?? DEFAULT_GRACE_MS);
     return this.stopped;
   }
@@ -157,7 +167,7 @@ export class Worker {
     );
     this.log.info("connected", { host, port });
     const holding = this.holding();
-    this.log.info("hello", { workerId: this.workerId, queues: this.options.queues.join(","), holding: holding.length });
+    this.log.info("hello", { workerId: this.workerId, queues: this.options.queues, holding: holding.length });
     const welcome = await session.greet(
       { workerId: this.workerId, queues: this.options.queues, secret: this.options.secret, holding },
       this.options.helloTimeoutMs,
@@ -271,7 +281,7 @@ export class Worker {
     this.log.warn("job.unhandled", { jobId, type, reason: `no handler for job type "${type}": released for another worker` });
     if (this.unhandledTypes.has(type) || this.unhandledTypes.size >= MAX_SKIP_TYPES) return false;
     this.unhandledTypes.add(type);
-    this.log.warn("type.skipped", { type, skipping: [...this.unhandledTypes].join(",") });
+    this.log.warn("type.skipped", { type, skipping: [...this.unhandledTypes] });
     return true;
   }
 
@@ -284,7 +294,7 @@ export class Worker {
 
   private async sendRelease(session: Session, assignments: Assignment[]): Promise<void> {
     const jobs = assignments.map(({ jobId, lease }) => ({ jobId, lease }));
-    this.log.info("release", { jobIds: jobs.map((job) => job.jobId).join(",") });
+    this.log.info("release", { jobIds: jobs.map((job) => job.jobId) });
     try {
       const ack = await session.connection.request({ type: "release", jobs });
       for (const refusal of ack.refused) this.log.warn("release.refused", { jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
@@ -304,7 +314,7 @@ export class Worker {
     // (and been released by accept()).
     const withdrawn = this.session?.connection.request({ type: "withdraw" }).catch(() => undefined);
     await Promise.race([withdrawn, delay(FINAL_ACK_MS)]);
-    await this.waitUntil(() => this.running.size === 0 && this.batcher.size === 0, graceMs);
+    await this.waitUntil(() => this.graceOver || (this.running.size === 0 && this.batcher.size === 0), graceMs);
 
     await this.lock.runExclusive(async () => {
       this.closed = true;

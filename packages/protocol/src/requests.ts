@@ -1,6 +1,7 @@
 // Turns one frame into a typed request or a precise refusal. The queue validates every frame
 // here, so nothing downstream ever sees an unchecked shape.
 import { z } from "zod";
+import { describeIssues } from "./issue-text.js";
 import { ErrorCode } from "./error-codes.js";
 import { Hello } from "./hello.js";
 import { clientRequestSchemas } from "./client-messages.js";
@@ -88,15 +89,4 @@ function refusal(id: RequestId | undefined, message: string): ParsedRequest {
   return id === undefined
     ? { ok: false, code: ErrorCode.badMessage, message }
     : { ok: false, code: ErrorCode.badMessage, message, id };
-}
-
-/** One sentence naming each offending field, e.g. `jobs.0.durationMs: Too small: expected number to be >=0`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => {
-      const path = issue.path.join(".");
-      return path === "" ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join("; ");
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
+import { describeIssues } from "./issue-text.js";
 
 export const Welcome = z.object({
   id: RequestId,
@@ -187,6 +188,6 @@ export function parseServerMessage(frame: string): ParsedServerMessage {
   }
   const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
   const parsed = (serverSchemaByType.get(type) ?? ServerMessage).safeParse(value);
-  if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  if (!parsed.success) return { ok: false, message: describeIssues(parsed.error) };
   return { ok: true, message: parsed.data };
 }

@@ -21,6 +21,15 @@ describe("createLogger", () => {
     expect(JSON.parse(lines[0] as string)).toMatchObject({ level: "warn", program: "worker", event: "report.refused", job: 3, code: "stale-lease" });
   });
 
+  it("writes a list as an array in JSON lines and comma-separated in text", () => {
+    const json = capture({ program: "worker", format: "json" });
+    json.log.info("hello", { queues: ["a", "b"], jobIds: [1, 2] });
+    expect(JSON.parse(json.lines[0] as string)).toMatchObject({ queues: ["a", "b"], jobIds: [1, 2] });
+    const text = capture({ program: "worker" });
+    text.log.info("hello", { queues: ["a", "b"] });
+    expect(text.lines[0]).toMatch(/ hello queues=a,b\n$/);
+  });
+
   it("drops events below its level", () => {
     const { log, lines } = capture({ program: "queue", level: "warn" });
     log.debug("a");

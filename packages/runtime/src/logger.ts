@@ -51,7 +51,10 @@ function formatFields(fields: LogFields): string {
   let text = "";
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    const shown = typeof value === "string" ? (/[\s"=]/.test(value) ? JSON.stringify(value) : value) : JSON.stringify(value);
+    // A list of plain values reads as `queues=a,b` here and stays an array in JSON lines.
+    const plainList = Array.isArray(value) && value.every((item) => typeof item === "string" || typeof item === "number");
+    const plain = typeof value === "string" ? value : plainList ? value.join(",") : undefined;
+    const shown = plain === undefined ? JSON.stringify(value) : /[\s"=]/.test(plain) ? JSON.stringify(plain) : plain;
     text += ` ${key}=${shown}`;
   }
   return text;

@@ -3,7 +3,7 @@
 // `watch`, waits for every one to settle, and prints one JSON line (every job id by settled state,
 // and which ids were designed to fail) on stdout. It decides nothing about pass or fail.
 import { connectClient, type JobId, type JobSpec } from "@djq/client";
-import { createLogger, integerFlag, parseFlags } from "@djq/runtime";
+import { createLogger, integerFlag, parseFlags, exitOnFlagError } from "@djq/runtime";
 import type { ChaosClientSummary } from "./client-summary.js";
 import { SeededRandom } from "./seeded-random.js";
 
@@ -18,11 +18,11 @@ const FAIL_ONCE_SHARE = 0.05;
 /** Share of jobs that fail every attempt and are allowed two: they must end `failed`. */
 const FAIL_ALWAYS_SHARE = 0.01;
 
-const { values: flags } = parseFlags(
-  process.argv.slice(2),
-  { port: { type: "string" }, jobs: { type: "string" }, client: { type: "string" }, seed: { type: "string" }, "spread-ms": { type: "string" }, "wait-timeout-ms": { type: "string" } },
+const { values: flags } = exitOnFlagError("chaos-client", () => parseFlags(process.argv.slice(2), {
+  command: "chaos-client",
+  options: { port: { type: "string" }, jobs: { type: "string" }, client: { type: "string" }, seed: { type: "string" }, "spread-ms": { type: "string" }, "wait-timeout-ms": { type: "string" } },
   usage,
-);
+}));
 const name = flags.client ?? "client";
 const port = integerFlag("port", flags.port, 7070, 1);
 const total = integerFlag("jobs", flags.jobs, 100, 0);

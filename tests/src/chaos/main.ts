@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm chaos`: one long chaos run against the real programs, for release checks. Prints the seed
 // first and the report last; exits 1 if any job was lost or completed twice, or a client failed.
-import { integerFlag, parseFlags } from "@djq/runtime";
+import { integerFlag, parseFlags, exitOnFlagError } from "@djq/runtime";
 import { killAll } from "../harness/processes.js";
 import { formatChaosReport } from "./chaos-report.js";
 import { runChaos } from "./run-chaos.js";
@@ -18,9 +18,9 @@ const usage = `usage: pnpm chaos [flags]     kill, freeze and partition workers 
   --log-dir DIR    write every process's logs there at the end
   -h, --help       this text`;
 
-const { values: flags } = parseFlags(
-  process.argv.slice(2),
-  {
+const { values: flags } = exitOnFlagError("chaos", () => parseFlags(process.argv.slice(2), {
+  command: "chaos",
+  options: {
     "duration-s": { type: "string" },
     workers: { type: "string" },
     clients: { type: "string" },
@@ -31,7 +31,7 @@ const { values: flags } = parseFlags(
     "log-dir": { type: "string" },
   },
   usage,
-);
+}));
 
 let exitCode = 1;
 try {

@@ -5,7 +5,7 @@ import { actionCommand } from "./job-action.js";
 export const cancelCommand = actionCommand({
   name: "cancel",
   summary: "cancel a job that has not settled",
-  argument: "<job-id>",
+  argument: "JOB-ID",
   explanation: "Cancels the job; if it is running, its worker is told to abandon it.",
   parse: jobIdArgument,
   act: (client, jobId) => client.cancel(jobId),

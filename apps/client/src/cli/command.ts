@@ -26,10 +26,9 @@ export const processIo: CliIo = {
   now: () => Date.now(),
 };
 
-/** A wrong argument: main prints the message and the command's usage, and exits 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+/** A wrong argument: runCli prints the message and a pointer to the command's --help, and exits 2. */
+export { FlagError as UsageError } from "@djq/runtime";
+import { FlagError as UsageError } from "@djq/runtime";
 
 export function jobIdArgument(positionals: string[]): number {
   const [text, ...rest] = positionals;

@@ -1,7 +1,7 @@
 // The flags every subcommand shares (where the queue is, how to authenticate, output format) and
 // the one place that turns them into a connected client.
 import { readFileSync } from "node:fs";
-import { QueueError, createLogger, flagOrEnvironment, integerFlag, logFormats, logLevels, type LogFormat, type LogLevel } from "@djq/runtime";
+import { QueueError, choiceFlag, createLogger, flagOrEnvironment, logFormats, logLevels, portFlag } from "@djq/runtime";
 import { connectClient, type DjqClient } from "../client.js";
 import { UsageError, type CliIo } from "./command.js";
 
@@ -12,20 +12,20 @@ export const connectionFlags = {
   "tls-ca": { type: "string" },
   "tls-servername": { type: "string" },
   json: { type: "boolean", default: false },
-  "log-level": { type: "string", default: "warn" },
-  "log-format": { type: "string", default: "text" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
 } as const;
 
 export const connectionUsage = `Common flags:
-  --host HOST            queue host (default: $DJQ_HOST, else 127.0.0.1)
-  --port PORT            queue port (default: $DJQ_PORT, else 7070)
-  --secret SECRET        client secret (default: $DJQ_CLIENT_SECRET)
-  --tls-ca FILE          use TLS, trusting the CA in this PEM file (default: $DJQ_TLS_CA)
-  --tls-servername NAME  name on the queue's certificate (default: $DJQ_TLS_SERVERNAME, else the host)
+  --host HOST            queue host (env DJQ_HOST; default 127.0.0.1)
+  --port PORT            queue port, 1 to 65535 (env DJQ_PORT; default 7070)
+  --secret SECRET        client secret (env DJQ_CLIENT_SECRET)
+  --tls-ca FILE          use TLS, trusting the CA in this PEM file (env DJQ_TLS_CA)
+  --tls-servername NAME  name on the queue's certificate (env DJQ_TLS_SERVERNAME; default the host)
   --json                 machine-readable output on stdout
-  --log-level LEVEL      debug|info|warn|error|silent for the connection's events on stderr (default warn)
-  --log-format FORMAT    text|json (default text)
-  -h, --help             show this help
+  --log-level LEVEL      ${logLevels.join("|")}: the connection's events on stderr (default warn)
+  --log-format FORMAT    ${logFormats.join("|")} (default text)
+  -h, --help             this text
 A flag wins over its environment variable.`;
 
 export interface ConnectionValues {
@@ -54,8 +54,8 @@ export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (c
     // By default reconnects and restarts are worth a line on stderr; routine traffic is not.
     logger: createLogger({
       program: "djq",
-      level: choice("log-level", values["log-level"] ?? "warn", logLevels) as LogLevel,
-      format: choice("log-format", values["log-format"] ?? "text", logFormats) as LogFormat,
+      level: choiceFlag("log-level", values["log-level"], logLevels, "warn"),
+      format: choiceFlag("log-format", values["log-format"], logFormats, "text"),
       write: (line) => io.err(line),
     }),
   }).catch((error: unknown) => {
@@ -74,13 +74,8 @@ export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (c
 export function queueAddress(values: Pick<ConnectionValues, "host" | "port">, io: CliIo): { host: string; port: number } {
   return {
     host: flagOrEnvironment(values.host, "host", io.env) ?? "127.0.0.1",
-    port: integerFlag("port", flagOrEnvironment(values.port, "port", io.env), 7070, 1),
+    port: portFlag("port", flagOrEnvironment(values.port, "port", io.env), 7070),
   };
-}
-
-function choice(flag: string, value: string, allowed: readonly string[]): string {
-  if (!allowed.includes(value)) throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}, got "${value}"`);
-  return value;
 }
 
 function readCa(file: string): Buffer {

@@ -1,12 +1,15 @@
 // How a job reads on a terminal: the full record for `status`, one row per job for `list`.
-// Values from workers (results, errors) are shortened so one job cannot flood the screen.
+// Values from workers (results, errors, progress, worker ids) are cleaned of control characters,
+// as `djq watch` does, and shortened, so one job can neither redraw nor flood the screen.
 import type { AttemptView, JobView } from "@djq/protocol";
+import { printable } from "./terminal-text.js";
 import { formatDurationMs, formatInstant } from "./time-format.js";
 
 const MAX_VALUE_CHARS = 200;
 
+/** One line of text from a job: controls (newlines too) become spaces, then it is cut to length. */
 export function shortValue(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const text = printable(typeof value === "string" ? value : JSON.stringify(value));
   return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS - 1)}…`;
 }
 
@@ -18,8 +21,8 @@ export function describeJob(job: JobView): string {
     ["type", job.type],
     ["priority", String(job.priority)],
     ["attempts", `${job.attempts} of ${job.maxAttempts}`],
-    ["worker", job.workerId],
-    ["progress", job.progress && `${job.progress.percent}%${job.progress.message ? ` ${job.progress.message}` : ""}`],
+    ["worker", job.workerId === undefined ? undefined : shortValue(job.workerId)],
+    ["progress", job.progress && `${job.progress.percent}%${job.progress.message ? ` ${shortValue(job.progress.message)}` : ""}`],
     ["submitted", formatInstant(job.submittedAt)],
     ["run at", job.runAt === undefined ? undefined : formatInstant(job.runAt)],
     ["settled", job.settledAt === undefined ? undefined : formatInstant(job.settledAt)],
@@ -35,7 +38,7 @@ export function describeJob(job: JobView): string {
 
 /** `#2 worker w-1  started 2025-…Z  ended 2025-…Z (500 ms)  failed: boom` */
 export function describeAttempt(attempt: AttemptView): string {
-  let line = `#${attempt.attempt} worker ${attempt.workerId}  started ${formatInstant(attempt.startedAt)}`;
+  let line = `#${attempt.attempt} worker ${shortValue(attempt.workerId)}  started ${formatInstant(attempt.startedAt)}`;
   if (attempt.endedAt !== undefined) {
     line += `  ended ${formatInstant(attempt.endedAt)} (${formatDurationMs(attempt.endedAt - attempt.startedAt)})`;
   }

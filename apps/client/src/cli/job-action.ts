@@ -21,7 +21,7 @@ export interface ActionSpec<A> {
 export function actionCommand<A>(spec: ActionSpec<A>): Command {
   const usage = `Usage: djq ${spec.name} ${spec.argument} [flags]\n\n${spec.explanation}\n\n${connectionUsage}`;
   const run = async (argv: string[], io: CliIo): Promise<number> => {
-    const { values, positionals } = parseFlags(argv, connectionFlags, usage);
+    const { values, positionals } = parseFlags(argv, { command: `djq ${spec.name}`, options: connectionFlags, usage, maxPositionals: 1 });
     const target = spec.parse(positionals);
     await withClient(values, io, (client) => spec.act(client, target));
     io.out(values.json === true ? `${JSON.stringify({ ok: true, ...spec.json(target) })}\n` : `${spec.done(target)}\n`);

@@ -25,17 +25,15 @@ Lists jobs in one state, oldest first, one page at a time.
 ${connectionUsage}`;
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, flags, usage);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const { values } = parseFlags(argv, { command: "djq list", options: flags, usage });
   const state = JobState.safeParse(values.state);
   if (!state.success) throw new UsageError(`--state must be one of ${JobState.options.join(", ")}`);
-  const limit = integerFlag("limit", values.limit, 50, 1);
-  if (limit > MAX_LIST_LIMIT) throw new UsageError(`--limit is at most ${MAX_LIST_LIMIT}`);
+  const limit = integerFlag("limit", values.limit, 50, 1, MAX_LIST_LIMIT);
   const filter = {
     state: state.data,
     limit,
     ...(values.queue !== undefined ? { queue: values.queue } : {}),
-    ...(values.after !== undefined ? { after: integerFlag("after", values.after, 0, 1) } : {}),
+    ...(values.after !== undefined ? { after: integerFlag("after", values.after, 0, 1, Number.MAX_SAFE_INTEGER) } : {}),
   };
   const page = await withClient(values, io, (client) => client.list(filter));
   if (values.json === true) {

@@ -176,8 +176,7 @@ class JsonView implements View {
 
 export function createLiveViewCommand(terminal: LiveViewTerminal): Command {
   async function run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseFlags(argv, liveViewFlags, usage);
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const { values } = parseFlags(argv, { command: "djq watch", options: liveViewFlags, usage });
     const intervalMs = integerFlag("interval-ms", values["interval-ms"], 1_000, MIN_INTERVAL_MS);
     const { host, port } = queueAddress(values, io);
     const source = `${host}:${port}`;

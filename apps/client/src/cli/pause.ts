@@ -5,7 +5,7 @@ import { actionCommand } from "./job-action.js";
 export const pauseCommand = actionCommand({
   name: "pause",
   summary: "stop assigning a queue's jobs",
-  argument: "<queue>",
+  argument: "QUEUE",
   explanation: "Workers get no more jobs from this queue until it is resumed; running jobs finish.",
   parse: queueArgument,
   act: (client, queue) => client.pause(queue),

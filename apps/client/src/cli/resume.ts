@@ -5,7 +5,7 @@ import { actionCommand } from "./job-action.js";
 export const resumeCommand = actionCommand({
   name: "resume",
   summary: "assign a paused queue's jobs again",
-  argument: "<queue>",
+  argument: "QUEUE",
   explanation: "Workers get jobs from this queue again.",
   parse: queueArgument,
   act: (client, queue) => client.resume(queue),

@@ -5,7 +5,7 @@ import { actionCommand } from "./job-action.js";
 export const retryCommand = actionCommand({
   name: "retry",
   summary: "run a failed or cancelled job again",
-  argument: "<job-id>",
+  argument: "JOB-ID",
   explanation: "Puts a failed or cancelled job back in its queue.",
   parse: jobIdArgument,
   act: (client, jobId) => client.retry(jobId),

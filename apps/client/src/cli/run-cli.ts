@@ -1,8 +1,8 @@
 // Picks the subcommand from argv, runs it, and turns any error into one line on stderr and an
 // exit code: 2 for a wrong command line, 1 for anything the queue or the network refused.
-import { QueueError } from "@djq/runtime";
+import { FlagError, QueueError, closestFlag, describeFlagError } from "@djq/runtime";
 import { cancelCommand } from "./cancel.js";
-import { UsageError, type CliIo, type Command } from "./command.js";
+import { type CliIo, type Command } from "./command.js";
 import { listCommand } from "./list.js";
 import { pauseCommand } from "./pause.js";
 import { resumeCommand } from "./resume.js";
@@ -46,14 +46,15 @@ export async function runCli(argv: string[], io: CliIo, version?: string): Promi
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (command === undefined) {
-    io.err(`unknown command "${name}"\n\n${overallUsage}\n`);
+    const close = closestFlag(name, commands.map((candidate) => candidate.name));
+    io.err(`unknown command "${name}"${close !== undefined ? ` (did you mean ${close}?)` : ""}\nRun "djq --help" to see the commands.\n`);
     return 2;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n\n${command.usage}\n`);
+    if (error instanceof FlagError) {
+      io.err(describeFlagError(error, `djq ${command.name}`));
       return 2;
     }
     if (error instanceof QueueError) io.err(`error: ${error.message} (${error.code})\n`);

@@ -15,8 +15,7 @@ ${connectionUsage}`;
 const states = ["delayed", "pending", "running", "completed", "failed", "cancelled"] as const;
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseFlags(argv, connectionFlags, usage);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const { values } = parseFlags(argv, { command: "djq stats", options: connectionFlags, usage });
   const stats = await withClient(values, io, (client) => client.stats());
   io.out(values.json === true ? `${JSON.stringify(stats)}\n` : `${describeStats(stats)}\n`);
   return 0;

@@ -43,7 +43,7 @@ describe("djq submit", () => {
     expect(JSON.parse(io.stdout)).toEqual([3]);
   });
 
-  it("with --wait prints each job's final state and exits 1 when one failed", async () => {
+  it("with --wait prints the progress and a summary, not a line per job, and exits 1 when one failed", async () => {
     const io = captureIo();
     const running = runCli(["submit", "--port", String(queue.port), "--count", "3", "--wait"], io);
     const conn = await queue.nextConnection();
@@ -57,12 +57,51 @@ describe("djq submit", () => {
     const lines = io.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("submitted 3 jobs: 1-3");
     expect(lines[1]).toMatch(/^progress 0\/3 done, 0 failed/);
-    expect(lines.slice(-4)).toEqual([
+    expect(lines.slice(-2)).toEqual([expect.stringMatching(/^progress 3\/3 done, 1 failed/), "3 jobs settled: 2 completed, 1 failed, 0 cancelled"]);
+    expect(io.stdout).not.toMatch(/^job /m);
+  });
+
+  it("with --wait --verbose adds one line per job, its text cleaned of terminal controls", async () => {
+    const io = captureIo();
+    const running = runCli(["submit", "--port", String(queue.port), "--count", "3", "--wait", "--verbose"], io);
+    const conn = await queue.nextConnection();
+    conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1, 2, 3] });
+    conn.push({ type: "settled", jobs: [{ jobId: 2, state: "failed", error: "boom\u001b[2J\nsecond line" }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed", result: { ok: true } }] });
+    conn.push({ type: "settled", jobs: [{ jobId: 3, state: "completed" }] });
+    expect(await running).toBe(1);
+    expect(io.stdout.trimEnd().split("\n").slice(-4)).toEqual([
       'job 1 completed {"ok":true}',
-      "job 2 failed: boom",
+      "job 2 failed: boom [2J second line",
       "job 3 completed",
       "3 jobs settled: 2 completed, 1 failed, 0 cancelled",
     ]);
+  });
+
+  it("takes the -ms spellings of the duration flags", async () => {
+    const io = captureIo();
+    const argv = ["submit", "--port", String(queue.port), "--duration-ms", "7", "--delay-ms", "8", "--timeout-ms", "9"];
+    const running = runCli(argv, io);
+    const conn = await queue.nextConnection();
+    const request = await conn.expect("submit");
+    expect(request.jobs).toEqual([{ durationMs: 7, delayMs: 8, timeoutMs: 9 }]);
+    conn.reply(request, { type: "submitted", jobIds: [1] });
+    expect(await running).toBe(0);
+  });
+
+  it("refuses a job the protocol's schema would refuse before connecting, naming the flag, with exit code 2", async () => {
+    for (const [flag, value, message] of [
+      ["--priority", "10", '--priority must be at most 9, got "10"'],
+      ["--priority", "0", '--priority must be at least 1, got "0"'],
+      ["--max-attempts", "1000", '--max-attempts must be at most 100, got "1000"'],
+      ["--queue", "no such", '--queue is refused: '],
+    ] as const) {
+      const io = captureIo();
+      expect(await runCli(["submit", "--port", String(queue.port), flag, value], io)).toBe(2);
+      expect(io.stderr.split("\n")[0]).toContain(message);
+      expect(io.stderr).toContain('Run "djq submit --help" to see the flags.');
+    }
+    expect(queue.connections).toEqual([]);
   });
 
   it("with --wait --json prints one array of settled jobs and exits 0 when all completed", async () => {
