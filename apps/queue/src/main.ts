@@ -11,42 +11,44 @@ import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
 const memoryDefault = defaultMemoryBytes();
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
 
-  --host ADDR                 listen address (env DJQ_HOST; default ${d.host}; warns if exposed without secrets)
-  --port N                    TCP port, 0 for any free one (env DJQ_PORT; default ${d.port})
-  --heartbeat-interval-ms N   how often workers must send a heartbeat (default ${d.heartbeatIntervalMs})
-  --heartbeat-timeout-ms N    silence after which a worker is lost and its jobs requeued (default ${defaultCoreConfig.heartbeatTimeoutMs})
-  --client-heartbeat-interval-ms N   how often clients check that the queue answers (default ${d.clientHeartbeatIntervalMs})
-  --client-heartbeat-timeout-ms N    silence after which a client hangs up and reconnects (default ${d.clientHeartbeatTimeoutMs})
-  --job-timeout-ms N          default run timeout of an attempt (default ${defaultCoreConfig.defaultTimeoutMs})
-  --max-attempts N            default attempts before a job fails for good (default ${defaultCoreConfig.defaultMaxAttempts})
-  --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
-  --retry-max-ms N            backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
-  --max-jobs N                unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
-  --max-payload-bytes N       largest job payload; lowered if a job could not fit a frame (default ${d.maxPayloadBytes})
-  --max-result-bytes N        largest result a worker may complete a job with (default ${defaultCoreConfig.memory.maxResultBytes},
-                              or a quarter of --max-frame-bytes if that is less)
-  --max-memory-bytes N        job data held at most (records, payloads, results); past it submissions are
-                              queue-full and the oldest settled jobs are evicted (default here ${memoryDefault}:
-                              a quarter of the machine's memory, at most a third of the heap limit)
-  --max-frame-bytes N         longest message line (default ${d.maxFrameBytes})
-  --max-connections N         concurrent connections (default ${d.maxConnections})
-  --max-errors N              bad messages before a connection is closed (default ${d.maxErrors})
-  --hello-timeout-ms N        time a new connection has to say hello (default ${d.helloTimeoutMs})
-  --line-timeout-ms N         time a started line has to reach its newline (default ${d.lineTimeoutMs})
-  --max-output-bytes N        unsent bytes held for a slow reader before dropping it (default ${d.maxOutputBytes})
-  --retention-jobs N          settled jobs kept for look-ups (default ${defaultCoreConfig.retention.maxJobs})
-  --retention-ms N            how long settled jobs are kept (default ${defaultCoreConfig.retention.maxAgeMs})
-  --idempotency-ms N          how long submission keys are remembered (default ${defaultCoreConfig.idempotency.windowMs})
-  --client-secret S           secret clients must present (env DJQ_CLIENT_SECRET)
-  --worker-secret S           secret workers must present (env DJQ_WORKER_SECRET)
-  --tls-cert FILE --tls-key FILE   serve TLS (env DJQ_TLS_CERT, DJQ_TLS_KEY)
-  --dashboard-port N          serve the web dashboard and /metrics on --host at this port, 0 for any free one (default off)
-  --grace-ms N                on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
-  --check-invariants          verify the core's invariants after every event (slow; for testing)
-  --log-level L               debug|info|warn|error (default info)
-  --log-format F              text|json (default text)
-  -h, --help                  this text
-  --version                   the version
+  --host HOST                        listen address (env DJQ_HOST; default ${d.host}; warns if exposed without secrets)
+  --port PORT                        TCP port, 0 for any free one, up to 65535 (env DJQ_PORT; default ${d.port})
+  --heartbeat-interval-ms MS         how often workers must send a heartbeat (default ${d.heartbeatIntervalMs})
+  --heartbeat-timeout-ms MS          silence after which a worker is lost and its jobs requeued (default ${defaultCoreConfig.heartbeatTimeoutMs})
+  --client-heartbeat-interval-ms MS  how often clients check that the queue answers (default ${d.clientHeartbeatIntervalMs})
+  --client-heartbeat-timeout-ms MS   silence after which a client hangs up and reconnects (default ${d.clientHeartbeatTimeoutMs})
+  --job-timeout-ms MS                default run timeout of an attempt (default ${defaultCoreConfig.defaultTimeoutMs})
+  --max-attempts N                   default attempts before a job fails for good (default ${defaultCoreConfig.defaultMaxAttempts})
+  --retry-base-ms MS                 first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
+  --retry-max-ms MS                  backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
+  --max-jobs N                       unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
+  --max-payload-bytes BYTES          largest job payload; lowered if a job could not fit a frame (default ${d.maxPayloadBytes})
+  --max-result-bytes BYTES           largest result a worker may complete a job with (default ${defaultCoreConfig.memory.maxResultBytes},
+                                     or a quarter of --max-frame-bytes if that is less)
+  --max-memory-bytes BYTES           job data held at most (records, payloads, results); past it submissions are
+                                     queue-full and the oldest settled jobs are evicted (default here ${memoryDefault}:
+                                     a quarter of the machine's memory, at most a third of the heap limit)
+  --max-frame-bytes BYTES            longest message line (default ${d.maxFrameBytes})
+  --max-connections N                concurrent connections (default ${d.maxConnections})
+  --max-errors N                     bad messages before a connection is closed (default ${d.maxErrors})
+  --hello-timeout-ms MS              time a new connection has to say hello (default ${d.helloTimeoutMs})
+  --line-timeout-ms MS               time a started line has to reach its newline (default ${d.lineTimeoutMs})
+  --max-output-bytes BYTES           unsent bytes held for a slow reader before dropping it (default ${d.maxOutputBytes})
+  --retention-jobs N                 settled jobs kept for look-ups (default ${defaultCoreConfig.retention.maxJobs})
+  --retention-ms MS                  how long settled jobs are kept (default ${defaultCoreConfig.retention.maxAgeMs})
+  --idempotency-ms MS                how long submission keys are remembered (default ${defaultCoreConfig.idempotency.windowMs})
+  --client-secret SECRET             secret clients must present (env DJQ_CLIENT_SECRET)
+  --worker-secret SECRET             secret workers must present (env DJQ_WORKER_SECRET)
+  --tls-cert FILE                    serve TLS with this certificate, beside --tls-key (env DJQ_TLS_CERT)
+  --tls-key FILE                     the certificate's private key (env DJQ_TLS_KEY)
+  --dashboard-port PORT              serve the web dashboard and /metrics on --host at this port,
+                                     0 for any free one (default off)
+  --grace-ms MS                      on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
+  --check-invariants                 verify the core's invariants after every event (slow; for testing)
+  --log-level LEVEL                  ${logLevels.join("|")} (default info)
+  --log-format FORMAT                ${logFormats.join("|")} (default text)
+  -h, --help                         this text
+  --version                          the version
 
 A flag wins over its environment variable.`;
 

@@ -30,6 +30,7 @@ describe("parseFlags", () => {
     expect(refusal(["--count"])).toBe("--count needs a value");
     expect(refusal(["--count", "--wait"])).toBe("--count needs a value (write --count=--wait if that is the value)");
     expect(parseFlags(["--count=-1"], spec).values.count).toBe("-1");
+    expect(parseFlags(["--count", "-1"], spec).values.count).toBe("-1");
   });
 
   it("refuses a value given to a switch and positional arguments a command does not take", () => {

@@ -41,7 +41,9 @@ export function parseFlags<const T extends FlagSpec>(argv: string[], spec: FlagC
   for (const [alias, target] of Object.entries(spec.aliases ?? {})) aliasOptions[alias] = { type: spec.options[target]!.type };
   const options: FlagSpec = { ...spec.options, ...aliasOptions, ...standard };
   checkTokens(args, options, spec.maxPositionals ?? 0);
-  const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  // Not strict: checkTokens refused everything strict mode would, and strict mode would also
+  // refuse `--priority -1` as ambiguous.
+  const parsed = parseArgs({ args, options, allowPositionals: true, strict: false });
   const values = parsed.values as Record<string, unknown>;
   if (values.help === true) {
     process.stdout.write(`${spec.usage}\n`);
@@ -77,8 +79,10 @@ function checkTokens(args: string[], options: FlagSpec, maxPositionals: number):
       throw new FlagError(`unknown flag ${token.rawName}${close !== undefined ? ` (did you mean --${close}?)` : ""}`);
     }
     if (option.type === "boolean" && token.inlineValue === true) throw new FlagError(`${token.rawName} takes no value`);
-    // Without "=", a value that looks like a flag is the next flag: the value was left out.
-    if (option.type === "string" && (token.value === undefined || (token.inlineValue !== true && token.value.startsWith("-")))) {
+    // Without "=", a value that looks like a flag (not a negative number) is the next flag: the
+    // value was left out.
+    const looksLikeFlag = token.value !== undefined && token.inlineValue !== true && /^-(?!\d)/.test(token.value);
+    if (option.type === "string" && (token.value === undefined || looksLikeFlag)) {
       throw new FlagError(`${token.rawName} needs a value${token.value !== undefined ? ` (write ${token.rawName}=${token.value} if that is the value)` : ""}`);
     }
   }

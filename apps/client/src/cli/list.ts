@@ -17,10 +17,10 @@ const usage = `Usage: djq list --state STATE [flags]
 
 Lists jobs in one state, oldest first, one page at a time.
 
-  --state STATE   ${JobState.options.join(" | ")} (required)
-  --queue Q       only this queue
-  --limit N       jobs per page, 1 to ${MAX_LIST_LIMIT} (default 50)
-  --after ID      the page after this job id (printed at the end of each page)
+  --state STATE          ${JobState.options.join("|")} (required)
+  --queue QUEUE          only this queue
+  --limit N              jobs per page, 1 to ${MAX_LIST_LIMIT} (default 50)
+  --after ID             the page after this job id (printed at the end of each page)
 
 ${connectionUsage}`;
 

@@ -1,7 +1,7 @@
 // `djq watch`: the operator's live view — one stats request per interval, shown as a screen redrawn
 // in place on a terminal, or as appended lines anywhere else. What a frame or a line says is
 // decided in live-view-frame.ts and live-view-log.ts; this file only polls, draws and cleans up.
-import { QueueError, integerFlag, parseFlags } from "@djq/runtime";
+import { QueueError, durationMsFlag, parseFlags } from "@djq/runtime";
 import type { DjqClient, StatsSnapshot } from "../client.js";
 import { UsageError, type CliIo, type Command } from "./command.js";
 import { connectionFlags, connectionUsage, queueAddress, withClient } from "./connection-flags.js";
@@ -177,7 +177,7 @@ class JsonView implements View {
 export function createLiveViewCommand(terminal: LiveViewTerminal): Command {
   async function run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseFlags(argv, { command: "djq watch", options: liveViewFlags, usage });
-    const intervalMs = integerFlag("interval-ms", values["interval-ms"], 1_000, MIN_INTERVAL_MS);
+    const intervalMs = durationMsFlag("interval-ms", values["interval-ms"], 1_000, MIN_INTERVAL_MS);
     const { host, port } = queueAddress(values, io);
     const source = `${host}:${port}`;
     const json = values.json === true;

@@ -24,14 +24,16 @@ const commands: readonly Command[] = [
   resumeCommand,
 ];
 
-export const overallUsage = `Usage: djq <command> [flags]
+export const overallUsage = `Usage: djq COMMAND [flags]
 
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(8)} ${command.summary}`).join("\n")}
 
-Run \`djq <command> --help\` for a command's flags. Every command takes --host ($DJQ_HOST),
---port ($DJQ_PORT), --secret ($DJQ_CLIENT_SECRET), --tls-ca ($DJQ_TLS_CA) and --json.
-\`djq --version\` prints the version.`;
+  -h, --help   this text
+  --version    the version
+
+Run \`djq COMMAND --help\` for a command's flags. Every command takes --host (env DJQ_HOST),
+--port (env DJQ_PORT), --secret (env DJQ_CLIENT_SECRET), --tls-ca (env DJQ_TLS_CA) and --json.`;
 
 /** `version` is what `djq --version` prints: the program's main gives it. */
 export async function runCli(argv: string[], io: CliIo, version?: string): Promise<number> {

@@ -43,19 +43,19 @@ const usage = `Usage: djq submit [flags]
 
 Submits --count identical jobs and prints their ids.
 
-  --count N          how many jobs (default 1)
-  --duration-ms MS   how long the built-in sleep handler runs each (default 100)
-  --payload JSON     payload handed to the worker
-  --type TYPE        job type (default sleep)
-  --queue QUEUE      queue name (default default)
-  --priority P       1 (lowest) to 9 (highest) (default 5)
-  --delay-ms MS      run no sooner than MS from now
-  --timeout-ms MS    run timeout of one attempt (default the queue's --job-timeout-ms)
-  --max-attempts N   attempts before the job fails for good (default the queue's --max-attempts)
-  --key KEY          idempotency key: repeating the command with it creates nothing new
-  --wait             follow the jobs until they settle, with a progress bar and a summary;
-                     exit 1 if any failed or was cancelled
-  --verbose          with --wait, also one line per settled job
+  --count N              how many jobs (default 1)
+  --duration-ms MS       how long the built-in sleep handler runs each (default 100)
+  --payload JSON         payload handed to the worker
+  --type TYPE            job type (default sleep)
+  --queue QUEUE          queue name (default default)
+  --priority P           1 (lowest) to 9 (highest) (default 5)
+  --delay-ms MS          run no sooner than MS from now
+  --timeout-ms MS        run timeout of one attempt (default the queue's --job-timeout-ms)
+  --max-attempts N       attempts before the job fails for good (default the queue's --max-attempts)
+  --key KEY              idempotency key: repeating the command with it creates nothing new
+  --wait                 follow the jobs until they settle, with a progress bar and a summary;
+                         exit 1 if any failed or was cancelled
+  --verbose              with --wait, also one line per settled job
 
   --duration, --delay and --timeout are older spellings of the -ms flags.
 
