@@ -6,8 +6,13 @@ import { logLevels } from "@djq/runtime";
 import { programs, runClient, start, startQueue, startWorker, type Program } from "./harness/processes.js";
 import { queueStats } from "./harness/client-cli.js";
 
+/** A refused command line exits at once; one that was accepted by mistake is stopped after this. */
+const REFUSAL_BOUND_MS = 15_000;
+
 async function finish(program: Program): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const timer = setTimeout(() => program.kill("SIGKILL"), REFUSAL_BOUND_MS);
   const { code } = await program.exited;
+  clearTimeout(timer);
   return { code, stdout: program.stdout, stderr: program.stderr };
 }
 
@@ -95,22 +100,42 @@ describe("the help texts", () => {
 });
 
 describe("text a job carries", () => {
-  it("reaches status, list and submit --wait --verbose without its control characters, on one line", async () => {
+  it("reaches status and list without its control characters, on one line", async () => {
     const queue = await startQueue();
     const worker = await startWorker(queue.port);
     await worker.waitForEvent("welcome");
     const hostile = "boom\u001b[2J\u001b]0;owned\u0007\nsecond line";
-    const args = ["submit", "--payload", JSON.stringify({ fail: hostile }), "--max-attempts", "1", "--duration-ms", "0", "--wait", "--verbose"];
-    const submitted = await runClient(queue.port, args);
-    expect(submitted.code).toBe(1);
+    const args = ["submit", "--payload", JSON.stringify({ fail: hostile }), "--max-attempts", "1", "--duration", "0", "--wait"];
+    expect((await runClient(queue.port, args)).code).toBe(1);
     const status = await runClient(queue.port, ["status", "1"]);
     const list = await runClient(queue.port, ["list", "--state", "failed"]);
-    for (const output of [submitted.stdout, status.stdout, list.stdout]) {
+    for (const output of [status.stdout, list.stdout]) {
       expect(output).toContain("boom");
       expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
       expect(output).not.toMatch(/^second line/m);
     }
     expect(status.stdout).toMatch(/^ {2}error {6}boom .*second line$/m);
+  });
+
+  it("reaches submit --wait --verbose without its control characters", async () => {
+    const queue = await startQueue();
+    const worker = await startWorker(queue.port);
+    await worker.waitForEvent("welcome");
+    const args = ["submit", "--payload", JSON.stringify({ fail: "boom\u001b[2J\nsecond line" }), "--max-attempts", "1", "--duration-ms", "0", "--wait", "--verbose"];
+    const submitted = await runClient(queue.port, args);
+    expect(submitted.code).toBe(1);
+    expect(submitted.stdout).toContain("job 1 failed: boom [2J second line\n");
+    expect(submitted.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it("submit --wait without --verbose prints the summary, not a line per job", async () => {
+    const queue = await startQueue();
+    const worker = await startWorker(queue.port);
+    await worker.waitForEvent("welcome");
+    const submitted = await runClient(queue.port, ["submit", "--count", "5", "--duration", "0", "--wait"]);
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).not.toMatch(/^job \d+ completed/m);
+    expect(submitted.stdout).toMatch(/^5 jobs settled: 5 completed, 0 failed, 0 cancelled$/m);
   });
 });
 

@@ -78,7 +78,9 @@ describe("djq-worker", () => {
     [["--queues", "a b"], '"a b" is not a queue name: use letters, digits and _ . : -'],
   ])("refuses %j before connecting, in one line, with exit code 2", async (args, message) => {
     const worker = run("--port", String(queue.port), ...args);
+    const accepted = setTimeout(() => worker.child.kill("SIGKILL"), 15_000); // a bound, should it start after all
     expect(await worker.exited).toBe(2);
+    clearTimeout(accepted);
     expect(worker.output().stderr).toBe(`${message}\nRun "djq-worker --help" to see the flags.\n`);
     expect(queue.connections).toEqual([]);
   });
