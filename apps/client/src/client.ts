@@ -51,14 +51,14 @@ export interface ListFilter {
   queue?: QueueName;
   /** Jobs per page, 1 to 500. */
   limit?: number;
-  /** Start after this job id (the previous page's `next`). */
-  after?: JobId;
+  /** Start after this place in the state's listing (the previous page's `next`). */
+  after?: number;
 }
 
 export interface ListPage {
   jobs: JobView[];
   /** Pass as `after` for the next page; absent on the last page. */
-  next?: JobId;
+  next?: number;
 }
 
 export interface WaitOptions {

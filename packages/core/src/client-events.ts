@@ -52,6 +52,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     core.counts[job.state] += 1;
     queue.counts[job.state] += 1;
     if (delayed) {
+      job.listOrder = ++core.lastListOrder;
       job.deadlineAt = runAt;
       core.deadlines.push(job);
     } else {

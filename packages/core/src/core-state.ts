@@ -41,6 +41,8 @@ export class CoreState {
   readonly recent: RecentEvent[] = [];
   lastJobId = 0;
   lastOrder = 0;
+  /** The last place handed out in the delayed, running and settled listings. */
+  lastListOrder = 0;
   lastLease = 0;
   effects: Effect[] = [];
 
@@ -106,6 +108,7 @@ export class CoreState {
     job.queue.counts[from] -= 1;
     job.queue.counts[to] += 1;
     job.state = to;
+    if (to !== "pending") job.listOrder = ++this.lastListOrder;
   }
 
   note(now: number, kind: RecentEvent["kind"], job: JobRecord | undefined, reason: string, workerId?: string): void {

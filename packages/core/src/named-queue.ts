@@ -6,6 +6,7 @@ import type { StateCounts } from "@djq/protocol";
 import { emptyCounts } from "./job-states.js";
 import type { JobRecord } from "./job-record.js";
 import { LinkedList } from "./linked-list.js";
+import { mergeSorted } from "./merge-sorted.js";
 import { PriorityLane } from "./priority-lane.js";
 import type { WorkerRecord } from "./worker-record.js";
 
@@ -75,6 +76,14 @@ export class NamedQueue {
       const lane = this.lanes[level];
       if (lane !== undefined) yield* lane.inOrder();
     }
+  }
+
+  /** Ready jobs by place in line (`order`), whatever their priority: oldest first. */
+  readyByPlace(): IterableIterator<JobRecord> {
+    return mergeSorted(
+      this.lanes.filter((lane): lane is PriorityLane => lane !== undefined).map((lane) => lane.inOrder()),
+      (job) => job.order,
+    );
   }
 
   oldestReadySubmittedAt(): number | undefined {

@@ -11,7 +11,7 @@ import { becomeDue, checkSilence, loseWorker, timeOut } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
-import { listJobs, statsView, type ListQuery, type StatsView } from "./views.js";
+import { listJobs, statsView, type JobsPage, type ListQuery, type StatsView } from "./views.js";
 import * as workers from "./worker-events.js";
 import { WorkerRecord } from "./worker-record.js";
 
@@ -154,7 +154,7 @@ export class QueueCore extends CoreState {
   }
 
   /** A page of jobs in a state, as `list` returns it. */
-  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): { jobs: JobView[]; next?: number } {
+  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): Result<JobsPage> {
     this.advance(now);
     return listJobs(this, query, fits);
   }
@@ -194,6 +194,10 @@ export class QueueCore extends CoreState {
 
   delayedJobs(): JobRecord[] {
     return this.deadlines.values().filter((t): t is JobRecord => t instanceof JobRecord && t.state === "delayed");
+  }
+
+  settledInOrder(state: JobState): IterableIterator<JobRecord> {
+    return this.retention.inSettleOrder(state);
   }
 
   settledNewestFirst(state: JobState): IterableIterator<JobRecord> {

