@@ -48,3 +48,17 @@ describe("djq list", () => {
     expect(run.stdout).not.toContain("no delayed jobs");
   });
 });
+
+describe("djq submit --key", () => {
+  it("refuses a key reused with a different request, naming the key, and answers the same request with the first ids", async () => {
+    const queue = await startQueue();
+    const first = await submitJobs(queue.port, ["--count", "2", "--delay", "600000", "--key", "order-42"]);
+    const conflict = await runClient(queue.port, ["submit", "--count", "3", "--delay", "600000", "--key", "order-42"]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain("key-conflict");
+    expect(conflict.stderr).toContain("order-42");
+    expect(await submitJobs(queue.port, ["--count", "2", "--delay", "600000", "--key", "order-42"])).toEqual(first);
+    const stats = await cliJson<{ totals: { submitted: number } }>(queue.port, ["stats"]);
+    expect(stats.totals.submitted).toBe(2);
+  });
+});

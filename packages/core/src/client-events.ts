@@ -13,6 +13,8 @@ import type { WorkerRecord } from "./worker-record.js";
 
 export interface SubmitOptions {
   key?: string | undefined;
+  /** A digest of the submitted jobs, computed by the shell: a key reused with another body is refused. */
+  bodyDigest?: string | undefined;
   /** The connection to tell when each job settles, if it asked to watch them. */
   watchedBy?: ConnectionId | undefined;
   /** Encoded size of each job's payload, as the shell measured it; absent means none. */
@@ -25,8 +27,11 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
   if (options.key !== undefined) {
     const earlier = core.keys.lookup(options.key);
     if (earlier !== undefined) {
-      if (watcher !== undefined) for (const id of earlier) subscribe(core, id, watcher);
-      return done(earlier);
+      if (earlier.bodyDigest !== (options.bodyDigest ?? "")) {
+        return refused(ErrorCode.keyConflict, `idempotency key ${JSON.stringify(options.key)} was used for a different request (jobs ${describeIds(earlier.jobIds)}); use a new key for new jobs`);
+      }
+      if (watcher !== undefined) for (const id of earlier.jobIds) subscribe(core, id, watcher);
+      return done(earlier.jobIds);
     }
   }
   const full = core.refuseIfFull(specs.length) ?? core.refuseIfNoRoom(specs.length, options.payloadBytes);
@@ -63,7 +68,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     ids[i] = job.id;
   }
   core.totals.submitted += specs.length;
-  if (options.key !== undefined) core.keys.remember(options.key, ids, now);
+  if (options.key !== undefined) core.keys.remember(options.key, ids, options.bodyDigest ?? "", now);
   for (const queue of touched) dispatch(core, queue, now);
   return done(ids);
 }
@@ -148,6 +153,10 @@ export function resume(core: CoreState, now: number, queueName: string): Result<
   queue.paused = false;
   dispatch(core, queue, now);
   return done(undefined);
+}
+
+function describeIds(ids: readonly number[]): string {
+  return ids.length <= 3 ? ids.join(", ") : `${ids[0]}…${ids[ids.length - 1]}`;
 }
 
 function subscribe(core: CoreState, jobId: number, connectionId: ConnectionId): void {
