@@ -1,10 +1,11 @@
 // What an operator sees from the CLI tells the truth: a listing pages on while jobs move, a
 // queue name is not made up by a typo, a reused key with another body is refused, and a worker
 // that stops cleanly is not reported as a failure.
-import type { JobView } from "@djq/protocol";
+import type { JobView, StatsReply } from "@djq/protocol";
 import { describe, expect, it } from "vitest";
 import { cliJson, submitJobs } from "./harness/client-cli.js";
 import { runClient, startQueue, startWorker } from "./harness/processes.js";
+import { until } from "./harness/waiting.js";
 
 type Page = { jobs: JobView[]; next?: number };
 const listed = (page: Page) => page.jobs.map((job) => job.jobId);
@@ -60,5 +61,21 @@ describe("djq submit --key", () => {
     expect(await submitJobs(queue.port, ["--count", "2", "--delay", "600000", "--key", "order-42"])).toEqual(first);
     const stats = await cliJson<{ totals: { submitted: number } }>(queue.port, ["stats"]);
     expect(stats.totals.submitted).toBe(2);
+  });
+});
+
+describe("a worker that stops cleanly", () => {
+  it("leaves (worker.left in the log) and is not reported among the failures in stats.recent", async () => {
+    const queue = await startQueue(calmQueue);
+    const worker = await startWorker(queue.port, ["--worker-id", "w-clean"]);
+    await worker.waitForEvent("welcome");
+    await until(async () => (await cliJson<StatsReply>(queue.port, ["stats"])).workers.some((w) => w.workerId === "w-clean" && w.waiting), "the worker to wait for work");
+    worker.kill("SIGTERM");
+    expect((await worker.exited).code).toBe(0);
+    await queue.waitForEvent("worker.left", { worker: "w-clean" });
+    const stats = await cliJson<StatsReply>(queue.port, ["stats"]);
+    expect(stats.workers).toEqual([]);
+    expect(stats.recent).toEqual([]);
+    expect(queue.events("worker.disconnected")).toEqual([]);
   });
 });

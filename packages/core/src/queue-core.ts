@@ -7,7 +7,7 @@ import type { HeldLease, JobSpec, JobState, JobView, Progress, RecentEvent, Refu
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
-import { becomeDue, checkSilence, loseWorker, timeOut } from "./job-endings.js";
+import { becomeDue, checkSilence, loseWorker, timeOut, workerLeaves } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
@@ -102,13 +102,19 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) loseWorker(this, worker, now, reason);
   }
 
-  /** A connection closed: its subscriptions go, and so does the worker on it, if any (returned). */
-  closeConnection(now: number, connectionId: ConnectionId): string | undefined {
+  /**
+   * A connection closed: its subscriptions go, and so does the worker on it, if any (returned):
+   * it left if it had said goodbye (withdrew, holds no job), else it is lost and its jobs go back.
+   */
+  closeConnection(now: number, connectionId: ConnectionId): { workerId: string; left: boolean } | undefined {
     this.advance(now);
     this.subscriptions.dropConnection(connectionId);
     const worker = this.workers.on(connectionId);
-    if (worker !== undefined) loseWorker(this, worker, now, "connection closed");
-    return worker?.id;
+    if (worker === undefined) return undefined;
+    const left = worker.saidGoodbye && worker.running.size === 0;
+    if (left) workerLeaves(this, worker);
+    else loseWorker(this, worker, now, "connection closed");
+    return { workerId: worker.id, left };
   }
 
   fetch(now: number, workerId: string, requestId: unknown, max: number): Result<void> {

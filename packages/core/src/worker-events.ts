@@ -62,6 +62,7 @@ export function fetch(core: CoreState, now: number, workerId: string, requestId:
   if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
   if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
   worker.lastSeenAt = now;
+  worker.saidGoodbye = false;
   worker.fetches.push({ requestId, max });
   if (worker.waiting) return done(undefined);
   while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) serve(core, worker, now);
@@ -75,6 +76,7 @@ export function withdraw(core: CoreState, workerId: string): void {
   if (worker === undefined) return;
   leaveLines(worker);
   worker.fetches.length = 0;
+  worker.saidGoodbye = true;
 }
 
 type Report = { jobId: number; lease: number };
