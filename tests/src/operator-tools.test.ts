@@ -79,3 +79,31 @@ describe("a worker that stops cleanly", () => {
     expect(queue.events("worker.disconnected")).toEqual([]);
   });
 });
+
+describe("queue names", () => {
+  it("refuses to pause a queue that does not exist unless --create, and a typo leaves no phantom queue in stats", async () => {
+    const queue = await startQueue();
+    const typo = await runClient(queue.port, ["pause", "nosuchqueue"]);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain("unknown-queue");
+    expect((await runClient(queue.port, ["resume", "nosuchqueue"])).stderr).toContain("unknown-queue");
+    expect((await cliJson<StatsReply>(queue.port, ["stats"])).queues).toEqual({});
+
+    await cliJson(queue.port, ["pause", "night", "--create"]);
+    expect((await cliJson<StatsReply>(queue.port, ["stats"])).queues).toMatchObject({ night: { paused: true } });
+    await cliJson(queue.port, ["resume", "night"]);
+    expect((await cliJson<StatsReply>(queue.port, ["stats"])).queues).toEqual({});
+  });
+
+  it("limits the queue names in use with --max-queues and forgets a queue once nothing is in it", async () => {
+    const queue = await startQueue(["--max-queues", "2", "--retention-jobs", "0"]);
+    const [inA] = await submitJobs(queue.port, ["--queue", "a", "--delay", "600000"]);
+    await submitJobs(queue.port, ["--queue", "b", "--delay", "600000"]);
+    const full = await runClient(queue.port, ["submit", "--queue", "c"]);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain("queue-full");
+    await cliJson(queue.port, ["cancel", String(inA)]);
+    await submitJobs(queue.port, ["--queue", "c", "--delay", "600000"]);
+    expect(Object.keys((await cliJson<StatsReply>(queue.port, ["stats"])).queues).sort()).toEqual(["b", "c"]);
+  });
+});

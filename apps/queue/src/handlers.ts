@@ -104,7 +104,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":9,"type":"pause","queue":"default"}
   pause(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.paused", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });
@@ -112,7 +112,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":10,"type":"resume","queue":"default"}
   resume(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.resumed", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });

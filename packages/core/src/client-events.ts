@@ -39,7 +39,10 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
   const named: NamedQueue[] = [];
   for (const spec of specs) {
     const queue = core.queueNamed(spec.queue ?? DEFAULT_QUEUE_NAME);
-    if (queue === undefined) return core.tooManyQueues();
+    if (queue === undefined) {
+      for (const made of named) core.forgetQueueIfUnused(made);
+      return core.tooManyQueues();
+    }
     named.push(queue);
   }
   const ids: number[] = new Array(specs.length);
@@ -138,21 +141,31 @@ export function watch(core: CoreState, jobIds: readonly number[], connectionId: 
   return done(undefined);
 }
 
-// {"type":"pause","queue":"default"}
-export function pause(core: CoreState, queueName: string): Result<void> {
-  const queue = core.queueNamed(queueName);
-  if (queue === undefined) return core.tooManyQueues();
-  queue.paused = true;
+// {"type":"pause","queue":"default"}   a queue that does not exist is refused unless "create":true
+export function pause(core: CoreState, queueName: string, create: boolean): Result<void> {
+  const queue = queueToSwitch(core, queueName, create);
+  if (!queue.ok) return queue;
+  queue.value.paused = true;
   return done(undefined);
 }
 
 // {"type":"resume","queue":"default"}
-export function resume(core: CoreState, now: number, queueName: string): Result<void> {
-  const queue = core.queueNamed(queueName);
-  if (queue === undefined) return core.tooManyQueues();
-  queue.paused = false;
-  dispatch(core, queue, now);
+export function resume(core: CoreState, now: number, queueName: string, create: boolean): Result<void> {
+  const queue = queueToSwitch(core, queueName, create);
+  if (!queue.ok) return queue;
+  queue.value.paused = false;
+  dispatch(core, queue.value, now);
+  core.forgetQueueIfUnused(queue.value);
   return done(undefined);
+}
+
+/** A typo in `pause` must not make up a paused queue that nothing serves. */
+function queueToSwitch(core: CoreState, queueName: string, create: boolean): Result<NamedQueue> {
+  const existing = core.existingQueue(queueName);
+  if (existing !== undefined) return done(existing);
+  if (!create) return refused(ErrorCode.unknownQueue, `no queue named ${JSON.stringify(queueName)} exists (none holds a job, is paused or is served by a worker); pass create to make it`);
+  const made = core.queueNamed(queueName);
+  return made === undefined ? core.tooManyQueues() : done(made);
 }
 
 function describeIds(ids: readonly number[]): string {

@@ -62,6 +62,16 @@ export class CoreState {
     return refused(ErrorCode.unknownJob, `no job ${jobId} was ever submitted to this queue`);
   }
 
+  /** The queue of this name if it exists; `queueNamed` creates it. */
+  existingQueue(name: string): NamedQueue | undefined {
+    return this.queues.get(name);
+  }
+
+  /** Drops a queue that holds nothing and matters to no one, so its name stops counting against the limit. */
+  forgetQueueIfUnused(queue: NamedQueue): void {
+    if (queue.unused && this.queues.get(queue.name) === queue) this.queues.delete(queue.name);
+  }
+
   queueNamed(name: string): NamedQueue | undefined {
     let queue = this.queues.get(name);
     if (queue === undefined) {
@@ -94,10 +104,11 @@ export class CoreState {
     this.jobs.delete(job.id);
     this.counts[job.state] -= 1;
     job.queue.counts[job.state] -= 1;
+    this.forgetQueueIfUnused(job.queue);
   }
 
   tooManyQueues(): Refused {
-    return refused(ErrorCode.queueFull, `the limit of ${this.config.maxQueues} named queues is reached`);
+    return refused(ErrorCode.queueFull, `the limit of ${this.config.maxQueues} named queues in use is reached (a queue is forgotten once it holds no job, is not paused and no worker serves it)`);
   }
 
   moveTo(job: JobRecord, to: JobState): void {

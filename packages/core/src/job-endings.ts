@@ -126,4 +126,8 @@ function forgetWorker(core: CoreState, worker: WorkerRecord): void {
   core.deadlines.remove(worker);
   leaveLines(worker);
   worker.fetches.length = 0;
+  for (const queue of worker.queues) {
+    queue.servedBy -= 1;
+    core.forgetQueueIfUnused(queue);
+  }
 }

@@ -67,14 +67,15 @@ export class QueueCore extends CoreState {
     return clients.watch(this, jobIds, connectionId);
   }
 
-  pause(now: number, queueName: string): Result<void> {
+  /** Refused with unknown-queue when no queue of that name exists, unless `create`. */
+  pause(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.pause(this, queueName);
+    return clients.pause(this, queueName, create);
   }
 
-  resume(now: number, queueName: string): Result<void> {
+  resume(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.resume(this, now, queueName);
+    return clients.resume(this, now, queueName, create);
   }
 
   // ---- connections and workers ---------------------------------------------------------

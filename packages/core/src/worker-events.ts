@@ -27,9 +27,13 @@ export function connectWorker(
   const queues: NamedQueue[] = [];
   for (const name of queueNames) {
     const queue = core.queueNamed(name);
-    if (queue === undefined) return core.tooManyQueues();
+    if (queue === undefined) {
+      for (const made of queues) core.forgetQueueIfUnused(made);
+      return core.tooManyQueues();
+    }
     queues.push(queue);
   }
+  for (const queue of queues) queue.servedBy += 1;
   const existing = core.workers.get(workerId);
   if (existing === undefined) {
     const worker = new WorkerRecord(workerId, queues, now, core.config.heartbeatTimeoutMs, connectionId);
@@ -41,7 +45,12 @@ export function connectWorker(
   if (previous !== undefined) core.effects.push({ type: "worker-replaced", connectionId: previous, workerId });
   leaveLines(existing);
   existing.fetches.length = 0;
+  const served = existing.queues;
   existing.queues = queues;
+  for (const queue of served) {
+    queue.servedBy -= 1;
+    core.forgetQueueIfUnused(queue);
+  }
   existing.cursor = 0;
   existing.lastSeenAt = now;
   const held = new Set(holding.map((h) => `${h.jobId}:${h.lease}`));

@@ -52,12 +52,15 @@ export type List = z.infer<typeof List>;
 export const Stats = z.strictObject({ id: RequestId, type: z.literal("stats") });
 export type Stats = z.infer<typeof Stats>;
 
-// {"id":9,"type":"pause","queue":"default"}
-export const Pause = z.strictObject({ id: RequestId, type: z.literal("pause"), queue: QueueName });
+/** Without it, a queue that does not exist is refused with unknown-queue (a typo makes no phantom queue). */
+const CreateQueue = z.boolean().optional();
+
+// {"id":9,"type":"pause","queue":"default"}   {"id":9,"type":"pause","queue":"night","create":true}
+export const Pause = z.strictObject({ id: RequestId, type: z.literal("pause"), queue: QueueName, create: CreateQueue });
 export type Pause = z.infer<typeof Pause>;
 
 // {"id":10,"type":"resume","queue":"default"}
-export const Resume = z.strictObject({ id: RequestId, type: z.literal("resume"), queue: QueueName });
+export const Resume = z.strictObject({ id: RequestId, type: z.literal("resume"), queue: QueueName, create: CreateQueue });
 export type Resume = z.infer<typeof Resume>;
 
 export const clientRequestSchemas = [Submit, Status, Watch, Cancel, Retry, List, Stats, Pause, Resume] as const;
