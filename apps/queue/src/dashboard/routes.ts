@@ -173,7 +173,7 @@ function parseListQuery(response: ServerResponse, params: URLSearchParams): { st
     return undefined;
   }
   const query: { state: JobState; after?: number; limit?: number } = { state: state.data };
-  for (const [name, min, max] of [["after", 0, Number.MAX_SAFE_INTEGER], ["limit", 1, MAX_LIST_LIMIT]] as const) {
+  for (const [name, min, max] of [["after", 1, Number.MAX_SAFE_INTEGER], ["limit", 1, MAX_LIST_LIMIT]] as const) {
     const text = params.get(name);
     if (text === null) continue;
     const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
