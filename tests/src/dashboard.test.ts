@@ -215,6 +215,14 @@ describe.skipIf(!hasChromium)("the dashboard page in a browser", () => {
     const rows = page.locator("#jobs-list tbody tr");
     await page.locator("#jobs-list", { hasText: `#${ids[49]}` }).waitFor();
     expect(await rows.count()).toBe(50);
+
+    // A worker (of another queue, so the list stays put) that stops cleanly is no failure.
+    const leaving = await startWorker(queue.port, ["--worker-id", "leaving-worker", "--queues", "elsewhere"]);
+    await page.locator("#workers", { hasText: "leaving-worker" }).waitFor();
+    leaving.kill("SIGTERM");
+    await queue.waitForEvent("worker.left", { worker: "leaving-worker" });
+    await page.locator("#workers", { hasText: "no workers connected" }).waitFor();
+    expect(await page.textContent("#recent")).toContain("nothing has gone wrong yet");
     expect(await rows.nth(0).getAttribute("data-job")).toBe(String(ids[0]));
     await page.click("#jobs-next");
     await page.locator("#jobs-list", { hasText: `#${ids[54]}` }).waitFor();
