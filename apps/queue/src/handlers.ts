@@ -121,7 +121,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   // {"id":4,"type":"fetch","max":1}   answered by "assign" when jobs are there
   fetch(broker, peer, request) {
     if (broker.stopping) return; // held unanswered: a stopping queue hands out nothing
-    const result = broker.core.fetch(broker.clock.now(), workerOf(broker, peer), request.id, request.max);
+    const result = broker.core.fetch(broker.clock.now(), workerOf(broker, peer), request.id, request.max, request.skipTypes);
     if (!result.ok) peer.refuse(request.id, result.code, result.message);
   },
 

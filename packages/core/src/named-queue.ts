@@ -74,6 +74,19 @@ export class NamedQueue {
     return job;
   }
 
+  /**
+   * The first ready job, in hand-out order, that `accepts`: for a worker that skips some types.
+   * Walks past every skipped job ahead of it, so it costs as many steps as there are of those.
+   */
+  takeFirst(accepts: (job: JobRecord) => boolean): JobRecord | undefined {
+    for (const job of this.readyInOrder()) {
+      if (!accepts(job)) continue;
+      this.remove(job);
+      return job;
+    }
+    return undefined;
+  }
+
   remove(job: JobRecord): void {
     const lane = this.lanes[job.priority] as PriorityLane;
     lane.remove(job);

@@ -118,9 +118,9 @@ export class QueueCore extends CoreState {
     return { workerId: worker.id, left };
   }
 
-  fetch(now: number, workerId: string, requestId: unknown, max: number): Result<void> {
+  fetch(now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[] = []): Result<void> {
     this.advance(now);
-    return workers.fetch(this, now, workerId, requestId, max);
+    return workers.fetch(this, now, workerId, requestId, max, skipTypes);
   }
 
   withdraw(now: number, workerId: string): void {

@@ -66,15 +66,20 @@ export function connectWorker(
 }
 
 // {"type":"fetch","max":1}   answered now or later by an `assign` effect
-export function fetch(core: CoreState, now: number, workerId: string, requestId: unknown, max: number): Result<void> {
+// {"type":"fetch","max":1,"skipTypes":["invoice"]}   …never with a job of these types
+export function fetch(core: CoreState, now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[]): Result<void> {
   const worker = core.workers.get(workerId);
   if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
   if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
   worker.lastSeenAt = now;
   worker.saidGoodbye = false;
   worker.fetches.push({ requestId, max });
+  // The worker names every type it lacks on each fetch, so the latest list is the whole list.
+  worker.skipTypes = skipTypes.length > 0 ? new Set(skipTypes) : undefined;
   if (worker.waiting) return done(undefined);
-  while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) serve(core, worker, now);
+  while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) {
+    if (!serve(core, worker, now)) break;
+  }
   if (worker.fetches.length > 0) joinLines(worker);
   return done(undefined);
 }

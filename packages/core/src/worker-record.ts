@@ -16,6 +16,8 @@ export class WorkerRecord {
   readonly fetches: PendingFetch[] = [];
   /** Set while the worker is in its queues' waiting lines. */
   waiterNodes: WaiterNode[] | undefined = undefined;
+  /** Job types its last fetch asked to pass over (it has no handler for them). */
+  skipTypes: ReadonlySet<string> | undefined = undefined;
   /** Round-robin position among `queues`, so no queue starves the others. */
   cursor = 0;
   lastSeenAt: number;
