@@ -164,7 +164,7 @@ describe("limits on what grows", () => {
     expect(await socket.request({ id: 1, type: "submit", jobs: [{}, { payload: { blob: "y".repeat(200) } }] })).toMatchObject({
       id: 1,
       code: "payload-too-large",
-      message: expect.stringContaining("jobs.1.payload"),
+      message: expect.stringContaining("jobs[1].payload"),
     });
     expect(await socket.request({ id: 2, type: "submit", jobs: [{ payload: { small: true } }] })).toMatchObject({ type: "submitted" });
   });

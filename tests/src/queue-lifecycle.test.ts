@@ -59,7 +59,7 @@ describe("the queue process", () => {
     expect(await queue.exited).toEqual({ code: 0, signal: null });
 
     expect(queue.events("job.completed").map((e) => e.job)).toEqual([jobIds[0]]);
-    expect(stopped).toMatchObject({ pending: 2, running: 0, unfinishedJobIds: `${jobIds[1]},${jobIds[2]}` });
+    expect(stopped).toMatchObject({ pending: 2, running: 0, unfinishedJobIds: [jobIds[1], jobIds[2]] });
     expect(queue.events("job.assigned").map((e) => e.job)).toEqual([jobIds[0]]);
   });
 });
