@@ -143,25 +143,22 @@ describe("a worker built with the library", () => {
     expect(queue.events("worker.lost")).toEqual([]);
   });
 
-  it("loses a worker whose handler never yields, and gives the job to another (the documented limit)", async () => {
+  it("keeps a worker whose handler never yields alive: the job completes there, once, and its report is accepted", async () => {
     const { queue, client } = await setup(quickLoss);
     const blocked = await libraryWorker(queue.port, "lib-blocked");
     await libraryWorker(queue.port, "lib-other");
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-blocked" });
     // Both have a fetch waiting; the older one, lib-blocked's, is served first.
     const [jobId] = await client.submit({ type: "block", durationMs: 2_500 }, { watch: true });
     await blocked.waitForEvent("job.started", { jobId });
     const job = await settle(client, jobId!);
-    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
-      [1, "lib-blocked", "worker-lost"],
-      [2, "lib-other", "completed"],
-    ]);
-    expect(job).toMatchObject({ state: "completed", result: { attempt: 2, workerId: "lib-other" } });
-    expect(queue.events("worker.lost").map((e) => e.worker)).toEqual(["lib-blocked"]);
-    // Once it wakes, the blocked worker's report names a lease that is no longer the job's: fenced off.
-    await blocked.waitForEvent("job.completed", { jobId });
-    expect(await queue.waitForEvent("report.refused", { job: jobId, worker: "lib-blocked" })).toMatchObject({ code: "stale-lease" });
-    const current = await client.status(jobId!);
-    expect(current.result).toEqual({ attempt: 2, workerId: "lib-other" });
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([[1, "lib-blocked", "completed"]]);
+    expect(job).toMatchObject({ state: "completed", result: { attempt: 1, workerId: "lib-blocked" } });
+    // 2.5 s without a turn of its main loop, under a 600 ms heartbeat timeout: its liveness thread kept beating.
+    expect(queue.events("worker.lost")).toEqual([]);
+    expect(await blocked.waitForEvent("heard.completed", { jobId })).toMatchObject({ lease: job.history[0]!.lease });
+    expect(queue.events("report.refused")).toEqual([]);
+    expect((await client.stats()).totals.reassigned).toBe(0);
   });
 
   it("runs up to its concurrency of jobs at the same time", async () => {
@@ -260,5 +257,67 @@ describe("a typed client program", () => {
     expect(out.refused.message).toContain('payload for job type "resize" is not valid');
     // Only the good job ever reached the queue.
     expect(out.submitted).toMatchObject({ completed: 1, pending: 0 });
+  });
+});
+
+describe("a worker whose handler holds the event loop (default heartbeats: 200 ms, lost after 800 ms)", () => {
+  it("completes a 5 s synchronous job exactly once, while a SIGSTOPped worker beside it is still found within 1 s", async () => {
+    const { queue, client } = await setup();
+    const busy = await libraryWorker(queue.port, "lib-busy");
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-busy" });
+    const [blockJob] = await client.submit({ type: "block", durationMs: 5_000 }, { watch: true });
+    await busy.waitForEvent("job.started", { jobId: blockJob });
+
+    // lib-frozen takes the next job (lib-busy has no free slot), then is frozen while lib-busy still spins.
+    const frozen = await libraryWorker(queue.port, "lib-frozen");
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-frozen" });
+    const [slowJob] = await client.submit({ type: "slow", durationMs: 600 }, { watch: true });
+    await frozen.waitForEvent("job.started", { jobId: slowJob });
+    await libraryWorker(queue.port, "lib-spare");
+    const stoppedAt = Date.now();
+    frozen.kill("SIGSTOP");
+    const lost = await queue.waitForEvent("worker.lost", { worker: "lib-frozen" });
+    const detectedMs = Date.parse(lost.at as string) - stoppedAt;
+    expect(detectedMs).toBeLessThan(1_100);
+    expect(await settle(client, slowJob!)).toMatchObject({ state: "completed", history: [{ workerId: "lib-frozen", outcome: "worker-lost" }, { workerId: "lib-spare", outcome: "completed" }] });
+    // The SIGSTOP landed inside the 5 s block: the busy worker had not finished yet.
+    expect(busy.events("heard.completed")).toEqual([]);
+
+    const job = await settle(client, blockJob!);
+    expect(job).toMatchObject({ state: "completed", attempts: 1, result: { attempt: 1, workerId: "lib-busy" } });
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([[1, "lib-busy", "completed"]]);
+    expect(await busy.waitForEvent("heard.completed", { jobId: blockJob })).toMatchObject({ lease: job.history[0]!.lease });
+    expect(busy.events("job.started").map((e) => e.jobId)).toEqual([blockJob]);
+    expect(queue.events("worker.lost").map((e) => e.worker)).toEqual(["lib-frozen"]);
+    expect(queue.events("report.refused")).toEqual([]);
+    expect(busy.events("disconnected")).toEqual([]);
+    frozen.kill("SIGKILL");
+  });
+
+  it("takes an endless synchronous loop's job back at its run timeout, completes it elsewhere once, and kills the stuck process", async () => {
+    const { queue, client } = await setup();
+    const stuck = await libraryWorker(queue.port, "lib-stuck", ["--stuck-loop-kill-ms", "1000"]);
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-stuck" });
+    const [jobId] = await client.submit({ type: "spin-forever", timeoutMs: 2_000 }, { watch: true });
+    await stuck.waitForEvent("job.started", { jobId });
+    await libraryWorker(queue.port, "lib-other");
+
+    const job = await settle(client, jobId!);
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
+      [1, "lib-stuck", "timed-out"],
+      [2, "lib-other", "completed"],
+    ]);
+    expect(job).toMatchObject({ state: "completed", result: { attempt: 2, workerId: "lib-other" } });
+    // Ended by the run timeout on the queue's clock, not by a lost heartbeat.
+    const first = job.history[0]!;
+    expect(first.endedAt! - first.startedAt).toBeGreaterThanOrEqual(2_000);
+    expect(first.endedAt! - first.startedAt).toBeLessThan(2_500);
+    expect(queue.events("worker.lost")).toEqual([]);
+
+    // Its liveness thread sees the main loop still blocked a second after the abandon, and ends the process.
+    expect(await stuck.exited).toEqual({ code: null, signal: "SIGKILL" });
+    expect(stuck.events("liveness.killing-stuck-process")).toMatchObject([{ jobId, reason: "timed-out" }]);
+    expect(await queue.waitForEvent("worker.disconnected", { worker: "lib-stuck" })).toBeDefined();
+    expect((await client.status(jobId!)).history).toHaveLength(2);
   });
 });

@@ -1,8 +1,8 @@
 // The only caller of the core. It takes one event (a request, a closed connection, the timer),
 // calls the core with the clock's time, performs the effects the core returns, and re-arms the
 // one timer from the core's next wake-up. Each request type has one short handler below.
-import { randomUUID } from "node:crypto";
-import { ErrorCode, PROTOCOL_VERSION, type JobState, type JobView, type Request, type RequestId, type SettledJob } from "@djq/protocol";
+import { randomBytes, randomUUID } from "node:crypto";
+import { ErrorCode, PROTOCOL_VERSION, type Hello, type JobState, type Progress, type JobView, type Request, type RequestId, type SettledJob } from "@djq/protocol";
 import { IdTable, QueueCore, assignmentLatencyBoundsMs, checkInvariants, jobView, listJobs, statsView, type Effect, type Result, type StatsView } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { Clock } from "./clock.js";
@@ -70,6 +70,10 @@ export class Broker implements ConnectionHandler {
       connection.refuse(request.id, ErrorCode.authFailed, `wrong or missing secret for role ${request.role}`);
       return;
     }
+    if (request.role === "liveness") {
+      this.bindLiveness(connection, request);
+      return;
+    }
     connection.role = request.role;
     if (request.role === "worker") {
       const workerId = request.workerId ?? `worker-${++this.lastWorkerNumber}-conn${connection.id}`;
@@ -80,6 +84,7 @@ export class Broker implements ConnectionHandler {
         return;
       }
       connection.workerId = workerId;
+      connection.livenessToken = randomBytes(16).toString("hex");
       const previous = this.workers.get(workerId);
       this.workers.set(workerId, connection);
       if (previous !== undefined && previous !== connection) {
@@ -105,8 +110,34 @@ export class Broker implements ConnectionHandler {
         ? { heartbeatIntervalMs: this.config.heartbeatIntervalMs, heartbeatTimeoutMs: this.config.core.heartbeatTimeoutMs }
         : { heartbeatIntervalMs: this.config.clientHeartbeatIntervalMs, heartbeatTimeoutMs: this.config.clientHeartbeatTimeoutMs }),
       maxFrameBytes: this.config.maxFrameBytes,
+      ...(connection.livenessToken !== undefined ? { livenessToken: connection.livenessToken } : {}),
     });
     this.settle();
+  }
+
+  // {"id":1,"type":"hello","role":"liveness","version":1,"workerId":"w1","livenessToken":"9f2c…"}
+  // A worker's second connection, from a thread its handlers cannot block: its beats keep the
+  // session alive (`heard`) while the worker's main loop is busy. It carries nothing else.
+  private bindLiveness(connection: Connection, request: Hello): void {
+    const session = request.workerId === undefined ? undefined : this.workers.get(request.workerId);
+    if (session?.livenessToken === undefined || !secretMatches(request.livenessToken, session.livenessToken)) {
+      connection.refuse(request.id, ErrorCode.unknownSession, `no live session of worker ${request.workerId ?? "(none named)"} has this liveness token`);
+      return;
+    }
+    session.liveness?.end();
+    session.liveness = connection;
+    connection.role = "liveness";
+    connection.workerId = session.workerId;
+    this.log.info("worker.liveness-bound", { worker: session.workerId, conn: connection.id });
+    connection.send({
+      id: request.id,
+      type: "welcome",
+      version: PROTOCOL_VERSION,
+      queueRunId: this.queueRunId,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      heartbeatTimeoutMs: this.config.core.heartbeatTimeoutMs,
+      maxFrameBytes: this.config.maxFrameBytes,
+    });
   }
 
   request(connection: Connection, request: Request): void {
@@ -123,6 +154,8 @@ export class Broker implements ConnectionHandler {
   }
 
   closed(connection: Connection): void {
+    // A session's liveness connection ends with it: beats must not outlive what they vouch for.
+    connection.liveness?.end();
     const workerId = connection.workerId;
     if (workerId !== undefined && this.workers.get(workerId) === connection) {
       this.workers.delete(workerId);
@@ -155,6 +188,15 @@ export class Broker implements ConnectionHandler {
       else if (Array.isArray(existing)) existing.push(connection);
       else if (existing !== connection) this.watchers.set(jobId, [existing, connection]);
     }
+  }
+
+  // {"type":"progress","jobId":1,"percent":40,"message":"resizing"} to each watcher, as it is reported
+  pushProgress(jobId: number, progress: Progress): void {
+    const watching = this.watchers.get(jobId);
+    if (watching === undefined) return;
+    const push = { type: "progress", jobId, ...progress } as const;
+    if (Array.isArray(watching)) for (const connection of watching) connection.send(push);
+    else watching.send(push);
   }
 
   /** The start of a shutdown: no new jobs in, none handed out, workers told to finish up. */
@@ -220,10 +262,15 @@ export class Broker implements ConnectionHandler {
         }
         return;
       }
-      case "abandon":
-        this.workers.get(effect.workerId)?.send({ type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason });
+      case "abandon": {
+        // Also on the liveness connection: a worker whose main loop is stuck cannot read the other.
+        const abandon = { type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason } as const;
+        const connection = this.workers.get(effect.workerId);
+        connection?.send(abandon);
+        connection?.liveness?.send(abandon);
         this.log.info("job.abandon-sent", { job: effect.jobId, worker: effect.workerId, lease: effect.lease, reason: effect.reason });
         return;
+      }
       case "settled": {
         const watching = this.watchers.get(effect.jobId);
         if (watching === undefined) return;
@@ -433,7 +480,10 @@ const handlers: HandlerTable = {
   progress(broker, connection, request) {
     const progress = request.message === undefined ? { percent: request.percent } : { percent: request.percent, message: request.message };
     const result = broker.core.progress(broker.clock.now(), connection.workerId as string, request.jobId, request.lease, progress);
-    broker.reply(connection, request.id, result, () => connection.send({ id: request.id, type: "ok" }));
+    broker.reply(connection, request.id, result, () => {
+      connection.send({ id: request.id, type: "ok" });
+      broker.pushProgress(request.jobId, progress);
+    });
   },
 };
 

@@ -42,11 +42,17 @@ const garbageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.duplicateRequestId,
 ]);
 
+/** A liveness connection only beats; `heartbeat` is allowed on every connection. */
+const heartbeatOnly: ReadonlySet<string> = new Set();
+
 export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
   role: Role | undefined = undefined;
   workerId: string | undefined = undefined;
+  /** A worker's session: the token its liveness connection must name, and that connection once bound. */
+  livenessToken: string | undefined = undefined;
+  liveness: Connection | undefined = undefined;
   /** Fetches not answered yet; their ids may not be reused meanwhile. */
   readonly openFetches = new Set<RequestId>();
   /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
@@ -191,7 +197,7 @@ export class Connection {
       this.refuse(request.id, ErrorCode.alreadyHello, "this connection has already said hello");
       return;
     }
-    const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
+    const allowed = this.role === "client" ? clientRequestTypes : this.role === "worker" ? workerRequestTypes : heartbeatOnly;
     if (!allowed.has(request.type) && request.type !== "heartbeat") {
       this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
       return;

@@ -1,7 +1,7 @@
 // Collects the outcomes of finished attempts and sends those made in the same tick as one
 // `complete` and one `fail` message, so a busy worker costs the queue one request per batch, not
 // per job. Reports outlive sessions: ones that could not be delivered wait for the next session.
-import { DEFAULT_FRAME_BYTES, MAX_JOBS_PER_MESSAGE, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
+import { DEFAULT_FRAME_BYTES, MAX_JOBS_PER_MESSAGE, type ErrorCode, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
 import { QueueError, type Logger } from "@djq/runtime";
 import type { Mutex } from "async-mutex";
 import type { Session } from "./session.js";
@@ -23,6 +23,8 @@ export interface ReportBatcherOptions {
    * out in the same write as the reports (the worker fetches again here, for the slots they free).
    */
   onSent?: () => void;
+  /** Each report once the queue answered it: accepted (no refusal) or refused. Not called for reports lost with a connection (they are sent again). */
+  onAcked?: (report: Report, refusal: { code: ErrorCode; message: string } | undefined) => void;
 }
 
 /** Room left in a frame for the message around the items. */
@@ -110,10 +112,12 @@ export class ReportBatcher {
         // Expected after a lost session or a queue restart: the queue moved on without us.
         this.options.logger.warn("report.refused", { report: kind, jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
       }
+      this.tellAcked(reports, ack.refused);
     } catch (error) {
       if (error instanceof QueueError) {
         // The whole message was refused; sending it again would be refused again, forever.
         this.options.logger.error("report.rejected", { report: kind, jobs: reports.length, code: error.code, reason: error.message });
+        this.tellAcked(reports, reports.map(({ item }) => ({ jobId: item.jobId, code: error.code, message: error.message })));
       } else {
         // The connection went down with the request: we cannot know whether the queue saw it, so
         // send it again on the next session. A duplicate comes back refused and is dropped.
@@ -123,6 +127,14 @@ export class ReportBatcher {
       this.inFlight.delete(reports);
       this.inFlightReports -= reports.length;
     }
+  }
+
+  private tellAcked(reports: Report[], refused: readonly { jobId: JobId; code: ErrorCode; message: string }[]): void {
+    const onAcked = this.options.onAcked;
+    if (onAcked === undefined) return;
+    // Refusals name jobs, not leases: a message holds one report per job.
+    const refusals = refused.length === 0 ? undefined : new Map(refused.map((r) => [r.jobId, { code: r.code, message: r.message }]));
+    for (const report of reports) onAcked(report, refusals?.get(report.item.jobId));
   }
 }
 

@@ -44,6 +44,8 @@ export const ErrorCode = {
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
   replaced: "replaced",
+  /** A liveness hello names no live worker session, or the wrong token for it. The connection is closed. */
+  unknownSession: "unknown-session",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;
@@ -61,5 +63,6 @@ export const fatalErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.tooManyErrors,
   ErrorCode.tooManyConnections,
   ErrorCode.replaced,
+  ErrorCode.unknownSession,
   ErrorCode.badUtf8,
 ]);
