@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { connectClient, type DjqClient, type JobView } from "@djq/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { start, startQueue, type Program, type QueueProcess } from "./harness/processes.js";
+import { runClient, start, startQueue, type Program, type QueueProcess } from "./harness/processes.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
@@ -181,6 +181,16 @@ describe("a worker built with the library", () => {
     const done = await settle(client, jobId!);
     expect(done).toMatchObject({ state: "completed" });
     expect(done.progress).toBeUndefined();
+  });
+
+  it("shows ctx.progress in submit --wait as the queue pushes it", async () => {
+    const { queue } = await setup();
+    await libraryWorker(queue.port, "lib-1");
+    const run = await runClient(queue.port, ["submit", "--type", "report", "--duration", "2500", "--payload", '{"everyMs":100}', "--wait"]);
+    expect(run.code).toBe(0);
+    // Not a TTY: one line a second, with the job's latest progress while it runs.
+    expect(run.stdout).toMatch(/^progress 0\/1 done, 0 failed, [\d.]+ jobs\/s, eta \?, job 1 \d+% step at \d+ ms$/m);
+    expect(run.stdout).toContain("job 1 completed");
   });
 
   it("keeps the lease of a job that reports progress more often than its run timeout", async () => {
