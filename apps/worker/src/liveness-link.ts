@@ -1,6 +1,8 @@
 // The main thread's side of a session's liveness thread: starts it, stamps every turn of the main
 // event loop where the thread can read it, and hears whether the liveness connection is bound or
-// lost. If the thread dies, the session ends with it (fail-stop): a worker never runs unwatched.
+// lost. Once bound, losing the thread or its connection ends the session (fail-stop): a worker
+// never runs unwatched. Until then the main thread's own heartbeats carry on, so a liveness
+// connection that cannot be made (a queue that stopped accepting, say) costs nothing but the benefit.
 import { Worker as Thread } from "node:worker_threads";
 import type { Endpoint } from "@djq/runtime";
 import { newLoopStamp, stampMainLoopTurn, type LivenessBinding, type LivenessReport, type LivenessThreadData } from "./liveness-messages.js";
@@ -13,13 +15,17 @@ export interface LivenessLinkOptions {
   binding: LivenessBinding;
   stuckLoopKillMs: number;
   onBound: () => void;
+  /** The bound liveness connection or its thread is gone: the session must end. */
   onLost: (reason: string) => void;
+  /** The liveness connection could not be bound; the session goes on with the main thread's heartbeats. */
+  onUnavailable: (reason: string) => void;
 }
 
 export class LivenessLink {
   private readonly thread: Thread;
   private readonly stamper: NodeJS.Timeout;
   private stopped = false;
+  private bound = false;
 
   constructor(options: LivenessLinkOptions) {
     const data: LivenessThreadData = { endpoint: options.endpoint, ...newLoopStamp(), stuckLoopKillMs: options.stuckLoopKillMs };
@@ -32,12 +38,15 @@ export class LivenessLink {
     const lost = (reason: string) => {
       if (this.stopped) return;
       this.stop();
-      options.onLost(reason);
+      if (this.bound) options.onLost(reason);
+      else options.onUnavailable(reason);
     };
     this.thread.on("message", (report: LivenessReport) => {
-      if (report.type === "bound") {
-        if (!this.stopped) options.onBound();
-      } else lost(report.reason);
+      if (report.type === "lost") lost(report.reason);
+      else if (!this.stopped) {
+        this.bound = true;
+        options.onBound();
+      }
     });
     this.thread.on("error", (error) => lost(`the liveness thread failed: ${error.message}`));
     this.thread.on("exit", (code) => lost(`the liveness thread exited with code ${code}`));

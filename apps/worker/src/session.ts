@@ -20,6 +20,8 @@ export interface SessionOptions {
   onPush: (session: Session, message: ServerMessage) => void;
   /** See WorkerOptions.stuckLoopKillMs. */
   stuckLoopKillMs: number;
+  /** The liveness connection could not be bound: this session beats from the main thread instead. */
+  onLivenessUnavailable: (reason: string) => void;
 }
 
 /** Never beat more often than this, however short the queue's heartbeat. */
@@ -138,6 +140,7 @@ export class Session {
       stuckLoopKillMs: this.options.stuckLoopKillMs,
       onBound: stopBeating,
       onLost: (reason) => this.destroy(reason),
+      onUnavailable: (reason) => this.options.onLivenessUnavailable(reason),
     });
   }
 }

@@ -167,6 +167,8 @@ export class Worker extends WorkerEmitter {
       {
         connectTimeoutMs: this.options.connectTimeoutMs,
         stuckLoopKillMs: this.options.stuckLoopKillMs,
+        // Handlers that block the main loop may then get this worker declared lost, as before liveness threads.
+        onLivenessUnavailable: (reason) => this.log.warn("liveness.unavailable", { reason }),
         onPush: (s, message) => this.onPush(s, message),
       },
     );
