@@ -125,12 +125,17 @@ describe("a worker built with the library", () => {
 
   it("fires the handler's ctx.signal when the queue revokes the lease after the job's run timeout", async () => {
     const { queue, client } = await setup();
-    const worker = await libraryWorker(queue.port, "lib-1");
+    const worker = await libraryWorker(queue.port, "lib-1", ["--stuck-loop-kill-ms", "200"]);
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-1" });
     const [jobId] = await client.submit({ type: "slow", durationMs: 60_000, timeoutMs: 300, maxAttempts: 1 }, { watch: true });
     expect(await worker.waitForEvent("handler.aborted", { jobId })).toMatchObject({ reason: "timed-out" });
     const job = await settle(client, jobId!);
     expect(job).toMatchObject({ state: "failed", attempts: 1, history: [{ outcome: "timed-out" }] });
     expect(job.error).toContain("timed out after 300 ms");
+    // Its main loop was free: the liveness thread, which would kill a stuck process, leaves this one be.
+    await worker.waitForEvent("liveness.loop-turned", { jobId });
+    expect(worker.events("liveness.killing-stuck-process")).toEqual([]);
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it("keeps heartbeating through CPU-bound work that yields between slices", async () => {

@@ -19,6 +19,8 @@ export interface LivenessLinkOptions {
   onLost: (reason: string) => void;
   /** The liveness connection could not be bound; the session goes on with the main thread's heartbeats. */
   onUnavailable: (reason: string) => void;
+  /** The thread checked the main loop after an abandon and found it turning: no kill. */
+  onLoopTurned: (jobId: number, lease: number) => void;
 }
 
 export class LivenessLink {
@@ -28,9 +30,10 @@ export class LivenessLink {
   private bound = false;
 
   constructor(options: LivenessLinkOptions) {
-    const data: LivenessThreadData = { endpoint: options.endpoint, ...newLoopStamp(), stuckLoopKillMs: options.stuckLoopKillMs };
-    stampMainLoopTurn(data);
-    this.stamper = setInterval(() => stampMainLoopTurn(data), STAMP_EVERY_MS);
+    const loopStamp = newLoopStamp();
+    const data: LivenessThreadData = { endpoint: options.endpoint, loopStamp, stuckLoopKillMs: options.stuckLoopKillMs };
+    stampMainLoopTurn(loopStamp);
+    this.stamper = setInterval(() => stampMainLoopTurn(loopStamp), STAMP_EVERY_MS);
     this.stamper.unref();
     this.thread = new Thread(new URL("./liveness-thread.js", import.meta.url), { workerData: data });
     // A beating thread must never keep a finished process alive; the session's socket does that.
@@ -43,6 +46,7 @@ export class LivenessLink {
     };
     this.thread.on("message", (report: LivenessReport) => {
       if (report.type === "lost") lost(report.reason);
+      else if (report.type === "loop-turned") options.onLoopTurned(report.jobId, report.lease);
       else if (!this.stopped) {
         this.bound = true;
         options.onBound();

@@ -6,9 +6,8 @@ import type { Endpoint } from "@djq/runtime";
 export interface LivenessThreadData {
   /** The queue's IP address (never a name: no dns lookups in the thread). */
   endpoint: Endpoint;
-  /** Int32 [0]: ms since `originAt` at the main loop's last turn. */
+  /** BigInt64 [0]: Date.now() at the main loop's last turn (64 bits: Atomics, and no wrap-around). */
   loopStamp: SharedArrayBuffer;
-  originAt: number;
   stuckLoopKillMs: number;
 }
 
@@ -23,18 +22,18 @@ export interface LivenessBinding {
   silenceMs: number;
 }
 
-/** Thread → main. */
-export type LivenessReport = { type: "bound" } | { type: "lost"; reason: string };
+/** Thread → main. `loop-turned`: after an abandon, the main loop turned within stuckLoopKillMs. */
+export type LivenessReport = { type: "bound" } | { type: "lost"; reason: string } | { type: "loop-turned"; jobId: number; lease: number };
 
-export function newLoopStamp(): { loopStamp: SharedArrayBuffer; originAt: number } {
-  return { loopStamp: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), originAt: Date.now() };
+export function newLoopStamp(): SharedArrayBuffer {
+  return new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
 }
 
-export function stampMainLoopTurn(data: Pick<LivenessThreadData, "loopStamp" | "originAt">): void {
-  Atomics.store(new Int32Array(data.loopStamp), 0, Date.now() - data.originAt);
+export function stampMainLoopTurn(loopStamp: SharedArrayBuffer): void {
+  Atomics.store(new BigInt64Array(loopStamp), 0, BigInt(Date.now()));
 }
 
 /** Date.now() of the main loop's last turn. */
-export function mainLoopTurnedAt(data: Pick<LivenessThreadData, "loopStamp" | "originAt">): number {
-  return data.originAt + Atomics.load(new Int32Array(data.loopStamp), 0);
+export function mainLoopTurnedAt(loopStamp: SharedArrayBuffer): number {
+  return Number(Atomics.load(new BigInt64Array(loopStamp), 0));
 }

@@ -51,8 +51,11 @@ function watchForStuckLoop(abandon: Abandon): void {
   if (data.stuckLoopKillMs <= 0 || abandon.reason === "cancelled") return;
   const abandonedAt = Date.now();
   setTimeout(() => {
-    const turnedAt = mainLoopTurnedAt(data);
-    if (turnedAt >= abandonedAt) return;
+    const turnedAt = mainLoopTurnedAt(data.loopStamp);
+    if (turnedAt >= abandonedAt) {
+      report({ type: "loop-turned", jobId: abandon.jobId, lease: abandon.lease });
+      return;
+    }
     // Written straight to stderr: the main thread, which carries this thread's console, is stuck.
     const fields = { jobId: abandon.jobId, lease: abandon.lease, reason: abandon.reason, blockedMs: Date.now() - turnedAt };
     writeSync(2, `${JSON.stringify({ at: new Date().toISOString(), level: "error", program: "worker", event: "liveness.killing-stuck-process", ...fields })}\n`);

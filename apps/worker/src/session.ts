@@ -22,6 +22,8 @@ export interface SessionOptions {
   stuckLoopKillMs: number;
   /** The liveness connection could not be bound: this session beats from the main thread instead. */
   onLivenessUnavailable: (reason: string) => void;
+  /** After an abandon, the liveness thread found the main loop turning (it would have killed a stuck one). */
+  onLoopTurned: (jobId: number, lease: number) => void;
 }
 
 /** Never beat more often than this, however short the queue's heartbeat. */
@@ -141,6 +143,7 @@ export class Session {
       onBound: stopBeating,
       onLost: (reason) => this.destroy(reason),
       onUnavailable: (reason) => this.options.onLivenessUnavailable(reason),
+      onLoopTurned: this.options.onLoopTurned,
     });
   }
 }

@@ -169,6 +169,7 @@ export class Worker extends WorkerEmitter {
         stuckLoopKillMs: this.options.stuckLoopKillMs,
         // Handlers that block the main loop may then get this worker declared lost, as before liveness threads.
         onLivenessUnavailable: (reason) => this.log.warn("liveness.unavailable", { reason }),
+        onLoopTurned: (jobId, lease) => this.log.debug("liveness.loop-turned", { jobId, lease }),
         onPush: (s, message) => this.onPush(s, message),
       },
     );
