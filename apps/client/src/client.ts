@@ -105,7 +105,7 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> extends Even
       },
       {
         onPush: (message, runId) => {
-          if (message.type === "settled" && runId !== undefined) for (const job of message.jobs) this.registry.settle(job, runId);
+          if (message.type === "settled" && runId !== undefined) for (const job of message.jobs) this.registry.recordSettled(job, runId);
           // {"type":"progress","jobId":7,"percent":40,"message":"resizing"}
           else if (message.type === "progress") {
             const { type: _type, ...progress } = message;

@@ -2,7 +2,7 @@
 // error at construction instead of a refusal from the queue later.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { DEFAULT_JOB_TYPE, DEFAULT_QUEUE_NAME, JobType, MAX_FETCH, MAX_QUEUES_PER_WORKER, QueueName } from "@djq/protocol";
+import { DEFAULT_JOB_TYPE, DEFAULT_QUEUE_NAME, JobType, MAX_FETCH, MAX_ID_CHARS, MAX_QUEUES_PER_WORKER, QueueName } from "@djq/protocol";
 import { createLogger, type BackoffOptions, type Logger, type TlsClientOptions } from "@djq/runtime";
 import type { ZodType } from "zod";
 import type { JobHandler } from "./job-handler.js";
@@ -76,7 +76,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new TypeError(`concurrency must be a whole number from 1 to ${MAX_FETCH}, got ${concurrency}`);
   }
   const workerId = options.workerId ?? defaultWorkerId();
-  if (workerId.length < 1 || workerId.length > 128) throw new TypeError("a worker id has 1 to 128 characters");
+  if (workerId.length < 1 || workerId.length > MAX_ID_CHARS) throw new TypeError(`a worker id has 1 to ${MAX_ID_CHARS} characters`);
   const stuckLoopKillMs = options.stuckLoopKillMs ?? DEFAULT_STUCK_LOOP_KILL_MS;
   if (!Number.isInteger(stuckLoopKillMs) || stuckLoopKillMs < 0) {
     throw new TypeError(`stuckLoopKillMs must be a whole number of ms, 0 or more, got ${stuckLoopKillMs}`);

@@ -1,6 +1,7 @@
 // What the core knows of one worker: the queues it serves, the jobs it holds, its unanswered
 // fetches and when it was last heard from. Keyed by the worker's own id, which survives
 // reconnects, so a worker that comes back quickly keeps the leases it still works on.
+import type { ConnectionId } from "./effects.js";
 import type { JobRecord } from "./job-record.js";
 import type { NamedQueue, WaiterNode } from "./named-queue.js";
 
@@ -21,17 +22,28 @@ export class WorkerRecord {
   /** When silence is next checked; the deadline heap's key. */
   deadlineAt: number;
   heapIndex = -1;
-  /** Bumped on every hello, so effects for an older session can be told apart. */
-  session = 1;
+  /** The connection it said hello on; effects for this worker go there. */
+  connectionId: ConnectionId | undefined;
+  /** The secret a liveness connection names to keep this session alive; new with every hello. */
+  livenessToken: string | undefined = undefined;
+  /** The session's liveness connection, once one bound: its beats count, and abandons go there too. */
+  livenessConnectionId: ConnectionId | undefined = undefined;
 
   constructor(
     readonly id: string,
     public queues: NamedQueue[],
     readonly connectedAt: number,
     heartbeatTimeoutMs: number,
+    connectionId: ConnectionId | undefined,
   ) {
+    this.connectionId = connectionId;
     this.lastSeenAt = connectedAt;
     this.deadlineAt = connectedAt + heartbeatTimeoutMs;
+  }
+
+  /** Where an abandon for this worker goes: the connection it said hello on, and its liveness connection. */
+  address(): { workerId: string; connectionId: ConnectionId | undefined; livenessConnectionId: ConnectionId | undefined } {
+    return { workerId: this.id, connectionId: this.connectionId, livenessConnectionId: this.livenessConnectionId };
   }
 
   get waiting(): boolean {

@@ -1,7 +1,7 @@
 // Shows `submit --wait` moving: on a terminal one bar redrawn in place with \r; elsewhere (CI
 // logs, pipes) one plain line per second, since carriage returns turn a log into one huge line.
 // The latest progress a running job reported (pushed by the queue) rides along on the same line.
-import type { SettledState } from "../watch-registry.js";
+import type { TerminalState } from "@djq/protocol";
 import { formatSeconds } from "./time-format.js";
 
 const BAR_WIDTH = 30;
@@ -76,7 +76,7 @@ export class ProgressDisplay {
     this.latest = note;
   }
 
-  record(state: SettledState, jobId?: number): void {
+  record(state: TerminalState, jobId?: number): void {
     if (jobId !== undefined && this.latest?.jobId === jobId) this.latest = undefined;
     this.counts.done += 1;
     if (state === "failed") this.counts.failed += 1;
