@@ -153,7 +153,9 @@ export function extend(core: CoreState, now: number, workerId: string, jobId: nu
   if (!held.ok) return held;
   if (progress !== undefined) {
     held.value.progress = progress;
-    for (const connectionId of core.subscriptions.of(jobId)) core.effects.push({ type: "progress", connectionId, jobId, progress });
+    if (core.subscriptions.has(jobId)) {
+      for (const connectionId of core.subscriptions.of(jobId)) core.effects.push({ type: "progress", connectionId, jobId, progress });
+    }
   }
   restartRunTimeout(core, held.value, now);
   return done(undefined);
