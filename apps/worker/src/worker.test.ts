@@ -7,7 +7,7 @@ import { PermanentJobError } from "./permanent-job-error.js";
 import { captureLogger } from "./test-support/capture-logger.js";
 import { FakeQueue, assignment } from "@djq/runtime/testing";
 import { createWorker, type Worker } from "./worker.js";
-import type { WorkerOptions } from "./worker-options.js";
+import type { JobTypeSchemas, WorkerOptions } from "./worker-options.js";
 
 let queue: FakeQueue;
 let workers: Worker[];
@@ -23,9 +23,9 @@ afterEach(async () => {
   await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
 });
 
-function startWorker(options: Partial<WorkerOptions> = {}) {
+function startWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: Partial<WorkerOptions<T>> = {}) {
   const logger = captureLogger();
-  const worker = createWorker({
+  const worker = createWorker<T>({
     host: "127.0.0.1",
     port: queue.port,
     workerId: "w-1",
@@ -109,7 +109,7 @@ describe("fetching", () => {
 
 describe("reporting", () => {
   it("reports jobs that finish in the same tick as one complete message, then fetches again", async () => {
-    startWorker({ concurrency: 5, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
+    startWorker({ concurrency: 5, jobTypes: { double: z.number() }, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
     const { connection } = await queue.nextSession();
     const fetch = await connection.expect("fetch");
     connection.assign(fetch, [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "double", payload: id })));
@@ -191,9 +191,17 @@ describe("reporting", () => {
     expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: "no such customer", permanent: true }]);
   });
 
-  it("fails a job permanently when no handler knows its type", async () => {
-    const fail = await reportOf({}, assignment(1, { type: "mystery" }));
-    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: 'no handler for job type "mystery"', permanent: true }]);
+  it("releases a job whose type it has no handler for, asking first that its fetches skip that type, and runs the rest", async () => {
+    const { logger } = startWorker({ concurrency: 2, handlers: { known: () => "ok" } });
+    const { connection } = await queue.nextSession();
+    const first = await connection.expect("fetch");
+    expect(first.skipTypes).toBeUndefined();
+    connection.assign(first, [assignment(1, { type: "mystery" }), assignment(2, { type: "known" })]);
+    const refetch = await connection.expect("fetch");
+    expect(refetch.skipTypes).toEqual(["mystery"]);
+    expect((await connection.expect("release")).jobs).toEqual([{ jobId: 1, lease: 10 }]);
+    expect((await connection.expect("complete", { skip: ["fetch"] })).jobs).toEqual([{ jobId: 2, lease: 20, result: "ok" }]);
+    expect(logger.entries.find((e) => e.event === "job.unhandled")?.fields).toMatchObject({ jobId: 1, type: "mystery" });
   });
 
   it("fails a job permanently, without running the handler, when its payload does not match its type's schema", async () => {

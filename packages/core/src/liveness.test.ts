@@ -57,7 +57,7 @@ describe("a liveness connection", () => {
   it("is ended when its worker's connection closes", () => {
     const core = newCore();
     boundSession(core);
-    expect(core.closeConnection(1, WORKER_CONN)).toBe("w1");
+    expect(core.closeConnection(1, WORKER_CONN)).toEqual({ workerId: "w1", left: false });
     expect(take(core)).toEqual([{ type: "liveness-ended", connectionId: LIVENESS_CONN, workerId: "w1" }]);
     expect(core.workerList()).toEqual([]);
   });

@@ -16,12 +16,16 @@ export class WorkerRecord {
   readonly fetches: PendingFetch[] = [];
   /** Set while the worker is in its queues' waiting lines. */
   waiterNodes: WaiterNode[] | undefined = undefined;
+  /** Job types its last fetch asked to pass over (it has no handler for them). */
+  skipTypes: ReadonlySet<string> | undefined = undefined;
   /** Round-robin position among `queues`, so no queue starves the others. */
   cursor = 0;
   lastSeenAt: number;
   /** When silence is next checked; the deadline heap's key. */
   deadlineAt: number;
   heapIndex = -1;
+  /** It withdrew its fetches (as a worker does before it stops) and has not fetched since. */
+  saidGoodbye = false;
   /** The connection it said hello on; effects for this worker go there. */
   connectionId: ConnectionId | undefined;
   /** The secret a liveness connection names to keep this session alive; new with every hello. */

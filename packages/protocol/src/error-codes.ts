@@ -52,6 +52,12 @@ export const ErrorCode = {
   replaced: "replaced",
   /** A liveness hello names no live worker session, or the wrong token for it. The connection is closed. */
   unknownSession: "unknown-session",
+  /** A `list` cursor (`after`) names a place its state's listing never reached. */
+  badCursor: "bad-cursor",
+  /** An idempotency key reused, within its window, with a different request body. */
+  keyConflict: "key-conflict",
+  /** `pause` or `resume` of a queue that does not exist, without `create`. */
+  unknownQueue: "unknown-queue",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;
