@@ -9,20 +9,22 @@ import type { WorkerOptions } from "./worker-options.js";
 
 const usage = `Usage: djq-worker [flags]        runs jobs of the built-in sleep type for a djq queue
 
-  --host HOST            queue host (env DJQ_HOST; default 127.0.0.1)
-  --port PORT            queue port, 1 to 65535 (env DJQ_PORT; default 7070)
-  --queues A,B           queues to serve, comma-separated (default default)
-  --concurrency N        jobs run at once, 1 to ${MAX_FETCH} (default 1)
-  --worker-id ID         stable id across reconnects (default host-pid-random)
-  --secret SECRET        shared secret (env DJQ_WORKER_SECRET)
-  --tls-ca FILE          connect with TLS, trusting this CA (env DJQ_TLS_CA)
-  --tls-servername NAME  name on the queue's certificate (env DJQ_TLS_SERVERNAME; default the host)
-  --grace-ms MS          on SIGINT/SIGTERM, how long running jobs may finish (default 30000);
-                         a second signal releases them at once and exits 130
-  --log-level LEVEL      ${logLevels.join("|")} (default info)
-  --log-format FORMAT    ${logFormats.join("|")} (default text)
-  -h, --help             this text
-  --version              the version
+  --host HOST              queue host (env DJQ_HOST; default 127.0.0.1)
+  --port PORT              queue port, 1 to 65535 (env DJQ_PORT; default 7070)
+  --queues A,B             queues to serve, comma-separated (default default)
+  --concurrency N          jobs run at once, 1 to ${MAX_FETCH} (default 1)
+  --worker-id ID           stable id across reconnects (default host-pid-random)
+  --secret SECRET          shared secret (env DJQ_WORKER_SECRET)
+  --tls-ca FILE            connect with TLS, trusting this CA (env DJQ_TLS_CA)
+  --tls-servername NAME    name on the queue's certificate (env DJQ_TLS_SERVERNAME; default the host)
+  --grace-ms MS            on SIGINT/SIGTERM, how long running jobs may finish (default 30000);
+                           a second signal releases them at once and exits 130
+  --stuck-loop-kill-ms MS  after the queue times out a job while a handler still blocks the event
+                           loop, kill the process if the loop stays blocked this long; 0 never (default 2000)
+  --log-level LEVEL        ${logLevels.join("|")} (default info)
+  --log-format FORMAT      ${logFormats.join("|")} (default text)
+  -h, --help               this text
+  --version                the version
 
 A flag wins over its environment variable.`;
 
@@ -45,6 +47,7 @@ const { worker, graceMs, logger } = exitOnFlagError("djq-worker", () => {
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       "grace-ms": { type: "string" },
+      "stuck-loop-kill-ms": { type: "string" },
     },
     usage,
     version: packageVersion(import.meta.url),
@@ -65,6 +68,7 @@ const { worker, graceMs, logger } = exitOnFlagError("djq-worker", () => {
     ...(flags["worker-id"] !== undefined ? { workerId: flags["worker-id"] } : {}),
     queues: flags.queues.split(",").map((queue) => queue.trim()).filter((queue) => queue !== ""),
     concurrency: integerFlag("concurrency", flags.concurrency, 1, 1, MAX_FETCH),
+    stuckLoopKillMs: durationMsFlag("stuck-loop-kill-ms", flags["stuck-loop-kill-ms"], 2_000, 0),
     // Only the program may die on a poison job; the library's default refuses to.
     sleep: { onCrash: () => (logger.error("crash", { reason: "a job asked this worker to crash" }), process.exit(1)) },
     logger,

@@ -53,8 +53,9 @@ Submits --count identical jobs and prints their ids.
   --timeout-ms MS        run timeout of one attempt (default the queue's --job-timeout-ms)
   --max-attempts N       attempts before the job fails for good (default the queue's --max-attempts)
   --key KEY              idempotency key: repeating the command with it creates nothing new
-  --wait                 follow the jobs until they settle, with a progress bar and a summary;
-                         exit 1 if any failed or was cancelled
+  --wait                 follow the jobs until they settle, with a progress bar (and the progress
+                         running jobs' handlers report) and a summary; exit 1 if any failed or
+                         was cancelled
   --verbose              with --wait, also one line per settled job
 
   --duration, --delay and --timeout are older spellings of the -ms flags.
@@ -128,7 +129,10 @@ async function waitAndReport(client: DjqClient, jobIds: number[], { json, verbos
   progress.start();
   let results: Map<number, SettledJob>;
   try {
-    results = await client.waitFor(jobIds, { onSettled: (job) => progress.record(job.state) });
+    results = await client.waitFor(jobIds, {
+      onSettled: (job) => progress.record(job.state, job.jobId),
+      onProgress: (note) => progress.progress(note),
+    });
   } finally {
     progress.stop();
   }
