@@ -211,7 +211,7 @@ describe("a worker built with the library", () => {
   it("shows ctx.progress in submit --wait as the queue pushes it", async () => {
     const { queue } = await setup();
     await libraryWorker(queue.port, "lib-1");
-    const run = await runClient(queue.port, ["submit", "--type", "report", "--duration", "2500", "--payload", '{"everyMs":100}', "--wait"]);
+    const run = await runClient(queue.port, ["submit", "--type", "report", "--duration", "2500", "--payload", '{"everyMs":100}', "--wait", "--verbose"]);
     expect(run.code).toBe(0);
     // Not a TTY: one line a second, with the job's latest progress while it runs.
     expect(run.stdout).toMatch(/^progress 0\/1 done, 0 failed, [\d.]+ jobs\/s, eta \?, job 1 \d+% step at \d+ ms$/m);
