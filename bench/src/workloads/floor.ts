@@ -1,14 +1,16 @@
-// Calibration: workloads B and C through the floor broker, with bare peers. No djq code runs, so
+// Calibration: workloads B and C, and the user's one-at-a-time shape, through the floor broker, with bare peers. No djq code runs, so
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
 // met below this floor, and C's p50 has only the difference to this one to spend.
 import type { ProducerReport } from "../bench-messages.js";
 import { killAll, programs, spawnProgram, type BenchProcess } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
+import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
 
 const SETUP_MS = 30_000;
 
 interface FloorSystem {
+  broker: BenchProcess;
   producer: BenchProcess;
   workers: BenchProcess[];
 }
@@ -21,7 +23,7 @@ async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<
     const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`]));
     const producer = peer("floor producer", ["--role", "producer"]);
     await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
-    return await body({ producer, workers });
+    return await body({ broker, producer, workers });
   } finally {
     await killAll();
   }
@@ -37,6 +39,15 @@ export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<number
     };
     await serial(warmUpJobs);
     return serial(jobs);
+  });
+}
+
+/** The user's shape: one awaited submit at a time without watch, timed to the acknowledgement and the start. */
+export function runFloorOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneRun> {
+  return withFloor(async ({ broker, producer, workers }) => {
+    const peers = { producer, workers, brokerPid: broker.pid };
+    if (warmUpJobs > 0) await measureOneByOne(peers, warmUpJobs);
+    return measureOneByOne(peers, jobs);
   });
 }
 
