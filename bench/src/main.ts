@@ -23,6 +23,7 @@ import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
+import type { BrokerCost } from "./broker-cost.js";
 
 const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
@@ -134,6 +135,24 @@ async function workload(name: string, title: string, body: () => Promise<void>):
 
 const point = (x: number, values: number[]): PlotPoint => ({ x, ...spread(values) });
 
+const ms = (value: number) => value.toFixed(3);
+const describeOneByOne = (r: OneByOneRun) =>
+  `${n(r.jobsPerSecond)} jobs/s, ack p50 ${ms(r.acknowledged.p50Ms)} p99 ${ms(r.acknowledged.p99Ms)} ms, start p50 ${ms(r.started.p50Ms)} p99 ${ms(r.started.p99Ms)} ms, ${describeCost(r.broker)}`;
+const describeCost = (cost: BrokerCost) => `broker ${cost.cpuUsPerJob?.toFixed(1)} µs and ${cost.writesPerJob?.toFixed(2)} writes per job`;
+const costColumns = (costs: BrokerCost[]): Partial<ResultRow> => ({
+  queueCpuUsPerJob: medianOf(costs.map((cost) => cost.cpuUsPerJob)),
+  queueWritesPerJob: medianOf(costs.map((cost) => cost.writesPerJob)),
+});
+
+/** The rows of one-awaited-submit runs: throughput, then the acknowledgement's and the start's percentiles. */
+function oneByOneRows(key: string, workload: string, label: string, runs: OneByOneRun[]): void {
+  row(key, workload, `${label}, jobs/s to the last handler start`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.broker)));
+  row(`${key}.ack.p50`, workload, `${label}, submit acknowledged, p50`, "ms", runs.map((r) => r.acknowledged.p50Ms));
+  row(`${key}.ack.p99`, workload, `${label}, submit acknowledged, p99`, "ms", runs.map((r) => r.acknowledged.p99Ms));
+  row(`${key}.start.p50`, workload, `${label}, submit → handler start, p50`, "ms", runs.map((r) => r.started.p50Ms));
+  row(`${key}.start.p99`, workload, `${label}, submit → handler start, p99`, "ms", runs.map((r) => r.started.p99Ms));
+}
+
 if (flags.profile) {
   for (const workload of (["A", "B"] as const).filter((name) => flags.only === undefined ? name === "A" : selected.has(name))) {
     const jobs = workload === "A" ? sizes.A : sizes.B;
@@ -158,9 +177,11 @@ await workload("A", `${n(sizes.A)} zero-duration jobs, bulk submit, 2 worker pro
 });
 
 await workload("B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 worker processes × concurrency 1`, async () => {
-  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}`);
+  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) =>
+    `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}, ${describeCost({ cpuUsPerJob: r.queueCpuUsPerJob, writesPerJob: r.queueWritesPerJob })}`);
   row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
     queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
+    queueWritesPerJob: medianOf(runs.map((r) => r.queueWritesPerJob)),
   });
 });
 
@@ -172,28 +193,13 @@ await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s,
   row("C.p99", "C", `${label}, p99`, "ms", runs.map((r) => r.p99Ms));
 });
 
-const ms = (value: number) => value.toFixed(3);
-const describeOneByOne = (r: OneByOneRun) =>
-  `${n(r.jobsPerSecond)} jobs/s, ack p50 ${ms(r.acknowledged.p50Ms)} p99 ${ms(r.acknowledged.p99Ms)} ms, start p50 ${ms(r.started.p50Ms)} p99 ${ms(r.started.p99Ms)} ms, broker ${r.brokerCpuUsPerJob?.toFixed(1)} µs/job`;
-
-/** The rows of one-awaited-submit runs: throughput, then the acknowledgement's and the start's percentiles. */
-function oneByOneRows(key: string, workload: string, label: string, runs: OneByOneRun[], cpu: boolean): void {
-  row(key, workload, `${label}, jobs/s to the last handler start`, "jobs/s", runs.map((r) => r.jobsPerSecond),
-    cpu ? { queueCpuUsPerJob: medianOf(runs.map((r) => r.brokerCpuUsPerJob)) } : {});
-  row(`${key}.ack.p50`, workload, `${label}, submit acknowledged, p50`, "ms", runs.map((r) => r.acknowledged.p50Ms));
-  row(`${key}.ack.p99`, workload, `${label}, submit acknowledged, p99`, "ms", runs.map((r) => r.acknowledged.p99Ms));
-  row(`${key}.start.p50`, workload, `${label}, submit → handler start, p50`, "ms", runs.map((r) => r.started.p50Ms));
-  row(`${key}.start.p99`, workload, `${label}, submit → handler start, p99`, "ms", runs.map((r) => r.started.p99Ms));
-}
-
 await workload("U", `the user's shape: its own handler for "${userJobType}" on queue "${userQueue}", submits without watch`, async () => {
   const one = await repeat("U", repeats, () => runOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
-  oneByOneRows("U", "U", `${n(sizes.B)} jobs, one awaited submit at a time, 2 library workers × 1`, one, true);
+  oneByOneRows("U", "U", `${n(sizes.B)} jobs, one awaited submit at a time, 2 library workers × 50`, one);
   const batches = await repeat("U.batches", repeats, () => runBatches(sizes.A, 1_000, sizes.warmUpBulk), (r) =>
-    `${n(r.jobsPerSecond)} jobs/s, queue ${r.brokerCpuUsPerJob?.toFixed(1)} µs/job`);
-  row("U.batches", "U", `${n(sizes.A)} jobs in awaited batches of 1,000, 2 library workers × 50`, "jobs/s", batches.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(batches.map((r) => r.brokerCpuUsPerJob)),
-  });
+    `${n(r.jobsPerSecond)} jobs/s, ${describeCost(r.broker)}`);
+  row("U.batches", "U", `${n(sizes.A)} jobs in awaited batches of 1,000, 2 library workers × 50`, "jobs/s", batches.map((r) => r.jobsPerSecond),
+    costColumns(batches.map((r) => r.broker)));
 });
 
 await workload("D", `memory per pending job (${n(sizes.memoryPending)} pending) and throughput vs backlog`, async () => {
@@ -247,14 +253,15 @@ await workload("scale", `throughput (${n(sizes.scaleJobs)} jobs, A's shape) by w
 });
 
 await workload("floor", "calibration: B, C and U's one-at-a-time submits through a broker that does nothing but pass jobs on, with bare peers (no djq code)", async () => {
-  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r)} jobs/s`);
-  row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial);
+  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s, ${describeCost(r.broker)}`);
+  row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial.map((r) => r.jobsPerSecond),
+    costColumns(serial.map((r) => r.broker)));
   const paced = await repeat("floor.C", repeats, () => runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
     `p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms`);
   row("floor.C.p50", "floor", `C's shape through the floor broker, p50: the least a Node queue can take here`, "ms", paced.map((r) => r.p50Ms));
   row("floor.C.p99", "floor", `C's shape through the floor broker, p99`, "ms", paced.map((r) => r.p99Ms));
   const one = await repeat("floor.U", repeats, () => runFloorOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
-  oneByOneRows("floor.U", "floor", `U's one-at-a-time shape through the floor broker`, one, true);
+  oneByOneRows("floor.U", "floor", `U's one-at-a-time shape through the floor broker`, one);
 });
 
 await workload("diag", "diagnostic: A and B with bench workers whose zero-duration jobs skip the sleep handler's 1 ms timer", async () => {

@@ -162,6 +162,21 @@ export async function waitForWaitingWorkers(control: DjqClient, count: number, t
   }
 }
 
+/**
+ * Write and read system calls the process has made so far (`syscw`, `syscr` of /proc/PID/io): a
+ * socket write or writev counts one. Undefined off Linux or where the file may not be read.
+ */
+export function syscallCounts(pid: number): { writes: number; reads: number } | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const writes = /^syscw: (\d+)$/m.exec(io)?.[1];
+    const reads = /^syscr: (\d+)$/m.exec(io)?.[1];
+    return writes === undefined || reads === undefined ? undefined : { writes: Number(writes), reads: Number(reads) };
+  } catch {
+    return undefined;
+  }
+}
+
 let ticksPerSecond: number | undefined;
 
 /** CPU time (user + system, all threads) the process has used so far, in ms; undefined off Linux. */

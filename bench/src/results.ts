@@ -14,6 +14,8 @@ export interface ResultRow {
   spread: Spread;
   /** Queue CPU time per job (user + system), median over runs, where it was measured. */
   queueCpuUsPerJob?: number;
+  /** Write system calls the queue (or the floor broker) made per job, median over runs, where counted. */
+  queueWritesPerJob?: number;
   note?: string;
 }
 

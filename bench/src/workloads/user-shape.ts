@@ -3,7 +3,8 @@
 // awaited (what the caller feels is the acknowledgement), or batches of 1,000 awaited one after
 // another. Nothing watches the jobs: a run ends when the workers' handlers have started every one.
 import type { ProducerReport } from "../bench-messages.js";
-import { cpuTimeMs, type BenchProcess } from "../processes.js";
+import { countBrokerCost, type BrokerCost } from "../broker-cost.js";
+import type { BenchProcess } from "../processes.js";
 import { percentile } from "../statistics.js";
 import { withSystem, type WorkerFleet } from "../system-under-test.js";
 import { userJob } from "../user-job.js";
@@ -24,8 +25,8 @@ export interface OneByOneRun {
   acknowledged: Percentiles;
   /** submit() called → the handler started. */
   started: Percentiles;
-  /** CPU time of the broker process (djq's queue or the floor broker) per job. */
-  brokerCpuUsPerJob: number | undefined;
+  /** What the broker process (djq's queue or the floor broker) spent per job. */
+  broker: BrokerCost;
 }
 
 export interface BatchesRun {
@@ -33,7 +34,7 @@ export interface BatchesRun {
   batchSize: number;
   wallMs: number;
   jobsPerSecond: number;
-  brokerCpuUsPerJob: number | undefined;
+  broker: BrokerCost;
 }
 
 /** Peers that are up: a producer, workers that note their handler starts, and the broker's pid. */
@@ -43,25 +44,21 @@ export interface UserShapePeers {
   brokerPid: number;
 }
 
-export const fleetUserOneByOne: WorkerFleet = { program: "library", processes: 2, workersPerProcess: 1, concurrency: 1, user: true };
-export const fleetUserBatches: WorkerFleet = { program: "library", processes: 2, workersPerProcess: 1, concurrency: 50, user: true };
+/** Concurrency 50, as in C: workers that keep up, so a start time measures the path, not a backlog. */
+export const fleetUser: WorkerFleet = { program: "library", processes: 2, workersPerProcess: 1, concurrency: 50, user: true };
 
 function percentiles(sorted: number[]): Percentiles {
   return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
-function perJob(cpuBefore: number | undefined, cpuAfter: number | undefined, jobs: number): number | undefined {
-  return cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1000) / jobs;
-}
-
 /** One measured run of one awaited, unwatched submit at a time. */
 export async function measureOneByOne({ producer, workers, brokerPid }: UserShapePeers, jobs: number): Promise<OneByOneRun> {
   const before = await startedCount(workers);
-  const cpuBefore = cpuTimeMs(brokerPid);
+  const counted = countBrokerCost(brokerPid);
   producer.send({ type: "one-by-one", jobs, spec: userJob });
   const { submits } = await producer.next<Extract<ProducerReport, { type: "one-by-one-done" }>>("one-by-one-done", 300_000);
   const startedAt = await startsOnceCounted(workers, before + jobs, 60_000);
-  const cpuAfter = cpuTimeMs(brokerPid);
+  const broker = counted(jobs);
   const acknowledged: number[] = [];
   const started: number[] = [];
   let lastStart = -Infinity;
@@ -79,18 +76,18 @@ export async function measureOneByOne({ producer, workers, brokerPid }: UserShap
     jobsPerSecond: (jobs * 1000) / wallMs,
     acknowledged: percentiles(acknowledged.sort((a, b) => a - b)),
     started: percentiles(started.sort((a, b) => a - b)),
-    brokerCpuUsPerJob: perJob(cpuBefore, cpuAfter, jobs),
+    broker,
   };
 }
 
 /** One measured run of `batchSize`-job submits, each awaited before the next. */
 export async function measureBatches({ producer, workers, brokerPid }: UserShapePeers, jobs: number, batchSize: number): Promise<BatchesRun> {
   const before = await startedCount(workers);
-  const cpuBefore = cpuTimeMs(brokerPid);
+  const counted = countBrokerCost(brokerPid);
   producer.send({ type: "batches", jobs, batchSize, spec: userJob });
   const done = await producer.next<Extract<ProducerReport, { type: "batches-done" }>>("batches-done", 300_000);
   const startedAt = await startsOnceCounted(workers, before + jobs, 120_000);
-  const cpuAfter = cpuTimeMs(brokerPid);
+  const broker = counted(jobs);
   let lastStart = -Infinity;
   for (const jobId of done.jobIds) {
     const at = startedAt.get(jobId);
@@ -98,12 +95,12 @@ export async function measureBatches({ producer, workers, brokerPid }: UserShape
     lastStart = Math.max(lastStart, at);
   }
   const wallMs = lastStart - done.startedAt;
-  return { jobs, batchSize, wallMs, jobsPerSecond: (jobs * 1000) / wallMs, brokerCpuUsPerJob: perJob(cpuBefore, cpuAfter, jobs) };
+  return { jobs, batchSize, wallMs, jobsPerSecond: (jobs * 1000) / wallMs, broker };
 }
 
 /** A fresh djq system, an unmeasured warm-up of the same shape, one measured run. */
 export function runOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneRun> {
-  return withSystem({ fleet: fleetUserOneByOne }, async ({ producer, workers, queue }) => {
+  return withSystem({ fleet: fleetUser }, async ({ producer, workers, queue }) => {
     const peers = { producer, workers, brokerPid: queue.pid };
     if (warmUpJobs > 0) await measureOneByOne(peers, warmUpJobs);
     return measureOneByOne(peers, jobs);
@@ -112,7 +109,7 @@ export function runOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneR
 
 /** A fresh djq system, unmeasured warm-up runs until `warmUpJobs` have run, one measured run. */
 export function runBatches(jobs: number, batchSize: number, warmUpJobs: number): Promise<BatchesRun> {
-  return withSystem({ fleet: fleetUserBatches }, async ({ producer, workers, queue }) => {
+  return withSystem({ fleet: fleetUser }, async ({ producer, workers, queue }) => {
     const peers = { producer, workers, brokerPid: queue.pid };
     for (let warmedUp = 0; warmedUp < warmUpJobs; warmedUp += jobs) await measureBatches(peers, Math.min(jobs, warmUpJobs - warmedUp), batchSize);
     return measureBatches(peers, jobs, batchSize);
