@@ -23,7 +23,7 @@ import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
-import type { BrokerCost } from "./broker-cost.js";
+import { describeCost, type SystemCost } from "./process-cost.js";
 
 const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
@@ -137,16 +137,16 @@ const point = (x: number, values: number[]): PlotPoint => ({ x, ...spread(values
 
 const ms = (value: number) => value.toFixed(3);
 const describeOneByOne = (r: OneByOneRun) =>
-  `${n(r.jobsPerSecond)} jobs/s, ack p50 ${ms(r.acknowledged.p50Ms)} p99 ${ms(r.acknowledged.p99Ms)} ms, start p50 ${ms(r.started.p50Ms)} p99 ${ms(r.started.p99Ms)} ms, ${describeCost(r.broker)}`;
-const describeCost = (cost: BrokerCost) => `broker ${cost.cpuUsPerJob?.toFixed(1)} µs and ${cost.writesPerJob?.toFixed(2)} writes per job`;
-const costColumns = (costs: BrokerCost[]): Partial<ResultRow> => ({
-  queueCpuUsPerJob: medianOf(costs.map((cost) => cost.cpuUsPerJob)),
-  queueWritesPerJob: medianOf(costs.map((cost) => cost.writesPerJob)),
+  `${n(r.jobsPerSecond)} jobs/s, ack p50 ${ms(r.acknowledged.p50Ms)} p99 ${ms(r.acknowledged.p99Ms)} ms, start p50 ${ms(r.started.p50Ms)} p99 ${ms(r.started.p99Ms)} ms; per job: ${describeCost(r.costs)}`;
+/** The broker's CPU and writes per job, medians over the runs, for the table. */
+const costColumns = (costs: SystemCost[]): Partial<ResultRow> => ({
+  queueCpuUsPerJob: medianOf(costs.map((cost) => cost.broker.cpuUsPerJob)),
+  queueWritesPerJob: medianOf(costs.map((cost) => cost.broker.writesPerJob)),
 });
 
 /** The rows of one-awaited-submit runs: throughput, then the acknowledgement's and the start's percentiles. */
 function oneByOneRows(key: string, workload: string, label: string, runs: OneByOneRun[]): void {
-  row(key, workload, `${label}, jobs/s to the last handler start`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.broker)));
+  row(key, workload, `${label}, jobs/s to the last handler start`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
   row(`${key}.ack.p50`, workload, `${label}, submit acknowledged, p50`, "ms", runs.map((r) => r.acknowledged.p50Ms));
   row(`${key}.ack.p99`, workload, `${label}, submit acknowledged, p99`, "ms", runs.map((r) => r.acknowledged.p99Ms));
   row(`${key}.start.p50`, workload, `${label}, submit → handler start, p50`, "ms", runs.map((r) => r.started.p50Ms));
@@ -178,11 +178,8 @@ await workload("A", `${n(sizes.A)} zero-duration jobs, bulk submit, 2 worker pro
 
 await workload("B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 worker processes × concurrency 1`, async () => {
   const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) =>
-    `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}, ${describeCost({ cpuUsPerJob: r.queueCpuUsPerJob, writesPerJob: r.queueWritesPerJob })}`);
-  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
-    queueWritesPerJob: medianOf(runs.map((r) => r.queueWritesPerJob)),
-  });
+    `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}; per job: ${describeCost(r.costs)}`);
+  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
 });
 
 await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s, idle workers: submit → handler start`, async () => {
@@ -197,9 +194,9 @@ await workload("U", `the user's shape: its own handler for "${userJobType}" on q
   const one = await repeat("U", repeats, () => runOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
   oneByOneRows("U", "U", `${n(sizes.B)} jobs, one awaited submit at a time, 2 library workers × 50`, one);
   const batches = await repeat("U.batches", repeats, () => runBatches(sizes.A, 1_000, sizes.warmUpBulk), (r) =>
-    `${n(r.jobsPerSecond)} jobs/s, ${describeCost(r.broker)}`);
+    `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
   row("U.batches", "U", `${n(sizes.A)} jobs in awaited batches of 1,000, 2 library workers × 50`, "jobs/s", batches.map((r) => r.jobsPerSecond),
-    costColumns(batches.map((r) => r.broker)));
+    costColumns(batches.map((r) => r.costs)));
 });
 
 await workload("D", `memory per pending job (${n(sizes.memoryPending)} pending) and throughput vs backlog`, async () => {
@@ -253,9 +250,9 @@ await workload("scale", `throughput (${n(sizes.scaleJobs)} jobs, A's shape) by w
 });
 
 await workload("floor", "calibration: B, C and U's one-at-a-time submits through a broker that does nothing but pass jobs on, with bare peers (no djq code)", async () => {
-  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s, ${describeCost(r.broker)}`);
+  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
   row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial.map((r) => r.jobsPerSecond),
-    costColumns(serial.map((r) => r.broker)));
+    costColumns(serial.map((r) => r.costs)));
   const paced = await repeat("floor.C", repeats, () => runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
     `p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms`);
   row("floor.C.p50", "floor", `C's shape through the floor broker, p50: the least a Node queue can take here`, "ms", paced.map((r) => r.p50Ms));
@@ -271,9 +268,7 @@ await workload("diag", "diagnostic: A and B with bench workers whose zero-durati
     queueCpuUsPerJob: medianOf(bulk.map((r) => r.queueCpuUsPerJob)),
   });
   const serial = await repeat("diag.B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial, { ...fleet, concurrency: 1 }), (r) => `${n(r.jobsPerSecond)} jobs/s`);
-  row("diag.B", "diag", `B's shape, 2 bench workers × 1, jobs return at once`, "jobs/s", serial.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(serial.map((r) => r.queueCpuUsPerJob)),
-  });
+  row("diag.B", "diag", `B's shape, 2 bench workers × 1, jobs return at once`, "jobs/s", serial.map((r) => r.jobsPerSecond), costColumns(serial.map((r) => r.costs)));
 });
 
 result.ratios = sameRunRatios(result.rows);

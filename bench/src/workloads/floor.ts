@@ -2,7 +2,7 @@
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
 // met below this floor, and C's p50 has only the difference to this one to spend.
 import type { ProducerReport } from "../bench-messages.js";
-import { countBrokerCost, type BrokerCost } from "../broker-cost.js";
+import { countCost, systemPids, type SystemCost } from "../process-cost.js";
 import { killAll, programs, spawnProgram, type BenchProcess } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
@@ -32,17 +32,17 @@ async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<
 
 export interface FloorSerialRun {
   jobsPerSecond: number;
-  broker: BrokerCost;
+  costs: SystemCost;
 }
 
 /** B's shape: one awaited submit at a time, two workers taking one job each. */
 export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<FloorSerialRun> {
-  return withFloor(async ({ broker, producer }) => {
+  return withFloor(async ({ broker, producer, workers }) => {
     const serial = async (count: number) => {
-      const counted = countBrokerCost(broker.pid);
+      const counted = countCost(systemPids(broker.pid, producer.pid, workers));
       producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
       const done = await producer.next<Extract<ProducerReport, { type: "serial-done" }>>("serial-done", 300_000);
-      return { jobsPerSecond: (count * 1000) / (done.settledAt - done.startedAt), broker: counted(count) };
+      return { jobsPerSecond: (count * 1000) / (done.settledAt - done.startedAt), costs: counted(count) };
     };
     await serial(warmUpJobs);
     return serial(jobs);

@@ -3,7 +3,7 @@
 // awaited (what the caller feels is the acknowledgement), or batches of 1,000 awaited one after
 // another. Nothing watches the jobs: a run ends when the workers' handlers have started every one.
 import type { ProducerReport } from "../bench-messages.js";
-import { countBrokerCost, type BrokerCost } from "../broker-cost.js";
+import { countCost, systemPids, type SystemCost } from "../process-cost.js";
 import type { BenchProcess } from "../processes.js";
 import { percentile } from "../statistics.js";
 import { withSystem, type WorkerFleet } from "../system-under-test.js";
@@ -25,8 +25,8 @@ export interface OneByOneRun {
   acknowledged: Percentiles;
   /** submit() called → the handler started. */
   started: Percentiles;
-  /** What the broker process (djq's queue or the floor broker) spent per job. */
-  broker: BrokerCost;
+  /** What each process (the broker is djq's queue or the floor broker) spent per job. */
+  costs: SystemCost;
 }
 
 export interface BatchesRun {
@@ -34,7 +34,7 @@ export interface BatchesRun {
   batchSize: number;
   wallMs: number;
   jobsPerSecond: number;
-  broker: BrokerCost;
+  costs: SystemCost;
 }
 
 /** Peers that are up: a producer, workers that note their handler starts, and the broker's pid. */
@@ -54,11 +54,11 @@ function percentiles(sorted: number[]): Percentiles {
 /** One measured run of one awaited, unwatched submit at a time. */
 export async function measureOneByOne({ producer, workers, brokerPid }: UserShapePeers, jobs: number): Promise<OneByOneRun> {
   const before = await startedCount(workers);
-  const counted = countBrokerCost(brokerPid);
+  const counted = countCost(systemPids(brokerPid, producer.pid, workers));
   producer.send({ type: "one-by-one", jobs, spec: userJob });
   const { submits } = await producer.next<Extract<ProducerReport, { type: "one-by-one-done" }>>("one-by-one-done", 300_000);
   const startedAt = await startsOnceCounted(workers, before + jobs, 60_000);
-  const broker = counted(jobs);
+  const costs = counted(jobs);
   const acknowledged: number[] = [];
   const started: number[] = [];
   let lastStart = -Infinity;
@@ -76,18 +76,18 @@ export async function measureOneByOne({ producer, workers, brokerPid }: UserShap
     jobsPerSecond: (jobs * 1000) / wallMs,
     acknowledged: percentiles(acknowledged.sort((a, b) => a - b)),
     started: percentiles(started.sort((a, b) => a - b)),
-    broker,
+    costs,
   };
 }
 
 /** One measured run of `batchSize`-job submits, each awaited before the next. */
 export async function measureBatches({ producer, workers, brokerPid }: UserShapePeers, jobs: number, batchSize: number): Promise<BatchesRun> {
   const before = await startedCount(workers);
-  const counted = countBrokerCost(brokerPid);
+  const counted = countCost(systemPids(brokerPid, producer.pid, workers));
   producer.send({ type: "batches", jobs, batchSize, spec: userJob });
   const done = await producer.next<Extract<ProducerReport, { type: "batches-done" }>>("batches-done", 300_000);
   const startedAt = await startsOnceCounted(workers, before + jobs, 120_000);
-  const broker = counted(jobs);
+  const costs = counted(jobs);
   let lastStart = -Infinity;
   for (const jobId of done.jobIds) {
     const at = startedAt.get(jobId);
@@ -95,7 +95,7 @@ export async function measureBatches({ producer, workers, brokerPid }: UserShape
     lastStart = Math.max(lastStart, at);
   }
   const wallMs = lastStart - done.startedAt;
-  return { jobs, batchSize, wallMs, jobsPerSecond: (jobs * 1000) / wallMs, broker };
+  return { jobs, batchSize, wallMs, jobsPerSecond: (jobs * 1000) / wallMs, costs };
 }
 
 /** A fresh djq system, an unmeasured warm-up of the same shape, one measured run. */
