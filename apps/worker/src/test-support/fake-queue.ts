@@ -74,6 +74,8 @@ export interface WelcomeFields {
 export class FakeConnection {
   /** Every request received, heartbeats included, in order. */
   readonly received: Request[] = [];
+  /** The types of the requests each chunk read from the socket held, chunk by chunk. */
+  private readonly chunks: Request["type"][][] = [];
   private readonly unread: Request[] = [];
   private readonly problems: string[] = [];
   private wake: (() => void) | undefined;
@@ -88,6 +90,7 @@ export class FakeConnection {
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(DEFAULT_FRAME_BYTES);
     socket.on("data", (chunk: Buffer) => {
+      this.chunks.push([]);
       const error = decoder.push(chunk, (frame) => this.receive(frame));
       if (error !== undefined) this.problems.push(error.message);
     });
@@ -123,6 +126,11 @@ export class FakeConnection {
     const message = this.unread.shift()!;
     if (message.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(message)}`);
     return message as Message<T>;
+  }
+
+  /** How many chunks held exactly these request types, in this order: 1 when they came in one write. */
+  chunksWith(types: readonly Request["type"][]): number {
+    return this.chunks.filter((chunk) => chunk.join() === types.join()).length;
   }
 
   /** Asserts the worker sends nothing but heartbeats for `ms`. */
@@ -171,6 +179,7 @@ export class FakeConnection {
     }
     const request = parsed.request;
     this.received.push(request);
+    this.chunks[this.chunks.length - 1]?.push(request.type);
     if (request.type === "heartbeat") {
       if (this.answerHeartbeats) this.reply(request, { type: "heartbeat" });
       return;
