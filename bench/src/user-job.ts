@@ -2,15 +2,16 @@
 // an e-mail, run by the program's own handler on a named queue. It stands for real use where the
 // sleep handler and the default queue stand for the bench's synthetic jobs.
 import type { JobSpec } from "@djq/protocol";
+import { z } from "zod";
 
 export const userQueue = "emails";
 export const userJobType = "email.send";
 
-export interface WelcomeEmail {
-  to: string;
-  template: string;
-  userId: number;
-}
+/** The payload's schema, as a program declares it in its `jobTypes`: the worker checks each payload with it. */
+export const WelcomeEmail = z.object({ to: z.string(), template: z.string(), userId: z.number().int() });
+export type WelcomeEmail = z.infer<typeof WelcomeEmail>;
+
+export const userJobTypes = { [userJobType]: WelcomeEmail };
 
 export const userJob: JobSpec = {
   queue: userQueue,

@@ -2,12 +2,12 @@
 // alike), over IPC and outside any measured stretch.
 import { setTimeout as delay } from "node:timers/promises";
 import type { BenchWorkerReport } from "./bench-messages.js";
-import type { BenchProcess } from "./processes.js";
+import type { Program } from "./processes.js";
 
 const POLL_MS = 5;
 
 /** Job id → the monotonic time its handler first started, over every worker. */
-export async function collectStarts(workers: readonly BenchProcess[]): Promise<Map<number, number>> {
+export async function collectStarts(workers: readonly Program[]): Promise<Map<number, number>> {
   const startedAt = new Map<number, number>();
   for (const worker of workers) {
     worker.send({ type: "report" });
@@ -18,7 +18,7 @@ export async function collectStarts(workers: readonly BenchProcess[]): Promise<M
 }
 
 /** How many handler starts the workers have noted in all. */
-export async function startedCount(workers: readonly BenchProcess[]): Promise<number> {
+export async function startedCount(workers: readonly Program[]): Promise<number> {
   let total = 0;
   for (const worker of workers) {
     worker.send({ type: "count" });
@@ -28,7 +28,7 @@ export async function startedCount(workers: readonly BenchProcess[]): Promise<nu
 }
 
 /** Waits until `count` handlers have started in all, then returns every start noted so far. */
-export async function startsOnceCounted(workers: readonly BenchProcess[], count: number, timeoutMs: number): Promise<Map<number, number>> {
+export async function startsOnceCounted(workers: readonly Program[], count: number, timeoutMs: number): Promise<Map<number, number>> {
   const deadline = Date.now() + timeoutMs;
   for (let started = await startedCount(workers); started < count; started = await startedCount(workers)) {
     if (Date.now() > deadline) throw new Error(`only ${started} of ${count} handlers started within ${timeoutMs} ms`);

@@ -1,13 +1,13 @@
 // The worker: keeps one session with the queue alive across losses, fetches jobs within its
 // concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
 // they keep going through a reconnect and their reports wait for the next session.
-import { ErrorCode, MAX_FETCH, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { ErrorCode, MAX_FETCH, MAX_HELD_LEASES, MAX_SKIP_TYPES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
 import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
 import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
 import { RunningJobs } from "./running-jobs.js";
 import { Session } from "./session.js";
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
+import { resolveWorkerOptions, type JobTypeSchemas, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
 
 export interface StopOptions {
   /** How long running handlers get to finish before they are aborted and released. Default 30 s. */
@@ -23,9 +23,6 @@ const MAX_FETCHES_OUT = 2;
 const FINAL_ACK_MS = 2_000;
 /** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
 const configErrorCodes: ReadonlySet<string> = new Set([ErrorCode.authFailed, ErrorCode.versionMismatch, ErrorCode.badMessage, ErrorCode.roleForbidden]);
-/** The wire's limit on `holding`. */
-const MAX_HOLDING = 10_000;
-
 export class Worker {
   readonly workerId: string;
   private readonly options: ResolvedWorkerOptions;
@@ -57,10 +54,13 @@ export class Worker {
   private stopped: Promise<void> | undefined;
   private wakeLoop: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
+  /** Job types the queue handed this worker without a handler here: every fetch asks it to skip them. */
+  private readonly unhandledTypes = new Set<string>();
   /** Releases not yet acknowledged; stop() waits for them before closing. */
   private readonly releasing = new Set<Promise<void>>();
 
-  constructor(options: WorkerOptions) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(options: WorkerOptions<any>) {
     this.options = resolveWorkerOptions(options);
     this.workerId = this.options.workerId;
     this.log = this.options.logger;
@@ -179,7 +179,7 @@ export class Worker {
 
   /** Leases still being worked on or not yet reported: the queue must not give them to anyone else. */
   private holding(): HeldLease[] {
-    return [...this.running.held(), ...this.batcher.held()].slice(0, MAX_HOLDING);
+    return [...this.running.held(), ...this.batcher.held()].slice(0, MAX_HELD_LEASES);
   }
 
   private onPush(session: Session, message: ServerMessage): void {
@@ -228,7 +228,8 @@ export class Worker {
       this.requested -= max;
       this.fetchesOut -= 1;
     };
-    session.connection.request({ type: "fetch", max }).then(
+    const skipTypes = this.unhandledTypes.size > 0 ? { skipTypes: [...this.unhandledTypes] } : {};
+    session.connection.request({ type: "fetch", max, ...skipTypes }).then(
       (assign) => {
         answered();
         this.accept(session, assign.jobs);
@@ -254,12 +255,29 @@ export class Worker {
   private accept(session: Session, jobs: Assignment[]): void {
     const refused: Assignment[] = [];
     const startedAt = Date.now();
+    let newlyUnhandled = false;
     for (const assignment of jobs) {
+      if (!this.options.handlers.has(assignment.type)) {
+        // Not this worker's to fail: handed back unrun for a worker that has the handler.
+        refused.push(assignment);
+        newlyUnhandled = this.skipType(assignment) || newlyUnhandled;
+      }
       // A fetch answered after stop() or the queue's shutdown, or a queue handing out more than asked.
-      if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
+      else if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
       else this.running.start(assignment, startedAt);
     }
+    // A fetch naming the new type goes out before the release, so the job is not handed straight back.
+    if (newlyUnhandled) this.pump();
     if (refused.length > 0) void this.release(session, refused);
+  }
+
+  /** Remembers a job's type as one to skip; true if it was not already skipped. */
+  private skipType({ jobId, type }: Assignment): boolean {
+    this.log.warn("job.unhandled", { jobId, type, reason: `no handler for job type "${type}": released for another worker` });
+    if (this.unhandledTypes.has(type) || this.unhandledTypes.size >= MAX_SKIP_TYPES) return false;
+    this.unhandledTypes.add(type);
+    this.log.warn("type.skipped", { type, skipping: [...this.unhandledTypes].join(",") });
+    return true;
   }
 
   // {"id":10,"type":"release","jobs":[{"jobId":1,"lease":1}]}: hands jobs back unrun, no attempt used up
@@ -333,7 +351,8 @@ export class Worker {
   }
 }
 
-export function createWorker(options: WorkerOptions): Worker {
+/** Each handler's `job.payload` is typed by its job type's schema in `jobTypes`. */
+export function createWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: WorkerOptions<T>): Worker {
   return new Worker(options);
 }
 

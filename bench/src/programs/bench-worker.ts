@@ -7,7 +7,7 @@ import { createLogger } from "@djq/runtime";
 import { createSleepHandler, createWorker, type JobHandler } from "@djq/worker";
 import type { BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
-import { renderWelcomeEmail, userJobType, userQueue, type WelcomeEmail } from "../user-job.js";
+import { renderWelcomeEmail, userJobType, userJobTypes, userQueue, type WelcomeEmail } from "../user-job.js";
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,9 @@ const workers = Array.from({ length: Number(values.workers) }, (_, index) =>
     port: Number(values.port),
     workerId: `${values.id}-${index}`,
     concurrency: Number(values.concurrency),
-    ...(values.user ? { queues: [userQueue], handlers: { [userJobType]: sendEmail } } : { handlers: { sleep: timedSleep } }),
+    ...(values.user
+      ? { queues: [userQueue], jobTypes: userJobTypes, handlers: { [userJobType]: sendEmail } }
+      : { handlers: { sleep: timedSleep } }),
     logger,
   }),
 );

@@ -3,7 +3,7 @@
 // met below this floor, and C's p50 has only the difference to this one to spend.
 import type { ProducerReport } from "../bench-messages.js";
 import { countCost, systemPids, type SystemCost } from "../process-cost.js";
-import { killAll, programs, spawnProgram, type BenchProcess } from "../processes.js";
+import { killAll, programs, spawnProgram, type Program } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
 import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
@@ -11,9 +11,9 @@ import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
 const SETUP_MS = 30_000;
 
 interface FloorSystem {
-  broker: BenchProcess;
-  producer: BenchProcess;
-  workers: BenchProcess[];
+  broker: Program;
+  producer: Program;
+  workers: Program[];
 }
 
 async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<T> {

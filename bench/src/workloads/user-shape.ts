@@ -4,7 +4,7 @@
 // another. Nothing watches the jobs: a run ends when the workers' handlers have started every one.
 import type { ProducerReport } from "../bench-messages.js";
 import { countCost, systemPids, type SystemCost } from "../process-cost.js";
-import type { BenchProcess } from "../processes.js";
+import type { Program } from "../processes.js";
 import { percentile } from "../statistics.js";
 import { withSystem, type WorkerFleet } from "../system-under-test.js";
 import { userJob } from "../user-job.js";
@@ -39,8 +39,8 @@ export interface BatchesRun {
 
 /** Peers that are up: a producer, workers that note their handler starts, and the broker's pid. */
 export interface UserShapePeers {
-  producer: BenchProcess;
-  workers: BenchProcess[];
+  producer: Program;
+  workers: Program[];
   brokerPid: number;
 }
 

@@ -2,7 +2,8 @@
 // they asked, whether it is paused, and its counts per state. Picking the next job looks at the
 // highest non-empty level through a bit mask: constant work whatever the backlog.
 import { MAX_PRIORITY, MIN_PRIORITY } from "@djq/protocol";
-import { emptyCounts, type StateCounts } from "./job-states.js";
+import type { StateCounts } from "@djq/protocol";
+import { emptyCounts } from "./job-states.js";
 import type { JobRecord } from "./job-record.js";
 import { LinkedList } from "./linked-list.js";
 import { PriorityLane } from "./priority-lane.js";
@@ -60,6 +61,19 @@ export class NamedQueue {
     const job = lane.take();
     if (lane.size === 0) this.nonEmpty &= ~(1 << level);
     return job;
+  }
+
+  /**
+   * The first ready job, in hand-out order, that `accepts`: for a worker that skips some types.
+   * Walks past every skipped job ahead of it, so it costs as many steps as there are of those.
+   */
+  takeFirst(accepts: (job: JobRecord) => boolean): JobRecord | undefined {
+    for (const job of this.readyInOrder()) {
+      if (!accepts(job)) continue;
+      this.remove(job);
+      return job;
+    }
+    return undefined;
   }
 
   remove(job: JobRecord): void {

@@ -1,7 +1,7 @@
 // The first message on every connection, from either role. Nothing else is accepted before it.
 import { z } from "zod";
 import { JobId, Lease, QueueName } from "./job.js";
-import { MAX_QUEUES_PER_WORKER } from "./limits.js";
+import { MAX_HELD_LEASES, MAX_ID_CHARS, MAX_QUEUES_PER_WORKER } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 export const Role = z.enum(["client", "worker"]);
@@ -17,10 +17,10 @@ export const Hello = z.strictObject({
   version: z.number().int().min(0),
   secret: z.string().max(1024).optional(),
   /** Workers: a stable id that survives reconnects, so leases still held can be kept. */
-  workerId: z.string().min(1).max(128).optional(),
+  workerId: z.string().min(1).max(MAX_ID_CHARS).optional(),
   /** Workers: the queues served, taken in turn so none is starved. */
   queues: z.array(QueueName).min(1).max(MAX_QUEUES_PER_WORKER).optional(),
   /** Workers, on reconnect: the leases still being worked on; any other lease of this worker is revoked. */
-  holding: z.array(HeldLease).max(10_000).optional(),
+  holding: z.array(HeldLease).max(MAX_HELD_LEASES).optional(),
 });
 export type Hello = z.infer<typeof Hello>;
