@@ -4,52 +4,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { acceptHotRequest } from "./hot-requests.js";
-import { MAX_NAME_CHARS, MAX_RUN_AT } from "./job.js";
+import { MAX_RUN_AT } from "./job.js";
 import { MAX_ATTEMPTS, MAX_DELAY_MS, MAX_DURATION_MS, MAX_FETCH, MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_PRIORITY, MAX_TIMEOUT_MS, MIN_PRIORITY } from "./limits.js";
-import { MAX_REQUEST_ID_CHARS } from "./request-id.js";
 import { Request, validateRequest } from "./requests.js";
+import { anything, intNear, name, requestId, shape, stringNear, assertHandCheckWithinSchema, cameOffTheWire } from "./test-support/near-edge-values.js";
 
 const RUNS = 20_000;
-
-/** Mostly integers in [min, max], and often the values at and just past its ends, or of other kinds. */
-function intNear(min: number, max: number): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31 - 1) }) },
-    { weight: 3, arbitrary: fc.constantFrom(min, max, min - 1, max + 1, -0, 0.5, min + 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, Number.MAX_SAFE_INTEGER) },
-    { weight: 1, arbitrary: fc.constantFrom("1", null, true, [], {}, undefined) },
-  );
-}
-
-function stringNear(maxChars: number): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.string({ minLength: 0, maxLength: 8 }) },
-    { weight: 3, arbitrary: fc.constantFrom("", "a".repeat(maxChars), "a".repeat(maxChars + 1), "é".repeat(maxChars), "😀".repeat(maxChars / 2 + 1)) },
-    { weight: 1, arbitrary: fc.constantFrom(1, null, undefined, ["a"]) },
-  );
-}
-
-const name = fc.oneof(
-  { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.:-]{1,8}$/) },
-  { weight: 3, arbitrary: fc.constantFrom("a".repeat(MAX_NAME_CHARS), "a".repeat(MAX_NAME_CHARS + 1), "", "a b", "é", "a\n", "emails") },
-  { weight: 1, arbitrary: fc.constantFrom(7, null, undefined) },
-);
-const requestId = fc.oneof(intNear(0, Number.MAX_SAFE_INTEGER), stringNear(MAX_REQUEST_ID_CHARS));
-const anything = fc.jsonValue({ maxDepth: 3 });
-/** Now and then (one in five): the arbitrary's value; else undefined. */
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
-const extraField = sometimes(fc.constantFrom("extra", "__proto__", "constructor", "jobId", "type"));
-const missingField = sometimes(fc.nat());
-
-/** A record of these fields (the required ones now and then left out), sometimes with one field more. */
-function shape(required: Record<string, fc.Arbitrary<unknown>>, optional: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<Record<string, unknown>> {
-  const requiredKeys = Object.keys(required);
-  return fc.tuple(fc.record({ ...required, ...optional }, { requiredKeys }), missingField, extraField, anything).map(([record, missing, extra, value]) => {
-    const fields: Record<string, unknown> = { ...record };
-    if (missing !== undefined && requiredKeys.length > 0) delete fields[requiredKeys[missing % requiredKeys.length]!];
-    if (extra !== undefined) Object.defineProperty(fields, extra, { value, enumerable: true, writable: true, configurable: true });
-    return fields;
-  });
-}
 
 const jobSpec = fc.oneof(
   { weight: 8, arbitrary: shape({}, {
@@ -81,20 +41,7 @@ const hotMessage = fc.oneof(
 
 describe("the hand check of submit, complete, fetch and heartbeat", () => {
   it("accepts only what the schema accepts, and as the schema parses it", () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(hotMessage, (value) => {
-        const hot = acceptHotRequest(value);
-        if (hot === undefined) return;
-        accepted += 1;
-        const parsed = Request.safeParse(value);
-        expect(parsed.success).toBe(true);
-        expect(hot).toEqual(parsed.data);
-      }),
-      { numRuns: RUNS },
-    );
-    // Most values are wrong somewhere on purpose; enough are whole for the check to have been tried.
-    expect(accepted).toBeGreaterThan(RUNS / 20);
+    assertHandCheckWithinSchema(hotMessage, acceptHotRequest, Request, RUNS);
   });
 
   it("leaves validateRequest's verdict and refusal exactly the schema's", () => {
@@ -110,10 +57,7 @@ describe("the hand check of submit, complete, fetch and heartbeat", () => {
   });
 
   it("accepts every common shape the schema accepts that can come off the wire, so the schema is not asked", () => {
-    const fromTheWire = (value: object) => JSON.stringify(JSON.parse(JSON.stringify(value))) === JSON.stringify(value) && !JSON.stringify(value).includes("null");
-    // The schema counts code points where the hand check counts UTF-16 units: surrogate pairs near a bound are left to the schema.
-    const withoutPairs = (value: object) => !/[\uD800-\uDFFF]/.test(JSON.stringify(value));
-    const valid = hotMessage.filter((value) => Request.safeParse(value).success && !("skipTypes" in value) && fromTheWire(value) && withoutPairs(value));
+    const valid = hotMessage.filter((value) => Request.safeParse(value).success && !("skipTypes" in value) && cameOffTheWire(value));
     fc.assert(
       fc.property(valid, (value) => {
         expect(acceptHotRequest(value)).toBeDefined();

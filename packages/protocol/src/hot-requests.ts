@@ -35,16 +35,16 @@ export function isRequestId(value: unknown): value is RequestId {
 }
 
 /** zod's int(): a safe integer, so NaN, infinities and fractions are out. */
-function isIntIn(value: unknown, min: number, max: number): boolean {
+export function isIntIn(value: unknown, min: number, max: number): boolean {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= max;
 }
 
-function isObject(value: unknown): value is Fields {
+export function isObject(value: unknown): value is Fields {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Exactly `count` own keys, every one holding a defined value: with the named fields checked, nothing else is there. */
-function hasOnly(record: Fields, count: number): boolean {
+export function hasOnly(record: Fields, count: number): boolean {
   let keys = 0;
   for (const key in record) {
     if (!Object.hasOwn(record, key) || record[key] === undefined) return false;
@@ -54,7 +54,7 @@ function hasOnly(record: Fields, count: number): boolean {
 }
 
 /** The number of `record`'s own keys, all in `allowed` and defined; -1 when one is not. */
-function countAllowed(record: Fields, allowed: ReadonlySet<string>): number {
+export function countAllowed(record: Fields, allowed: ReadonlySet<string>): number {
   let keys = 0;
   for (const key in record) {
     if (!Object.hasOwn(record, key) || !allowed.has(key) || record[key] === undefined) return -1;
@@ -98,7 +98,7 @@ function isSubmit(record: Fields): boolean {
 
 const jobSpecFields: ReadonlySet<string> = new Set(["queue", "type", "durationMs", "payload", "priority", "delayMs", "runAt", "timeoutMs", "maxAttempts"]);
 
-function isName(value: unknown): boolean {
+export function isName(value: unknown): boolean {
   return typeof value === "string" && value.length >= 1 && value.length <= MAX_NAME_CHARS && namePattern.test(value);
 }
 
