@@ -51,14 +51,14 @@ export interface ListFilter {
   queue?: QueueName;
   /** Jobs per page, 1 to 500. */
   limit?: number;
-  /** Start after this job id (the previous page's `next`). */
-  after?: JobId;
+  /** Start after this place in the state's listing (the previous page's `next`). */
+  after?: number;
 }
 
 export interface ListPage {
   jobs: JobView[];
   /** Pass as `after` for the next page; absent on the last page. */
-  next?: JobId;
+  next?: number;
 }
 
 export interface WaitOptions {
@@ -216,14 +216,14 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
     await this.sendOnce({ type: "retry", jobId }, (job) => job.state !== "failed" && job.state !== "cancelled");
   }
 
-  // {"type":"pause","queue":"default"} → {"type":"ok"}
-  async pause(queue: QueueName): Promise<void> {
-    await this.session.request({ type: "pause", queue });
+  // {"type":"pause","queue":"default"} → {"type":"ok"}; an unknown queue is refused unless `create`
+  async pause(queue: QueueName, options: { create?: boolean } = {}): Promise<void> {
+    await this.session.request({ type: "pause", queue, ...(options.create === true ? { create: true } : {}) });
   }
 
-  // {"type":"resume","queue":"default"} → {"type":"ok"}
-  async resume(queue: QueueName): Promise<void> {
-    await this.session.request({ type: "resume", queue });
+  // {"type":"resume","queue":"default"} → {"type":"ok"}; an unknown queue is refused unless `create`
+  async resume(queue: QueueName, options: { create?: boolean } = {}): Promise<void> {
+    await this.session.request({ type: "resume", queue, ...(options.create === true ? { create: true } : {}) });
   }
 
   /** Closes the connection; pending waitFor calls reject. Jobs keep running on the queue. */

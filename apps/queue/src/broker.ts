@@ -62,8 +62,9 @@ export class Broker {
 
   closed(connection: Connection): void {
     this.connections.delete(connection.id);
-    const workerId = this.core.closeConnection(this.clock.now(), connection.id);
-    if (workerId !== undefined) this.log.info("worker.disconnected", { worker: workerId, conn: connection.id });
+    const worker = this.core.closeConnection(this.clock.now(), connection.id);
+    if (worker?.left === true) this.log.info("worker.left", { worker: worker.workerId, conn: connection.id });
+    else if (worker !== undefined) this.log.info("worker.disconnected", { worker: worker.workerId, conn: connection.id });
     else if (connection.role === "client") this.log.info("client.disconnected", { conn: connection.id });
     this.performEffects();
   }

@@ -7,6 +7,7 @@ import type { Broker } from "./broker.js";
 import { hello } from "./hello.js";
 import { measurePayloads, withResultBytes } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
+import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
 export interface FramedPeer {
@@ -53,7 +54,8 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     if (!sizes.ok) {
       return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${sizes.index}.payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
     }
-    const options = { key: request.key, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
+    const bodyDigest = request.key === undefined ? undefined : submissionDigest(request.jobs);
+    const options = { key: request.key, bodyDigest, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
@@ -102,7 +104,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":9,"type":"pause","queue":"default"}
   pause(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.paused", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });
@@ -110,7 +112,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":10,"type":"resume","queue":"default"}
   resume(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.resumed", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });

@@ -22,6 +22,8 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
   --retry-max-ms N            backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
   --max-jobs N                unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
+  --max-queues N              distinct queue names in use at once; a queue is forgotten once it holds no
+                              job, is not paused and no worker serves it (default ${defaultCoreConfig.maxQueues})
   --max-payload-bytes N       largest job payload; lowered if a job could not fit a frame (default ${d.maxPayloadBytes})
   --max-result-bytes N        largest result a worker may complete a job with (default ${defaultCoreConfig.memory.maxResultBytes},
                               or a quarter of --max-frame-bytes if that is less)
@@ -55,7 +57,7 @@ const { values: f } = parseFlags(
   process.argv.slice(2),
   {
     host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
-    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
+    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-queues": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
     "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
@@ -82,6 +84,7 @@ const config: QueueConfig = {
     defaultMaxAttempts: int("max-attempts", core.defaultMaxAttempts, 1),
     retry: { baseMs: int("retry-base-ms", core.retry.baseMs), maxMs: int("retry-max-ms", core.retry.maxMs) },
     maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
+    maxQueues: int("max-queues", core.maxQueues, 1),
     retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: int("retention-ms", core.retention.maxAgeMs) },
     idempotency: { ...core.idempotency, windowMs: int("idempotency-ms", core.idempotency.windowMs) },
     memory: { maxBytes: int("max-memory-bytes", memoryDefault, 1), maxResultBytes: int("max-result-bytes", Math.min(core.memory.maxResultBytes, Math.floor(maxFrameBytes / 4))) },

@@ -7,11 +7,11 @@ import type { HeldLease, JobSpec, JobState, JobView, Progress, RecentEvent, Refu
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
-import { becomeDue, checkSilence, loseWorker, timeOut } from "./job-endings.js";
+import { becomeDue, checkSilence, loseWorker, timeOut, workerLeaves } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
-import { listJobs, statsView, type ListQuery, type StatsView } from "./views.js";
+import { listJobs, statsView, type JobsPage, type ListQuery, type StatsView } from "./views.js";
 import * as workers from "./worker-events.js";
 import { WorkerRecord } from "./worker-record.js";
 
@@ -67,14 +67,15 @@ export class QueueCore extends CoreState {
     return clients.watch(this, jobIds, connectionId);
   }
 
-  pause(now: number, queueName: string): Result<void> {
+  /** Refused with unknown-queue when no queue of that name exists, unless `create`. */
+  pause(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.pause(this, queueName);
+    return clients.pause(this, queueName, create);
   }
 
-  resume(now: number, queueName: string): Result<void> {
+  resume(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.resume(this, now, queueName);
+    return clients.resume(this, now, queueName, create);
   }
 
   // ---- connections and workers ---------------------------------------------------------
@@ -102,13 +103,19 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) loseWorker(this, worker, now, reason);
   }
 
-  /** A connection closed: its subscriptions go, and so does the worker on it, if any (returned). */
-  closeConnection(now: number, connectionId: ConnectionId): string | undefined {
+  /**
+   * A connection closed: its subscriptions go, and so does the worker on it, if any (returned):
+   * it left if it had said goodbye (withdrew, holds no job), else it is lost and its jobs go back.
+   */
+  closeConnection(now: number, connectionId: ConnectionId): { workerId: string; left: boolean } | undefined {
     this.advance(now);
     this.subscriptions.dropConnection(connectionId);
     const worker = this.workers.on(connectionId);
-    if (worker !== undefined) loseWorker(this, worker, now, "connection closed");
-    return worker?.id;
+    if (worker === undefined) return undefined;
+    const left = worker.saidGoodbye && worker.running.size === 0;
+    if (left) workerLeaves(this, worker);
+    else loseWorker(this, worker, now, "connection closed");
+    return { workerId: worker.id, left };
   }
 
   fetch(now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[] = []): Result<void> {
@@ -154,7 +161,7 @@ export class QueueCore extends CoreState {
   }
 
   /** A page of jobs in a state, as `list` returns it. */
-  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): { jobs: JobView[]; next?: number } {
+  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): Result<JobsPage> {
     this.advance(now);
     return listJobs(this, query, fits);
   }
@@ -194,6 +201,10 @@ export class QueueCore extends CoreState {
 
   delayedJobs(): JobRecord[] {
     return this.deadlines.values().filter((t): t is JobRecord => t instanceof JobRecord && t.state === "delayed");
+  }
+
+  settledInOrder(state: JobState): IterableIterator<JobRecord> {
+    return this.retention.inSettleOrder(state);
   }
 
   settledNewestFirst(state: JobState): IterableIterator<JobRecord> {

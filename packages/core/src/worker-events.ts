@@ -27,9 +27,13 @@ export function connectWorker(
   const queues: NamedQueue[] = [];
   for (const name of queueNames) {
     const queue = core.queueNamed(name);
-    if (queue === undefined) return core.tooManyQueues();
+    if (queue === undefined) {
+      for (const made of queues) core.forgetQueueIfUnused(made);
+      return core.tooManyQueues();
+    }
     queues.push(queue);
   }
+  for (const queue of queues) queue.servedBy += 1;
   const existing = core.workers.get(workerId);
   if (existing === undefined) {
     const worker = new WorkerRecord(workerId, queues, now, core.config.heartbeatTimeoutMs, connectionId);
@@ -41,7 +45,12 @@ export function connectWorker(
   if (previous !== undefined) core.effects.push({ type: "worker-replaced", connectionId: previous, workerId });
   leaveLines(existing);
   existing.fetches.length = 0;
+  const served = existing.queues;
   existing.queues = queues;
+  for (const queue of served) {
+    queue.servedBy -= 1;
+    core.forgetQueueIfUnused(queue);
+  }
   existing.cursor = 0;
   existing.lastSeenAt = now;
   const held = new Set(holding.map((h) => `${h.jobId}:${h.lease}`));
@@ -63,6 +72,7 @@ export function fetch(core: CoreState, now: number, workerId: string, requestId:
   if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
   if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
   worker.lastSeenAt = now;
+  worker.saidGoodbye = false;
   worker.fetches.push({ requestId, max });
   // The worker names every type it lacks on each fetch, so the latest list is the whole list.
   worker.skipTypes = skipTypes.length > 0 ? new Set(skipTypes) : undefined;
@@ -80,6 +90,7 @@ export function withdraw(core: CoreState, workerId: string): void {
   if (worker === undefined) return;
   leaveLines(worker);
   worker.fetches.length = 0;
+  worker.saidGoodbye = true;
 }
 
 type Report = { jobId: number; lease: number };

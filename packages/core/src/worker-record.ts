@@ -24,6 +24,8 @@ export class WorkerRecord {
   /** When silence is next checked; the deadline heap's key. */
   deadlineAt: number;
   heapIndex = -1;
+  /** It withdrew its fetches (as a worker does before it stops) and has not fetched since. */
+  saidGoodbye = false;
   /** The connection it said hello on; effects for this worker go there. */
   connectionId: ConnectionId | undefined;
 

@@ -50,6 +50,12 @@ export const ErrorCode = {
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
   replaced: "replaced",
+  /** A `list` cursor (`after`) names a place its state's listing never reached. */
+  badCursor: "bad-cursor",
+  /** An idempotency key reused, within its window, with a different request body. */
+  keyConflict: "key-conflict",
+  /** `pause` or `resume` of a queue that does not exist, without `create`. */
+  unknownQueue: "unknown-queue",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;

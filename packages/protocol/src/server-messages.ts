@@ -1,7 +1,7 @@
 // Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `abandon`,
 // `shutdown`) carry none.
 import { z } from "zod";
-import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName, TerminalState } from "./job.js";
+import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, ListPlace, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
 import { acceptHotServerMessage } from "./hot-server-messages.js";
@@ -28,8 +28,8 @@ export const JobsReply = z.object({
   id: RequestId,
   type: z.literal("jobs"),
   jobs: z.array(JobView),
-  /** Pass as `after` to get the next page; absent on the last page. */
-  next: JobId.optional(),
+  /** The place of the last job shown: pass as `after` to get the next page; absent on the last page. */
+  next: ListPlace.optional(),
 });
 export type JobsReply = z.infer<typeof JobsReply>;
 
