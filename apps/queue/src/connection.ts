@@ -44,6 +44,9 @@ const garbageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.duplicateRequestId,
 ]);
 
+/** A liveness connection only beats; `heartbeat` is allowed on every connection. */
+const heartbeatOnly: ReadonlySet<string> = new Set();
+
 export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
@@ -227,7 +230,7 @@ export class Connection {
       this.refuse(request.id, ErrorCode.alreadyHello, "this connection has already said hello");
       return;
     }
-    const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
+    const allowed = this.role === "client" ? clientRequestTypes : this.role === "worker" ? workerRequestTypes : heartbeatOnly;
     if (!allowed.has(request.type) && request.type !== "heartbeat") {
       this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
       return;

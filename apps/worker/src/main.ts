@@ -17,6 +17,8 @@ const usage = `usage: djq-worker [flags]
   --log-level <level>    ${logLevels.join("|")} (default info)
   --log-format <format>  ${logFormats.join("|")} (default text)
   --grace-ms <ms>        on SIGINT/SIGTERM, how long running jobs may finish (default 30000)
+  --stuck-loop-kill-ms <ms>  after the queue times out a job while a handler still blocks the
+                         event loop, kill the process if the loop stays blocked this long; 0 never (default 2000)
   --version              the version
 A flag wins over its environment variable.`;
 
@@ -32,6 +34,7 @@ const { values: flags } = parseFlags(process.argv.slice(2), {
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "text" },
   "grace-ms": { type: "string" },
+  "stuck-loop-kill-ms": { type: "string" },
 }, usage, packageVersion(import.meta.url));
 
 const die = (message: string): never => {
@@ -58,6 +61,7 @@ const worker = (() => {
       ...(flags["worker-id"] !== undefined ? { workerId: flags["worker-id"] } : {}),
       queues: flags.queues.split(",").map((queue) => queue.trim()).filter((queue) => queue !== ""),
       concurrency: integerFlag("concurrency", flags.concurrency, 1, 1),
+      stuckLoopKillMs: integerFlag("stuck-loop-kill-ms", flags["stuck-loop-kill-ms"], 2_000, 0),
       // Only the program may die on a poison job; the library's default refuses to.
       sleep: { onCrash: () => (logger.error("crash", { reason: "a job asked this worker to crash" }), process.exit(1)) },
       logger,

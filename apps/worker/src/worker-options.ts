@@ -44,6 +44,13 @@ export interface WorkerOptions<T extends JobTypeSchemas = JobTypeSchemas> {
   reconnect?: BackoffOptions;
   connectTimeoutMs?: number;
   helloTimeoutMs?: number;
+  /**
+   * When the queue times out or revokes an attempt of this worker and the main event loop then
+   * stays blocked this long (a handler in a synchronous loop), the liveness thread kills the
+   * process (SIGKILL) for its supervisor to restart. 0: never; the process stays alive, stuck.
+   * Default 2000.
+   */
+  stuckLoopKillMs?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -60,7 +67,10 @@ export interface ResolvedWorkerOptions {
   reconnect: BackoffOptions;
   connectTimeoutMs: number;
   helloTimeoutMs: number;
+  stuckLoopKillMs: number;
 }
+
+const DEFAULT_STUCK_LOOP_KILL_MS = 2_000;
 
 export function defaultWorkerId(): string {
   // The hostname is cut so the id stays inside the wire's 128 characters on any machine.
@@ -83,6 +93,10 @@ export function resolveWorkerOptions(options: WorkerOptions<any>): ResolvedWorke
   }
   const workerId = options.workerId ?? defaultWorkerId();
   if (workerId.length < 1 || workerId.length > MAX_ID_CHARS) throw new TypeError(`a worker id has 1 to ${MAX_ID_CHARS} characters`);
+  const stuckLoopKillMs = options.stuckLoopKillMs ?? DEFAULT_STUCK_LOOP_KILL_MS;
+  if (!Number.isInteger(stuckLoopKillMs) || stuckLoopKillMs < 0) {
+    throw new TypeError(`stuckLoopKillMs must be a whole number of ms, 0 or more, got ${stuckLoopKillMs}`);
+  }
 
   // Maps, not the objects given: a job type named "constructor" must not find Object.prototype's.
   const handlers = new Map<string, JobHandler>([[DEFAULT_JOB_TYPE, createSleepHandler(options.sleep)]]);
@@ -112,5 +126,6 @@ export function resolveWorkerOptions(options: WorkerOptions<any>): ResolvedWorke
     reconnect: options.reconnect ?? {},
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+    stuckLoopKillMs,
   };
 }

@@ -7,6 +7,7 @@ import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
 import { RunningJobs } from "./running-jobs.js";
 import { Session } from "./session.js";
+import { WorkerEmitter, abandonedReason } from "./worker-events.js";
 import { resolveWorkerOptions, type JobTypeSchemas, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
 
 export interface StopOptions {
@@ -23,10 +24,11 @@ const MAX_FETCHES_OUT = 2;
 const FINAL_ACK_MS = 2_000;
 /** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
 const configErrorCodes: ReadonlySet<string> = new Set([ErrorCode.authFailed, ErrorCode.versionMismatch, ErrorCode.badMessage, ErrorCode.roleForbidden]);
-export class Worker {
+
+export class Worker extends WorkerEmitter {
   readonly workerId: string;
   private readonly options: ResolvedWorkerOptions;
-  private readonly log: Logger;
+  protected readonly log: Logger;
   private readonly running: RunningJobs;
   // Three things that each span awaits take turns on this lock: setting up a session (connect,
   // hello, welcome), sending a batch of reports and waiting for its ack, and stop()'s last words
@@ -61,6 +63,7 @@ export class Worker {
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   constructor(options: WorkerOptions<any>) {
+    super();
     this.options = resolveWorkerOptions(options);
     this.workerId = this.options.workerId;
     this.log = this.options.logger;
@@ -71,6 +74,11 @@ export class Worker {
       onFlushed: () => this.notify(),
       // Ask for the slots the reports' jobs freed now, so the fetch goes out in their write.
       onSent: () => this.pump(),
+      onAcked: (report, refusal) => {
+        if (refusal !== undefined) this.tell("refused", { jobId: report.item.jobId, lease: report.item.lease, report: report.kind, ...refusal });
+        else if (report.kind === "complete") this.tell("completed", { jobId: report.item.jobId, lease: report.item.lease, result: report.item.result });
+        else this.tell("failed", { jobId: report.item.jobId, lease: report.item.lease, error: report.item.error, permanent: report.item.permanent === true });
+      },
     });
     this.running = new RunningJobs({
       workerId: this.workerId,
@@ -83,6 +91,7 @@ export class Worker {
         this.schedulePump();
         this.notify();
       },
+      onAbandoned: (jobId, lease, reason) => this.tell("abandoned", { jobId, lease, reason: abandonedReason(reason), detail: reason }),
     });
   }
 
@@ -109,6 +118,7 @@ export class Worker {
 
   private async connectLoop(): Promise<void> {
     let failures = 0;
+    let sessions = 0;
     while (!this.closed) {
       try {
         const session = await this.lock.runExclusive(() => (this.closed ? undefined : this.openSession()));
@@ -118,9 +128,11 @@ export class Worker {
           this.firstSession = undefined;
           this.batcher.schedule();
           this.schedulePump();
+          this.tell("connected", { queueRunId: session.welcome.queueRunId, reconnected: sessions++ > 0 });
           const reason = await session.lost;
           this.session = undefined;
           if (!this.closed) this.log.warn("disconnected", { reason, running: this.running.size, unreported: this.batcher.size });
+          this.tell("disconnected", { reason });
         }
       } catch (error) {
         const reason = (error as Error).message;
@@ -153,7 +165,14 @@ export class Worker {
     const { host, port, tls } = this.options;
     const session = await Session.connect(
       { host, port, ...(tls !== undefined ? { tls } : {}) },
-      { connectTimeoutMs: this.options.connectTimeoutMs, onPush: (s, message) => this.onPush(s, message) },
+      {
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        stuckLoopKillMs: this.options.stuckLoopKillMs,
+        // Handlers that block the main loop may then get this worker declared lost, as before liveness threads.
+        onLivenessUnavailable: (reason) => this.log.warn("liveness.unavailable", { reason }),
+        onLoopTurned: (jobId, lease) => this.log.debug("liveness.loop-turned", { jobId, lease }),
+        onPush: (s, message) => this.onPush(s, message),
+      },
     );
     this.log.info("connected", { host, port });
     const holding = this.holding();

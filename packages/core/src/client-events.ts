@@ -92,7 +92,7 @@ export function cancel(core: CoreState, now: number, jobId: number): Result<JobS
     case "running": {
       const worker = job.worker as WorkerRecord;
       endAttempt(core, job, now, "cancelled", "cancelled by a client");
-      core.effects.push({ type: "abandon", connectionId: worker.connectionId, workerId: worker.id, jobId: job.id, lease: job.lease, reason: "cancelled" });
+      core.effects.push({ type: "abandon", ...worker.address(), jobId: job.id, lease: job.lease, reason: "cancelled" });
       core.note(now, "cancelled", job, "cancelled while running");
       break;
     }

@@ -44,6 +44,19 @@ export function checkInvariants(core: QueueCore): void {
       runningByWorker.set(job.id, worker.id);
     }
   }
+  // A liveness connection is bound to one live session, from both sides, and is never its hello connection.
+  let bound = 0;
+  for (const worker of core.workerList()) {
+    if (worker.livenessConnectionId === undefined) continue;
+    bound += 1;
+    if (worker.livenessConnectionId === worker.connectionId) fail(`worker ${worker.id} has connection ${worker.connectionId} as its own liveness connection`);
+    if (core.workers.keptAliveBy(worker.livenessConnectionId) !== worker) fail(`worker ${worker.id}'s liveness connection ${worker.livenessConnectionId} is not registered to it`);
+  }
+  for (const [connectionId, worker] of core.workers.livenessBindings()) {
+    if (core.workers.get(worker.id) !== worker) fail(`liveness connection ${connectionId} keeps alive worker ${worker.id}, which is gone`);
+    bound -= 1;
+  }
+  if (bound !== 0) fail("the liveness bindings of workers and of connections disagree");
   const delayed = new Set(core.delayedJobs().map((j) => j.id));
   let heldBytes = 0;
   for (const job of core.allJobs()) {

@@ -80,7 +80,7 @@ export function becomeDue(core: CoreState, job: JobRecord, now: number): void {
 export function timeOut(core: CoreState, job: JobRecord, now: number): void {
   const worker = job.worker as WorkerRecord;
   const reason = `timed out after ${job.timeoutMs} ms without completing`;
-  core.effects.push({ type: "abandon", connectionId: worker.connectionId, workerId: worker.id, jobId: job.id, lease: job.lease, reason: "timed-out" });
+  core.effects.push({ type: "abandon", ...worker.address(), jobId: job.id, lease: job.lease, reason: "timed-out" });
   endAttempt(core, job, now, "timed-out", reason);
   core.note(now, "timed-out", job, reason, worker.id);
   requeueOrFail(core, job, now, reason);
@@ -112,6 +112,12 @@ export function loseWorker(core: CoreState, worker: WorkerRecord, now: number, r
   }
 }
 
+/** The session's liveness connection, if bound, vouches for nothing any more: it is closed. */
+export function endLiveness(core: CoreState, worker: WorkerRecord): void {
+  const connectionId = core.workers.unbindLiveness(worker);
+  if (connectionId !== undefined) core.effects.push({ type: "liveness-ended", connectionId, workerId: worker.id });
+}
+
 /**
  * The connection of a worker that withdrew its fetches and holds no job closed: it said goodbye
  * (drained, or stopped cleanly). Nothing was lost, so nothing joins the recent failures.
@@ -122,6 +128,7 @@ export function workerLeaves(core: CoreState, worker: WorkerRecord): void {
 }
 
 function forgetWorker(core: CoreState, worker: WorkerRecord): void {
+  endLiveness(core, worker);
   core.workers.remove(worker);
   core.deadlines.remove(worker);
   leaveLines(worker);

@@ -5,7 +5,7 @@ import { mergeSorted } from "./merge-sorted.js";
 describe("mergeSorted", () => {
   it("yields the items of many sorted sequences in one sorted order, each once", () => {
     const sources = Array.from({ length: 50 }, (_, s) => Array.from({ length: 20 }, (_, i) => i * 50 + ((s * 7) % 50)));
-    const merged = [...mergeSorted(sources, (n) => n)];
+    const merged = [...mergeSorted<number>(sources, (n) => n)];
     expect(merged).toEqual(sources.flat().sort((a, b) => a - b));
   });
 

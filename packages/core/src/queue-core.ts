@@ -80,9 +80,23 @@ export class QueueCore extends CoreState {
 
   // ---- connections and workers ---------------------------------------------------------
 
-  connectWorker(now: number, workerId: string, queueNames: readonly string[], holding: readonly HeldLease[] = [], connectionId?: ConnectionId): Result<{ resumed: boolean }> {
+  /** `livenessToken`: what a liveness connection must name to keep this session alive (see bindLiveness). */
+  connectWorker(
+    now: number,
+    workerId: string,
+    queueNames: readonly string[],
+    holding: readonly HeldLease[] = [],
+    connectionId?: ConnectionId,
+    livenessToken?: string,
+  ): Result<{ resumed: boolean }> {
     this.advance(now);
-    return workers.connectWorker(this, now, workerId, queueNames, holding, connectionId);
+    return workers.connectWorker(this, now, workerId, queueNames, holding, connectionId, livenessToken);
+  }
+
+  /** A liveness connection said hello for a worker's session; its beats keep that session alive from now on. */
+  bindLiveness(now: number, workerId: string | undefined, connectionId: ConnectionId, tokenMatches: (token: string) => boolean): Result<void> {
+    this.advance(now);
+    return workers.bindLiveness(this, now, workerId, connectionId, tokenMatches);
   }
 
   /**
@@ -96,6 +110,12 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) worker.lastSeenAt = now;
   }
 
+  /** As touchWorker, for the worker whose session this connection is: the one it said hello on, or its liveness connection. */
+  heardOn(now: number, connectionId: ConnectionId): void {
+    const worker = this.workers.on(connectionId) ?? this.workers.keptAliveBy(connectionId);
+    if (worker !== undefined) worker.lastSeenAt = now;
+  }
+
   /** The worker is gone, and its jobs go back at once. */
   disconnectWorker(now: number, workerId: string, reason: string): void {
     this.advance(now);
@@ -106,10 +126,13 @@ export class QueueCore extends CoreState {
   /**
    * A connection closed: its subscriptions go, and so does the worker on it, if any (returned):
    * it left if it had said goodbye (withdrew, holds no job), else it is lost and its jobs go back.
+   * A liveness connection that closes only stops vouching: the worker lives on its own beats.
    */
   closeConnection(now: number, connectionId: ConnectionId): { workerId: string; left: boolean } | undefined {
     this.advance(now);
     this.subscriptions.dropConnection(connectionId);
+    const keptAlive = this.workers.keptAliveBy(connectionId);
+    if (keptAlive !== undefined) this.workers.unbindLiveness(keptAlive);
     const worker = this.workers.on(connectionId);
     if (worker === undefined) return undefined;
     const left = worker.saidGoodbye && worker.running.size === 0;

@@ -28,6 +28,10 @@ export class WorkerRecord {
   saidGoodbye = false;
   /** The connection it said hello on; effects for this worker go there. */
   connectionId: ConnectionId | undefined;
+  /** The secret a liveness connection names to keep this session alive; new with every hello. */
+  livenessToken: string | undefined = undefined;
+  /** The session's liveness connection, once one bound: its beats count, and abandons go there too. */
+  livenessConnectionId: ConnectionId | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -39,6 +43,11 @@ export class WorkerRecord {
     this.connectionId = connectionId;
     this.lastSeenAt = connectedAt;
     this.deadlineAt = connectedAt + heartbeatTimeoutMs;
+  }
+
+  /** Where an abandon for this worker goes: the connection it said hello on, and its liveness connection. */
+  address(): { workerId: string; connectionId: ConnectionId | undefined; livenessConnectionId: ConnectionId | undefined } {
+    return { workerId: this.id, connectionId: this.connectionId, livenessConnectionId: this.livenessConnectionId };
   }
 
   get waiting(): boolean {

@@ -50,6 +50,8 @@ export const ErrorCode = {
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
   replaced: "replaced",
+  /** A liveness hello names no live worker session, or the wrong token for it. The connection is closed. */
+  unknownSession: "unknown-session",
   /** A `list` cursor (`after`) names a place its state's listing never reached. */
   badCursor: "bad-cursor",
   /** An idempotency key reused, within its window, with a different request body. */
@@ -75,5 +77,6 @@ export const fatalErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.tooManyErrors,
   ErrorCode.tooManyConnections,
   ErrorCode.replaced,
+  ErrorCode.unknownSession,
   ErrorCode.badUtf8,
 ]);

@@ -1,5 +1,5 @@
-// Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `abandon`,
-// `shutdown`) carry none.
+// Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `progress`,
+// `abandon`, `shutdown`) carry none.
 import { z } from "zod";
 import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, ListPlace, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
@@ -15,6 +15,11 @@ export const Welcome = z.object({
   heartbeatIntervalMs: z.number().int(),
   heartbeatTimeoutMs: z.number().int(),
   maxFrameBytes: z.number().int(),
+  /**
+   * Workers: binds a liveness connection (hello role "liveness") to this session. Beats on either
+   * connection keep the session; a queue without liveness connections leaves it out.
+   */
+  livenessToken: z.string().optional(),
 });
 export type Welcome = z.infer<typeof Welcome>;
 
@@ -140,6 +145,10 @@ export type SettledJob = z.infer<typeof SettledJob>;
 export const Settled = z.object({ type: z.literal("settled"), jobs: z.array(SettledJob).min(1) });
 export type Settled = z.infer<typeof Settled>;
 
+/** A watched job's running attempt reported progress: pushed to its watchers as it happens. */
+export const JobProgress = z.object({ type: z.literal("progress"), jobId: JobId, ...Progress.shape });
+export type JobProgress = z.infer<typeof JobProgress>;
+
 export const Shutdown = z.object({ type: z.literal("shutdown"), graceMs: z.number().int() });
 export type Shutdown = z.infer<typeof Shutdown>;
 
@@ -163,6 +172,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   HeartbeatReply,
   Abandon,
   Settled,
+  JobProgress,
   Shutdown,
   ErrorReply,
 ]);
