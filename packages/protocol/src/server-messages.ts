@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, ListPlace, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
+import { acceptHotServerMessage } from "./hot-server-messages.js";
 
 export const Welcome = z.object({
   id: RequestId,
@@ -195,6 +196,8 @@ export function parseServerMessage(frame: string): ParsedServerMessage {
   } catch (error) {
     return { ok: false, message: `not valid JSON: ${(error as Error).message}` };
   }
+  const hot = acceptHotServerMessage(value);
+  if (hot !== undefined) return { ok: true, message: hot };
   const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
   const parsed = (serverSchemaByType.get(type) ?? ServerMessage).safeParse(value);
   if (!parsed.success) return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
