@@ -17,6 +17,13 @@ export type ProducerCommand =
   | { type: "paced"; rate: number; durationMs: number; spec: JobSpec }
   /** Submit without watching (a backlog), in one submit() call. */
   | { type: "fill"; jobs: number; spec: JobSpec }
+  /**
+   * The user's shape: one job per submit() without watch, each awaited before the next, timing
+   * each acknowledgement. Nothing waits for the jobs to settle: the workers' starts say when they ran.
+   */
+  | { type: "one-by-one"; jobs: number; spec: JobSpec }
+  /** The user's shape in batches: submit() of `batchSize` jobs without watch, each awaited before the next. */
+  | { type: "batches"; jobs: number; batchSize: number; spec: JobSpec }
   | { type: "exit" };
 
 /** Producer → orchestrator. Times are monotonicMs(). */
@@ -26,10 +33,12 @@ export type ProducerReport =
   | { type: "serial-done"; startedAt: number; settledAt: number; failed: number }
   | { type: "paced-done"; startedAt: number; settledAt: number; submits: [jobId: number, at: number][] }
   | { type: "fill-done"; startedAt: number; submittedAt: number }
+  | { type: "one-by-one-done"; submits: [jobId: number, submittedAt: number, acknowledgedAt: number][] }
+  | { type: "batches-done"; startedAt: number; submittedAt: number; jobIds: number[] }
   | { type: "error"; message: string };
 
-/** Orchestrator → bench worker. */
-export type BenchWorkerCommand = { type: "report" };
+/** Orchestrator → bench worker: every job start so far, or only how many there were. */
+export type BenchWorkerCommand = { type: "report" } | { type: "count" };
 
 /** Bench worker → orchestrator. */
 export type BenchWorkerReport =
@@ -37,6 +46,7 @@ export type BenchWorkerReport =
   /** Sent at once for every job start when the worker was started with --announce. */
   | { type: "started"; jobId: number; at: number; workerId: string }
   | { type: "starts"; starts: [jobId: number, at: number][] }
+  | { type: "count"; started: number }
   | { type: "error"; message: string };
 
 /** Orchestrator → queue probe (a module preloaded into the queue process for workload D). */

@@ -16,15 +16,20 @@ import { spread } from "./statistics.js";
 import type { WorkerFleet } from "./system-under-test.js";
 import { falsePositiveCount, fleetA, runBulk } from "./workloads/bulk-throughput.js";
 import { runFailover } from "./workloads/failover.js";
-import { runFloorPaced, runFloorSerial } from "./workloads/floor.js";
+import { formatRatios, sameRunRatios } from "./same-run-ratios.js";
+import { userJobType, userQueue } from "./user-job.js";
+import { runFloorOneByOne, runFloorPaced, runFloorSerial } from "./workloads/floor.js";
 import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
+import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
+import { describeCost, type SystemCost } from "./process-cost.js";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
-  --only      run only these workloads (comma-separated); floor is a calibration (B and C through a
-              do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
+  --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
+              a named queue, submits without watch); floor is a calibration (B, C and U's
+              one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
               return at once) runs only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
               and print the functions with the most self time
@@ -58,7 +63,7 @@ const sizes = quick
       warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000 };
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
-const selected = new Set((flags.only ?? "A,B,C,D,E,F,scale,floor").split(",").map((name) => name.trim()));
+const selected = new Set((flags.only ?? "A,B,C,U,D,E,F,scale,floor").split(",").map((name) => name.trim()));
 
 async function waitForQuiet(limitMs: number): Promise<void> {
   const cores = describeMachine().cores;
@@ -84,6 +89,7 @@ const result: BenchResult = {
   plots: { throughputVsPending: [], throughputVsWorkers: [] },
   runs: {},
   errors: [],
+  ratios: [],
 };
 
 
@@ -129,6 +135,24 @@ async function workload(name: string, title: string, body: () => Promise<void>):
 
 const point = (x: number, values: number[]): PlotPoint => ({ x, ...spread(values) });
 
+const ms = (value: number) => value.toFixed(3);
+const describeOneByOne = (r: OneByOneRun) =>
+  `${n(r.jobsPerSecond)} jobs/s, ack p50 ${ms(r.acknowledged.p50Ms)} p99 ${ms(r.acknowledged.p99Ms)} ms, start p50 ${ms(r.started.p50Ms)} p99 ${ms(r.started.p99Ms)} ms; per job: ${describeCost(r.costs)}`;
+/** The broker's CPU and writes per job, medians over the runs, for the table. */
+const costColumns = (costs: SystemCost[]): Partial<ResultRow> => ({
+  queueCpuUsPerJob: medianOf(costs.map((cost) => cost.broker.cpuUsPerJob)),
+  queueWritesPerJob: medianOf(costs.map((cost) => cost.broker.writesPerJob)),
+});
+
+/** The rows of one-awaited-submit runs: throughput, then the acknowledgement's and the start's percentiles. */
+function oneByOneRows(key: string, workload: string, label: string, runs: OneByOneRun[]): void {
+  row(key, workload, `${label}, jobs/s to the last handler start`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
+  row(`${key}.ack.p50`, workload, `${label}, submit acknowledged, p50`, "ms", runs.map((r) => r.acknowledged.p50Ms));
+  row(`${key}.ack.p99`, workload, `${label}, submit acknowledged, p99`, "ms", runs.map((r) => r.acknowledged.p99Ms));
+  row(`${key}.start.p50`, workload, `${label}, submit → handler start, p50`, "ms", runs.map((r) => r.started.p50Ms));
+  row(`${key}.start.p99`, workload, `${label}, submit → handler start, p99`, "ms", runs.map((r) => r.started.p99Ms));
+}
+
 if (flags.profile) {
   for (const workload of (["A", "B"] as const).filter((name) => flags.only === undefined ? name === "A" : selected.has(name))) {
     const jobs = workload === "A" ? sizes.A : sizes.B;
@@ -153,10 +177,9 @@ await workload("A", `${n(sizes.A)} zero-duration jobs, bulk submit, 2 worker pro
 });
 
 await workload("B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 worker processes × concurrency 1`, async () => {
-  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}`);
-  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
-  });
+  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) =>
+    `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}; per job: ${describeCost(r.costs)}`);
+  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
 });
 
 await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s, idle workers: submit → handler start`, async () => {
@@ -165,6 +188,15 @@ await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s,
   const label = `${n(sizes.cRate)}/s for ${sizes.cDurationMs / 1000} s, submit → start`;
   row("C.p50", "C", `${label}, p50`, "ms", runs.map((r) => r.p50Ms));
   row("C.p99", "C", `${label}, p99`, "ms", runs.map((r) => r.p99Ms));
+});
+
+await workload("U", `the user's shape: its own handler for "${userJobType}" on queue "${userQueue}", submits without watch`, async () => {
+  const one = await repeat("U", repeats, () => runOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
+  oneByOneRows("U", "U", `${n(sizes.B)} jobs, one awaited submit at a time, 2 library workers × 50`, one);
+  const batches = await repeat("U.batches", repeats, () => runBatches(sizes.A, 1_000, sizes.warmUpBulk), (r) =>
+    `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
+  row("U.batches", "U", `${n(sizes.A)} jobs in awaited batches of 1,000, 2 library workers × 50`, "jobs/s", batches.map((r) => r.jobsPerSecond),
+    costColumns(batches.map((r) => r.costs)));
 });
 
 await workload("D", `memory per pending job (${n(sizes.memoryPending)} pending) and throughput vs backlog`, async () => {
@@ -217,13 +249,16 @@ await workload("scale", `throughput (${n(sizes.scaleJobs)} jobs, A's shape) by w
   row("scale.falsePositives", "scale", "workers wrongly lost per run, over all scale runs (reassigned + lost + warnings)", "count", scaleFalsePositives);
 });
 
-await workload("floor", "calibration: B and C through a broker that does nothing but pass jobs on, with bare peers (no djq code)", async () => {
-  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r)} jobs/s`);
-  row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial);
+await workload("floor", "calibration: B, C and U's one-at-a-time submits through a broker that does nothing but pass jobs on, with bare peers (no djq code)", async () => {
+  const serial = await repeat("floor.B", repeats, () => runFloorSerial(sizes.B, sizes.warmUpSerial), (r) => `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
+  row("floor.B", "floor", `B's shape through the floor broker: the most a Node queue can do here`, "jobs/s", serial.map((r) => r.jobsPerSecond),
+    costColumns(serial.map((r) => r.costs)));
   const paced = await repeat("floor.C", repeats, () => runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
     `p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms`);
   row("floor.C.p50", "floor", `C's shape through the floor broker, p50: the least a Node queue can take here`, "ms", paced.map((r) => r.p50Ms));
   row("floor.C.p99", "floor", `C's shape through the floor broker, p99`, "ms", paced.map((r) => r.p99Ms));
+  const one = await repeat("floor.U", repeats, () => runFloorOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
+  oneByOneRows("floor.U", "floor", `U's one-at-a-time shape through the floor broker`, one);
 });
 
 await workload("diag", "diagnostic: A and B with bench workers whose zero-duration jobs skip the sleep handler's 1 ms timer", async () => {
@@ -233,11 +268,10 @@ await workload("diag", "diagnostic: A and B with bench workers whose zero-durati
     queueCpuUsPerJob: medianOf(bulk.map((r) => r.queueCpuUsPerJob)),
   });
   const serial = await repeat("diag.B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial, { ...fleet, concurrency: 1 }), (r) => `${n(r.jobsPerSecond)} jobs/s`);
-  row("diag.B", "diag", `B's shape, 2 bench workers × 1, jobs return at once`, "jobs/s", serial.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(serial.map((r) => r.queueCpuUsPerJob)),
-  });
+  row("diag.B", "diag", `B's shape, 2 bench workers × 1, jobs return at once`, "jobs/s", serial.map((r) => r.jobsPerSecond), costColumns(serial.map((r) => r.costs)));
 });
 
+result.ratios = sameRunRatios(result.rows);
 result.machine.loadAverage.atEnd = loadAverage();
 result.durationS = Math.round((Date.now() - startedAt.getTime()) / 100) / 10;
 const resultsDir = path.join(repoRoot, "bench/results");
@@ -258,6 +292,7 @@ const out = [
   "",
   formatTable(result.rows),
   "",
+  ...(result.ratios.length === 0 ? [] : [formatRatios(result.ratios), ""]),
   `reference figures: ${referenceSource}`,
   `results: ${path.relative(process.cwd(), path.join(resultsDir, "latest.json"))}${plots.length > 0 ? `; charts: ${plots.map((p) => path.relative(process.cwd(), p)).join(", ")}` : ""}`,
 ];

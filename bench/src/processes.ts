@@ -73,16 +73,37 @@ export async function waitForWaitingWorkers(control: DjqClient, count: number, t
   }
 }
 
+/**
+ * Write and read system calls the process has made so far (`syscw`, `syscr` of /proc/PID/io): a
+ * socket write or writev counts one. Undefined off Linux or where the file may not be read.
+ */
+export function syscallCounts(pid: number): { writes: number; reads: number } | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const writes = /^syscw: (\d+)$/m.exec(io)?.[1];
+    const reads = /^syscr: (\d+)$/m.exec(io)?.[1];
+    return writes === undefined || reads === undefined ? undefined : { writes: Number(writes), reads: Number(reads) };
+  } catch {
+    return undefined;
+  }
+}
+
 let ticksPerSecond: number | undefined;
 
 /** CPU time (user + system, all threads) the process has used so far, in ms; undefined off Linux. */
 export function cpuTimeMs(pid: number): number | undefined {
+  const times = cpuTimesMs(pid);
+  return times === undefined ? undefined : times.user + times.system;
+}
+
+/** CPU time in user space and in the kernel the process has used so far, in ms; undefined off Linux. */
+export function cpuTimesMs(pid: number): { user: number; system: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    return { user: (Number(fields[11]) * 1000) / ticksPerSecond, system: (Number(fields[12]) * 1000) / ticksPerSecond };
   } catch {
     return undefined;
   }

@@ -14,7 +14,7 @@ export function formatValue(value: number, unit: ResultRow["unit"]): string {
 }
 
 export function formatTable(rows: readonly ResultRow[]): string {
-  const header = ["", "Measure", "djq median", "min–max", "runs", "queue CPU µs/job", "beanstalkd", "Bee-Queue", "BullMQ", "target", "met"];
+  const header = ["", "Measure", "djq median", "min–max", "runs", "queue CPU µs/job", "queue writes/job", "beanstalkd", "Bee-Queue", "BullMQ", "target", "met"];
   const lines = rows.map((row) => {
     const reference = references[row.key];
     const { median, min, max, runs } = row.spread;
@@ -25,6 +25,7 @@ export function formatTable(rows: readonly ResultRow[]): string {
       runs > 1 ? `${formatValue(min, row.unit)}–${formatValue(max, row.unit)}` : "",
       String(runs),
       row.queueCpuUsPerJob === undefined ? "" : row.queueCpuUsPerJob.toFixed(1),
+      row.queueWritesPerJob === undefined ? "" : row.queueWritesPerJob.toFixed(2),
       reference?.beanstalkd ?? "",
       reference?.beeQueue ?? "",
       reference?.bullmq ?? "",

@@ -1,5 +1,6 @@
 // The shape of a bench result: what the table prints, the JSON file holds and the plots read.
 import type { Machine } from "./machine.js";
+import type { Ratio } from "./same-run-ratios.js";
 import type { Spread } from "./statistics.js";
 
 export interface ResultRow {
@@ -13,6 +14,8 @@ export interface ResultRow {
   spread: Spread;
   /** Queue CPU time per job (user + system), median over runs, where it was measured. */
   queueCpuUsPerJob?: number;
+  /** Write system calls the queue (or the floor broker) made per job, median over runs, where counted. */
+  queueWritesPerJob?: number;
   note?: string;
 }
 
@@ -36,6 +39,8 @@ export interface BenchResult {
   /** Per-run details of each workload, for anyone who wants more than the table. */
   runs: Record<string, unknown[]>;
   errors: { workload: string; message: string }[];
+  /** djq's medians over the floor's (or A's) from this same run: the figures that carry between machines. */
+  ratios: Ratio[];
   /** The 1-minute load average as each workload began: high values mean other work competed. */
   loadAverageByWorkload?: Record<string, number>;
 }

@@ -17,6 +17,8 @@ export interface WorkerFleet {
    * sleep handler's setTimeout(0), which Node stretches to 1 ms.
    */
   instant?: boolean;
+  /** Library only: the user's shape, its own handler for the user job type on the user queue. */
+  user?: boolean;
 }
 
 export interface SystemSetup {
@@ -48,7 +50,7 @@ export async function startWorkers(port: number, fleet: WorkerFleet, namePrefix 
       : spawnProgram(
           `bench worker ${id}`,
           programs.benchWorker,
-          ["--port", String(port), "--id", id, "--workers", String(fleet.workersPerProcess), "--concurrency", String(fleet.concurrency), ...(fleet.instant ? ["--instant"] : []), ...args],
+          ["--port", String(port), "--id", id, "--workers", String(fleet.workersPerProcess), "--concurrency", String(fleet.concurrency), ...(fleet.instant ? ["--instant"] : []), ...(fleet.user ? ["--user"] : []), ...args],
           { ipc: true },
         );
   });

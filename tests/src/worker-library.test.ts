@@ -2,6 +2,7 @@
 // (tests/fixtures/library-worker.mjs), run as real processes against the real queue. Each test
 // submits jobs of one of its handlers' types and reads the outcome from the queue (`status`) and
 // the worker's own JSON log lines on stderr.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { connectClient, type DjqClient, type JobView } from "@djq/client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -49,6 +50,26 @@ async function statusUntil(client: DjqClient, jobId: number, done: (job: JobView
 
 /** Heartbeats every 50 ms, lost after 600 ms of silence: a handler holding the loop is noticed fast. */
 const quickLoss = ["--heartbeat-interval-ms", "50", "--heartbeat-timeout-ms", "600"];
+
+/** The OS threads of a process, as Linux counts them. */
+function threadsOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("Threads:"));
+  return Number(line?.split(/\s+/)[1]);
+}
+
+describe("liveness in a process that runs several workers", () => {
+  it.runIf(process.platform === "linux")("beats for every worker session from one thread, not one thread each", async () => {
+    const { queue } = await setup();
+    const one = start("fleet-of-one", `${fixtures}worker-fleet.mjs`, ["--port", String(queue.port), "--count", "1", "--prefix", "one"]);
+    await queue.waitForEvent("worker.liveness-bound", { worker: "one-1" });
+    const withOne = threadsOf(one.pid);
+    await one.stop();
+    const six = start("fleet-of-six", `${fixtures}worker-fleet.mjs`, ["--port", String(queue.port), "--count", "6", "--prefix", "six"]);
+    for (let n = 1; n <= 6; n += 1) await queue.waitForEvent("worker.liveness-bound", { worker: `six-${n}` });
+    // Five more sessions, each beating on its own liveness connection, and not one thread more.
+    expect(threadsOf(six.pid)).toBe(withOne);
+  });
+});
 
 describe("a job whose type a worker has no handler for", () => {
   it("is handed back unrun, passed over by that worker's later fetches, and run by a worker that has the handler", async () => {

@@ -4,14 +4,11 @@
 import type { Endpoint } from "@djq/runtime";
 
 export interface LivenessThreadData {
-  /** The queue's IP address (never a name: no dns lookups in the thread). */
-  endpoint: Endpoint;
   /** BigInt64 [0]: Date.now() at the main loop's last turn (64 bits: Atomics, and no wrap-around). */
   loopStamp: SharedArrayBuffer;
-  stuckLoopKillMs: number;
 }
 
-/** Main → thread, once: the session to keep alive. */
+/** The session to keep alive. */
 export interface LivenessBinding {
   workerId: string;
   livenessToken: string;
@@ -22,8 +19,20 @@ export interface LivenessBinding {
   silenceMs: number;
 }
 
-/** Thread → main. `loop-turned`: after an abandon, the main loop turned within stuckLoopKillMs. */
-export type LivenessReport = { type: "bound" } | { type: "lost"; reason: string } | { type: "loop-turned"; jobId: number; lease: number };
+/**
+ * Main → thread. One thread serves every session of the process (each Worker instance, each
+ * reconnect), so a process running many workers pays for one thread, not one each.
+ */
+export type LivenessCommand =
+  | { type: "bind"; sessionId: number; endpoint: Endpoint; binding: LivenessBinding; stuckLoopKillMs: number }
+  | { type: "unbind"; sessionId: number };
+
+/** Thread → main, about one session. `loop-turned`: after an abandon, the main loop turned within stuckLoopKillMs. */
+export type LivenessReport = { sessionId: number } & (
+  | { type: "bound" }
+  | { type: "lost"; reason: string }
+  | { type: "loop-turned"; jobId: number; lease: number }
+);
 
 export function newLoopStamp(): SharedArrayBuffer {
   return new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);

@@ -68,6 +68,11 @@ export class ReportBatcher {
     return dropped;
   }
 
+  /** Whether reports are waiting for a flush already scheduled for the end of this tick. */
+  get sendingSoon(): boolean {
+    return this.scheduled && this.buffer.length > 0;
+  }
+
   /** Flushes at the end of this tick, after every attempt settling in it has been added. */
   schedule(): void {
     if (this.scheduled) return;

@@ -97,6 +97,16 @@ describe("fetching", () => {
     gate.resolve();
   });
 
+  it("asks for the slots a job that finished at once frees in the same write as its complete, not before it", async () => {
+    startWorker({ concurrency: 50, handlers: { instant: (job) => job.id } });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "instant" })]);
+    const complete = await connection.expect("complete");
+    expect(complete.jobs).toEqual([{ jobId: 1, lease: 10, result: 1 }]);
+    expect((await connection.expect("fetch")).max).toBe(50);
+    expect(connection.chunksWith(["complete", "fetch"])).toBe(1);
+  });
+
   it("releases at once jobs beyond its free slots", async () => {
     const gate = deferred();
     startWorker({ concurrency: 1, handlers: { wait: () => gate.promise } });

@@ -234,6 +234,10 @@ export class Worker extends WorkerEmitter {
     // At the end of the tick, so slots freed by every job settling in it go into one fetch.
     setImmediate(() => {
       this.pumpScheduled = false;
+      // Reports about to go out ask for the slots they free in their own write (onSent); a fetch
+      // sent now would take a write, and wake the queue, of its own. Behind a held lock (a batch
+      // waiting for its ack) they could wait a round trip, so then the fetch goes now.
+      if (this.batcher.sendingSoon && !this.lock.isLocked()) return;
       this.pump();
     });
   }
@@ -258,7 +262,8 @@ export class Worker extends WorkerEmitter {
       (assign) => {
         answered();
         this.accept(session, assign.jobs);
-        this.pump();
+        // Not at once: a job that finishes in this tick asks for its slot with its `complete`.
+        this.schedulePump();
       },
       (error: unknown) => {
         answered();

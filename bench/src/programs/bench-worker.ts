@@ -1,11 +1,13 @@
 // A worker process for the bench, built on the worker library: it opens --workers library workers
-// (one connection each), runs the built-in sleep handler, and notes the monotonic time each job's
-// handler starts. Start times go to the orchestrator on request, or at once with --announce.
+// (one connection each), runs the built-in sleep handler (or, with --user, a program's own handler
+// on a named queue), and notes the monotonic time each job's handler starts. Start times go to the
+// orchestrator on request, or at once with --announce.
 import { parseArgs } from "node:util";
 import { createLogger } from "@djq/runtime";
 import { createSleepHandler, createWorker, type JobHandler } from "@djq/worker";
 import type { BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
+import { renderWelcomeEmail, userJobType, userJobTypes, userQueue, type WelcomeEmail } from "../user-job.js";
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     announce: { type: "boolean", default: false },
     /** Diagnostic: a zero-duration job returns at once instead of through the sleep handler's timer. */
     instant: { type: "boolean", default: false },
+    /** The user's shape: its own handler for the user job type, on the user queue. */
+    user: { type: "boolean", default: false },
   },
 });
 const report = (message: BenchWorkerReport) => process.send?.(message);
@@ -30,6 +34,11 @@ const timedSleep: JobHandler = (job, ctx) => {
   return sleep(job, ctx);
 };
 
+const sendEmail: JobHandler<WelcomeEmail> = (job) => {
+  starts.push([job.id, monotonicMs()]);
+  return renderWelcomeEmail(job.payload);
+};
+
 // Warnings only (a lost connection, a refused report): the bench counts them as false positives.
 const logger = createLogger({ program: "bench-worker", level: "warn", format: "json" });
 const workers = Array.from({ length: Number(values.workers) }, (_, index) =>
@@ -38,13 +47,15 @@ const workers = Array.from({ length: Number(values.workers) }, (_, index) =>
     port: Number(values.port),
     workerId: `${values.id}-${index}`,
     concurrency: Number(values.concurrency),
-    handlers: { sleep: timedSleep },
+    ...(values.user
+      ? { queues: [userQueue], jobTypes: userJobTypes, handlers: { [userJobType]: sendEmail } }
+      : { handlers: { sleep: timedSleep } }),
     logger,
   }),
 );
 
 process.on("message", (command: BenchWorkerCommand) => {
-  if (command.type === "report") report({ type: "starts", starts });
+  report(command.type === "report" ? { type: "starts", starts } : { type: "count", started: starts.length });
 });
 try {
   await Promise.all(workers.map((worker) => worker.start()));

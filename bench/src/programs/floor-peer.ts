@@ -43,7 +43,7 @@ function runWorker(): void {
     }
   };
   process.on("message", (command: BenchWorkerCommand) => {
-    if (command.type === "report") report({ type: "starts", starts });
+    report(command.type === "report" ? { type: "starts", starts } : { type: "count", started: starts.length });
   });
   socket.write(frame({ type: "hello", role: "worker", version: 1, workerId: values.id }));
 }
@@ -72,6 +72,7 @@ function runProducer(): void {
     unsettled += 1;
     return request({ type: "submit", jobs: [{ durationMs: 0 }], watch: true });
   };
+  const submitUnwatched = (spec: object) => request({ type: "submit", jobs: [spec] });
   const settled = () => (unsettled === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allSettled = resolve)));
 
   async function run(command: ProducerCommand): Promise<ProducerReport | undefined> {
@@ -96,6 +97,15 @@ function runProducer(): void {
       await Promise.all(replies);
       await settled();
       return { type: "paced-done", startedAt, settledAt: monotonicMs(), submits };
+    }
+    if (command.type === "one-by-one") {
+      const submits: [number, number, number][] = [];
+      for (let i = 0; i < command.jobs; i++) {
+        const submittedAt = monotonicMs();
+        const [jobId] = await submitUnwatched(command.spec);
+        submits.push([jobId as number, submittedAt, monotonicMs()]);
+      }
+      return { type: "one-by-one-done", submits };
     }
     if (command.type === "exit") process.exit(0);
     throw new Error(`the floor producer does not do "${command.type}"`);

@@ -70,6 +70,25 @@ async function run(command: ProducerCommand): Promise<ProducerReport | undefined
       await client.submit(specs);
       return { type: "fill-done", startedAt, submittedAt: monotonicMs() };
     }
+    case "one-by-one": {
+      const submits: [number, number, number][] = [];
+      for (let i = 0; i < command.jobs; i++) {
+        const submittedAt = monotonicMs();
+        const [id] = await client.submit(command.spec);
+        submits.push([id as number, submittedAt, monotonicMs()]);
+      }
+      return { type: "one-by-one-done", submits };
+    }
+    case "batches": {
+      const jobIds: number[] = [];
+      const startedAt = monotonicMs();
+      for (let sent = 0; sent < command.jobs; sent += command.batchSize) {
+        // A fresh array per batch, as a program collecting its work would build one.
+        const specs = Array.from({ length: Math.min(command.batchSize, command.jobs - sent) }, () => ({ ...command.spec }));
+        jobIds.push(...(await client.submit(specs)));
+      }
+      return { type: "batches-done", startedAt, submittedAt: monotonicMs(), jobIds };
+    }
     case "exit":
       await client.close();
       process.exit(0);

@@ -1,14 +1,17 @@
-// Calibration: workloads B and C through the floor broker, with bare peers. No djq code runs, so
+// Calibration: workloads B and C, and the user's one-at-a-time shape, through the floor broker, with bare peers. No djq code runs, so
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
 // met below this floor, and C's p50 has only the difference to this one to spend.
 import type { ProducerReport } from "../bench-messages.js";
+import { countCost, systemPids, type SystemCost } from "../process-cost.js";
 import { killAll, programs, spawnProgram, type Program } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
+import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
 
 const SETUP_MS = 30_000;
 
 interface FloorSystem {
+  broker: Program;
   producer: Program;
   workers: Program[];
 }
@@ -21,22 +24,37 @@ async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<
     const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`]));
     const producer = peer("floor producer", ["--role", "producer"]);
     await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
-    return await body({ producer, workers });
+    return await body({ broker, producer, workers });
   } finally {
     await killAll();
   }
 }
 
+export interface FloorSerialRun {
+  jobsPerSecond: number;
+  costs: SystemCost;
+}
+
 /** B's shape: one awaited submit at a time, two workers taking one job each. */
-export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<number> {
-  return withFloor(async ({ producer }) => {
+export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<FloorSerialRun> {
+  return withFloor(async ({ broker, producer, workers }) => {
     const serial = async (count: number) => {
+      const counted = countCost(systemPids(broker.pid, producer.pid, workers));
       producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
       const done = await producer.next<Extract<ProducerReport, { type: "serial-done" }>>("serial-done", 300_000);
-      return (count * 1000) / (done.settledAt - done.startedAt);
+      return { jobsPerSecond: (count * 1000) / (done.settledAt - done.startedAt), costs: counted(count) };
     };
     await serial(warmUpJobs);
     return serial(jobs);
+  });
+}
+
+/** The user's shape: one awaited submit at a time without watch, timed to the acknowledgement and the start. */
+export function runFloorOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneRun> {
+  return withFloor(async ({ broker, producer, workers }) => {
+    const peers = { producer, workers, brokerPid: broker.pid };
+    if (warmUpJobs > 0) await measureOneByOne(peers, warmUpJobs);
+    return measureOneByOne(peers, jobs);
   });
 }
 

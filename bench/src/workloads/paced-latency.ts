@@ -1,10 +1,11 @@
 // Workload C: the producer submits one job per message at a steady rate to idle workers; each
 // job's latency runs from the producer's submit() call to the worker's handler starting, both
 // read from the machine-wide monotonic clock.
-import type { BenchWorkerReport, ProducerReport } from "../bench-messages.js";
+import type { ProducerReport } from "../bench-messages.js";
 import type { Program } from "../processes.js";
 import { percentile } from "../statistics.js";
 import { withSystem, type WorkerFleet } from "../system-under-test.js";
+import { collectStarts } from "../worker-starts.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 
 export interface PacedRun {
@@ -36,12 +37,7 @@ export async function measurePaced(system: { producer: Program; workers: Program
   }
   system.producer.send({ type: "paced", rate, durationMs, spec: zeroDurationJob });
   const done = await system.producer.next<PacedDone>("paced-done", durationMs + 60_000);
-  const startedAt = new Map<number, number>();
-  for (const worker of system.workers) {
-    worker.send({ type: "report" });
-    const { starts } = await worker.next<Extract<BenchWorkerReport, { type: "starts" }>>("starts", 10_000);
-    for (const [jobId, at] of starts) if (!startedAt.has(jobId)) startedAt.set(jobId, at);
-  }
+  const startedAt = await collectStarts(system.workers);
   const latencies: number[] = [];
   for (const [jobId, submittedAt] of done.submits) {
     const at = startedAt.get(jobId);

@@ -23,18 +23,24 @@ export type ListPlace = z.infer<typeof ListPlace>;
 export const Lease = z.number().int().min(1);
 export type Lease = z.infer<typeof Lease>;
 
+/** Queue names and job types: their longest length and their characters. */
+export const MAX_NAME_CHARS = 64;
+export const namePattern = /^[A-Za-z0-9_.:-]+$/;
+/** The latest `runAt`: the last instant a JavaScript Date can hold. */
+export const MAX_RUN_AT = 8.64e15;
+
 export const QueueName = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, "queue names use letters, digits and _ . : -");
+  .max(MAX_NAME_CHARS)
+  .regex(namePattern, "queue names use letters, digits and _ . : -");
 export type QueueName = z.infer<typeof QueueName>;
 
 export const JobType = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, "job types use letters, digits and _ . : -");
+  .max(MAX_NAME_CHARS)
+  .regex(namePattern, "job types use letters, digits and _ . : -");
 export type JobType = z.infer<typeof JobType>;
 
 export const JobSpec = z.strictObject({
@@ -47,7 +53,7 @@ export const JobSpec = z.strictObject({
   priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).optional(),
   delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
   /** Epoch milliseconds before which the job is not assigned. */
-  runAt: z.number().int().min(0).max(8.64e15).optional(),
+  runAt: z.number().int().min(0).max(MAX_RUN_AT).optional(),
   /** Run timeout: how long one attempt may go without completing, failing or extending. */
   timeoutMs: z.number().int().min(1).max(MAX_TIMEOUT_MS).optional(),
   maxAttempts: z.number().int().min(1).max(MAX_ATTEMPTS).optional(),

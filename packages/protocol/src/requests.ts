@@ -4,6 +4,7 @@ import { z } from "zod";
 import { describeIssues } from "./issue-text.js";
 import { ErrorCode } from "./error-codes.js";
 import { Hello } from "./hello.js";
+import { acceptHotRequest, isRequestId } from "./hot-requests.js";
 import { clientRequestSchemas } from "./client-messages.js";
 import { Heartbeat, workerRequestSchemas } from "./worker-messages.js";
 import { MAX_JSON_DEPTH } from "./limits.js";
@@ -49,8 +50,7 @@ export function validateRequest(value: unknown): ParsedRequest {
     return { ok: false, code: ErrorCode.badMessage, message: "a message must be a JSON object" };
   }
   const record = value as Record<string, unknown>;
-  const idCheck = RequestId.safeParse(record.id);
-  const id = idCheck.success ? idCheck.data : undefined;
+  const id = requestIdOf(record);
   if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
     return refusal(id, `a message may nest arrays and objects at most ${MAX_JSON_DEPTH} levels deep`);
   }
@@ -62,11 +62,19 @@ export function validateRequest(value: unknown): ParsedRequest {
   if (schema === undefined) {
     return refusal(id, `unknown message type "${type.slice(0, 40)}"; known types: ${requestTypes.join(", ")}`);
   }
+  const hot = acceptHotRequest(record);
+  if (hot !== undefined) return { ok: true, request: hot };
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     return refusal(id, `${type}: ${describeIssues(parsed.error)}`);
   }
   return { ok: true, request: parsed.data };
+}
+
+function requestIdOf(record: Record<string, unknown>): RequestId | undefined {
+  if (isRequestId(record.id)) return record.id;
+  const idCheck = RequestId.safeParse(record.id);
+  return idCheck.success ? idCheck.data : undefined;
 }
 
 /** Whether arrays and objects nest more than `limit` levels deep in `value`, found without recursion. */

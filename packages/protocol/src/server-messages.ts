@@ -5,6 +5,7 @@ import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, ListPlace,
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
 import { describeIssues } from "./issue-text.js";
+import { acceptHotServerMessage } from "./hot-server-messages.js";
 
 export const Welcome = z.object({
   id: RequestId,
@@ -196,6 +197,8 @@ export function parseServerMessage(frame: string): ParsedServerMessage {
   } catch (error) {
     return { ok: false, message: `not valid JSON: ${(error as Error).message}` };
   }
+  const hot = acceptHotServerMessage(value);
+  if (hot !== undefined) return { ok: true, message: hot };
   const type = typeof value === "object" && value !== null ? (value as { type?: unknown }).type : undefined;
   const parsed = (serverSchemaByType.get(type) ?? ServerMessage).safeParse(value);
   if (!parsed.success) return { ok: false, message: describeIssues(parsed.error) };

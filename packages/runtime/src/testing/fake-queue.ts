@@ -50,6 +50,8 @@ export class FakeConnection {
   answerHeartbeats = true;
   readonly closed: Promise<void>;
   private ended = false;
+  /** The types of the requests each chunk read from the socket held, heartbeats included, chunk by chunk. */
+  private readonly chunks: Request["type"][][] = [];
   private readonly unread: Request[] = [];
   private readonly problems: string[] = [];
   private wake: (() => void) | undefined;
@@ -70,6 +72,7 @@ export class FakeConnection {
     );
     const decoder = new FrameDecoder(queue.maxFrameBytes);
     socket.on("data", (chunk: Buffer) => {
+      this.chunks.push([]);
       const error = decoder.push(chunk, (frame) => this.receive(frame));
       if (error !== undefined) {
         this.problem(error.message);
@@ -94,6 +97,11 @@ export class FakeConnection {
     const message = this.unread.shift()!;
     if (message.type !== type) throw new Error(`expected a ${type} request, got ${JSON.stringify(message)}`);
     return message as Message<T>;
+  }
+
+  /** How many chunks held exactly these request types, in this order: 1 when they came in one write. */
+  chunksWith(types: readonly Request["type"][]): number {
+    return this.chunks.filter((chunk) => chunk.join() === types.join()).length;
   }
 
   /** Resolves after the peer's next `count` heartbeats: each one a turn of its timers, later than now. */
@@ -182,6 +190,7 @@ export class FakeConnection {
       return;
     }
     const request = parsed.request;
+    this.chunks[this.chunks.length - 1]?.push(request.type);
     // Liveness chatter is not part of the transcript a test scripts.
     if (request.type === "heartbeat") {
       this.heartbeats += 1;
