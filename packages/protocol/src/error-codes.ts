@@ -44,6 +44,9 @@ export const ErrorCode = {
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
   replaced: "replaced",
+  /** The queue could not record the change in its journal (a write error or a full disk), so it
+   * did not make it: nothing was acknowledged. The queue takes no new work until restarted. */
+  journalUnavailable: "journal-unavailable",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;

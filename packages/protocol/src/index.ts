@@ -12,3 +12,4 @@ export * from "./framing.js";
 export * from "./replies.js";
 export * from "./examples.js";
 export * from "./warm-up.js";
+export * from "./journal-records.js";
