@@ -27,7 +27,7 @@ const examples: Record[] = [
   { type: "cancelled", at, jobId: 2 },
   { type: "cancelled", at, jobId: 1, lease: 9 },
   { type: "retried", at, jobId: 1, order: 3 },
-  { type: "snapshot", at, queueId: "q-7f3a", run: 3, lastJobId: 2, lastLease: 9, lastOrder: 3, nextSeq: 120, jobs: 1, keys: 1, pausedQueues: ["emails"] },
+  { type: "snapshot", at, queueId: "q-7f3a", run: 3, lastJobId: 2, lastLease: 9, lastOrder: 3, nextSeq: 120, pausedQueues: ["emails"] },
   {
     type: "job",
     jobId: 1,
@@ -44,6 +44,7 @@ const examples: Record[] = [
     ],
   },
   { type: "key", key: "order-42", jobIds: [1, 2], at },
+  { type: "snapshot-end", jobs: 1, keys: 1 },
 ];
 
 describe("journal records", () => {
@@ -59,8 +60,8 @@ describe("journal records", () => {
     expect(JournalRecord.safeParse({ ...record, extra: 1 }).success).toBe(false);
   });
 
-  it.each(examples.map((e) => [e.type, e] as const))("refuses a %s record without its time or id", (_type, record) => {
-    const { at: _at, jobId: _jobId, key: _key, ...rest } = record as { at?: number; jobId?: number; key?: string };
+  it.each(examples.map((e) => [e.type, e] as const))("refuses a %s record without its time, id or count", (_type, record) => {
+    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown };
     expect(JournalRecord.safeParse(rest).success).toBe(false);
   });
 
@@ -82,6 +83,6 @@ describe("journal records", () => {
   });
 
   it("names exactly the snapshot's own records as snapshot records", () => {
-    expect([...snapshotRecordTypes].sort()).toEqual(["job", "key", "snapshot"]);
+    expect([...snapshotRecordTypes].sort()).toEqual(["job", "key", "snapshot", "snapshot-end"]);
   });
 });

@@ -122,9 +122,12 @@ export type JobRetried = z.infer<typeof JobRetried>;
 
 // ---- a snapshot: live state at one point, written by compaction -------------------------
 
-/** Opens a snapshot: the counters that must continue, and how many job and key records follow.
- * `nextSeq` is the sequence number of the first record after the snapshot, so a missing
- * segment between a snapshot and its tail is found, not skipped. */
+/** Opens a snapshot: the counters that must continue. `nextSeq` is the sequence number of the
+ * first record after the snapshot, so a missing segment between a snapshot and its tail is
+ * found, not skipped. The job and key records between this and `snapshot-end` may be written
+ * while the queue keeps running (Node cannot fork a frozen copy): a job's record shows it as it
+ * stood at some moment after `nextSeq - 1`, and replaying the tail over it converges because
+ * every record says what the state became. */
 export const SnapshotStarted = z.strictObject({
   type: z.literal("snapshot"),
   at: At,
@@ -134,8 +137,6 @@ export const SnapshotStarted = z.strictObject({
   lastLease: z.number().int().min(0),
   lastOrder: z.number().int().min(0),
   nextSeq: z.number().int().min(1),
-  jobs: z.number().int().min(0),
-  keys: z.number().int().min(0),
   pausedQueues: z.array(QueueName),
 });
 export type SnapshotStarted = z.infer<typeof SnapshotStarted>;
@@ -166,6 +167,11 @@ export type JobSnapshot = z.infer<typeof JobSnapshot>;
 export const KeySnapshot = z.strictObject({ type: z.literal("key"), key: z.string().min(1), jobIds: z.array(JobId).min(1), at: At });
 export type KeySnapshot = z.infer<typeof KeySnapshot>;
 
+/** Closes a snapshot with the number of job and key records in it: a snapshot without its end,
+ * or with other counts, is damaged. */
+export const SnapshotEnded = z.strictObject({ type: z.literal("snapshot-end"), jobs: z.number().int().min(0), keys: z.number().int().min(0) });
+export type SnapshotEnded = z.infer<typeof SnapshotEnded>;
+
 export const JournalRecord = z.discriminatedUnion("type", [
   JournalCreated,
   QueueStarted,
@@ -181,6 +187,7 @@ export const JournalRecord = z.discriminatedUnion("type", [
   SnapshotStarted,
   JobSnapshot,
   KeySnapshot,
+  SnapshotEnded,
 ]);
 export type JournalRecord = z.infer<typeof JournalRecord>;
 export type JournalRecordType = JournalRecord["type"];
@@ -188,4 +195,4 @@ export type JournalRecordType = JournalRecord["type"];
 export const journalRecordTypes: readonly JournalRecordType[] = JournalRecord.options.map((o) => o.shape.type.value);
 
 /** The records only a snapshot holds: one of them in the log after a snapshot is damage. */
-export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "job", "key"]);
+export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "job", "key", "snapshot-end"]);
