@@ -269,6 +269,7 @@ export class JournalAppender {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return "code" in error ? `${String(error.code)}: ${error.message}` : error.message;
+  // Node's fs errors already open with their code ("ENOSPC: no space left on device, write").
+  if (error instanceof Error) return error.message;
   return String(error);
 }
