@@ -5,18 +5,20 @@
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { fsyncModes } from "@djq/queue/journal";
-import { measureFsyncLatency, measureGroupCommit, withScratchDirectory } from "./workloads/journal-fsync.js";
+import { measureFsyncLatency, measureGroupCommit, measureReplay, withScratchDirectory } from "./workloads/journal-fsync.js";
 
-const usage = `usage: node bench/dist/journal-main.js [--dir DIR] [--samples N] [--records N]
+const usage = `usage: node bench/dist/journal-main.js [--dir DIR] [--samples N] [--records N] [--replay-jobs N]
   --dir       where to write (default the system's temporary directory); use the journal's disk
   --samples   write+fdatasync pairs timed for the latency (default 1000)
-  --records   records appended per group-commit run (default 20000)`;
+  --records   records appended per group-commit run (default 20000)
+  --replay-jobs  pending jobs in the snapshot written and read back (default 1000000)`;
 
 const { values: flags } = parseArgs({
   options: {
     dir: { type: "string" },
     samples: { type: "string", default: "1000" },
     records: { type: "string", default: "20000" },
+    "replay-jobs": { type: "string", default: "1000000" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -26,7 +28,8 @@ if (flags.help) {
 }
 const samples = Number(flags.samples);
 const records = Number(flags.records);
-for (const [name, value] of [["samples", samples], ["records", records]] as const) {
+const replayJobs = Number(flags["replay-jobs"]);
+for (const [name, value] of [["samples", samples], ["records", records], ["replay-jobs", replayJobs]] as const) {
   if (!Number.isInteger(value) || value < 1) {
     process.stderr.write(`--${name} must be a whole number of at least 1, got ${String(flags[name])}\n`);
     process.exit(2);
@@ -51,4 +54,7 @@ await withScratchDirectory(flags.dir ?? tmpdir(), async (dir) => {
       );
     }
   }
+  const replay = await measureReplay(dir, replayJobs);
+  process.stdout.write(`\nsnapshot of ${fixed(replay.jobs)} pending jobs: ${fixed(replay.snapshotBytes / 1e6, 1)} MB, written in ${fixed(replay.writeS, 2)} s,\n`);
+  process.stdout.write(`  read back (frames, checksums, JSON, schemas; no core) in ${fixed(replay.replayS, 2)} s = ${fixed(replay.recordsPerSecond)} records/s\n`);
 });

@@ -6,8 +6,8 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { JournalRecord } from "@djq/protocol";
-import { JournalAppender, type FsyncMode } from "@djq/queue/journal";
+import type { JobSnapshot, JournalRecord } from "@djq/protocol";
+import { Compactor, JournalAppender, replayJournal, type FsyncMode } from "@djq/queue/journal";
 import { createLogger } from "@djq/runtime";
 import { monotonicMs } from "../monotonic-clock.js";
 import { percentile } from "../statistics.js";
@@ -37,6 +37,16 @@ export interface GroupCommitRun {
   recordsPerBatch: number;
   /** From append to its promise settling. */
   commitMs: { p50: number; p99: number };
+}
+
+export interface ReplayRun {
+  jobs: number;
+  snapshotBytes: number;
+  /** Compaction writing the snapshot of that many pending jobs. */
+  writeS: number;
+  /** Start-up reading it back: frames, checksums, JSON and schema checks, no core. */
+  replayS: number;
+  recordsPerSecond: number;
 }
 
 const log = createLogger({ program: "bench", level: "warn" });
@@ -109,6 +119,32 @@ export async function measureGroupCommit(parent: string, fsync: FsyncMode, write
     recordsPerBatch: records / batches,
     commitMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
   };
+}
+
+/** A snapshot of `jobs` pending jobs written by compaction, then read back as start-up would. */
+export async function measureReplay(parent: string, jobs: number): Promise<ReplayRun> {
+  const dir = await mkdtemp(join(parent, "replay-"));
+  const options = { dir, fileNumber: 1, nextSeq: 1, fsync: "always" as const, fsyncIntervalMs: 50, maxRecordBytes: 1 << 20, segmentBytes: 64 << 20, log };
+  const appender = await JournalAppender.open(options);
+  const compactor = new Compactor(appender, { dir, maxRecordBytes: 1 << 20, minSegmentBytes: 0, log }, 0, 0);
+  let started = monotonicMs();
+  const compacted = await compactor.compact(() => ({
+    header: { at: Date.now(), queueId: "bench", run: 1, lastJobId: jobs, lastLease: 0, lastOrder: jobs, pausedQueues: [] },
+    records: pendingJobs(jobs),
+  }));
+  const writeS = (monotonicMs() - started) / 1000;
+  await appender.close();
+  if (!compacted.ok) throw new Error(compacted.message);
+  started = monotonicMs();
+  const replayed = await replayJournal(dir, { maxRecordBytes: 1 << 20, startAnyway: false, log }, () => undefined);
+  const replayS = (monotonicMs() - started) / 1000;
+  return { jobs, snapshotBytes: compacted.snapshotBytes ?? 0, writeS, replayS, recordsPerSecond: replayed.records / replayS };
+}
+
+function* pendingJobs(count: number): Generator<JobSnapshot> {
+  for (let jobId = 1; jobId <= count; jobId += 1) {
+    yield { type: "job", jobId, spec: { durationMs: 0 }, submittedAt: 1_700_000_000_000 + jobId, state: "pending", attempts: 0, order: jobId, history: [] };
+  }
 }
 
 /** About the size of a submitted record of a job with a small payload. */

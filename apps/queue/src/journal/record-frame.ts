@@ -1,13 +1,13 @@
 // How one journal record and one journal file's header look on disk. Every record carries its
-// length, its sequence number and a CRC-32C over all three parts, so a reader can tell a record
+// length, its sequence number and a CRC-32 over all three parts, so a reader can tell a record
 // cut short by a crash from one damaged in place. The reader decides which it is; this file
 // only says what the bytes at an offset are.
 import { JournalRecord } from "@djq/protocol";
-import { crc32c } from "./crc32c.js";
+import { crc32 } from "./crc32.js";
 
-/** length u32 LE | crc32c u32 LE | seq f64 LE | payload (UTF-8 JSON). */
+/** length u32 LE | crc32 u32 LE | seq f64 LE | payload (UTF-8 JSON). */
 export const FRAME_HEADER_BYTES = 16;
-/** magic "DJQJ" | version u16 LE | kind u8 | 0 u8 | first seq f64 LE | crc32c u32 LE of the 16 before. */
+/** magic "DJQJ" | version u16 LE | kind u8 | 0 u8 | first seq f64 LE | crc32 u32 LE of the 16 before. */
 export const FILE_HEADER_BYTES = 20;
 const MAGIC = 0x4a514a44; // "DJQJ" read as a little-endian u32
 export const FORMAT_VERSION = 1;
@@ -21,7 +21,7 @@ export function encodeFileHeader(kind: FileKind, firstSeq: number): Buffer {
   header.writeUInt16LE(FORMAT_VERSION, 4);
   header.writeUInt8(kindByte[kind], 6);
   header.writeDoubleLE(firstSeq, 8);
-  header.writeUInt32LE(crc32c(header, 0, 16), 16);
+  header.writeUInt32LE(crc32(header, 0, 16), 16);
   return header;
 }
 
@@ -30,7 +30,7 @@ export type FileHeader = { ok: true; kind: FileKind; firstSeq: number } | { ok: 
 export function decodeFileHeader(bytes: Buffer): FileHeader {
   if (bytes.length < FILE_HEADER_BYTES) return { ok: false, reason: `the file header is cut short (${bytes.length} of ${FILE_HEADER_BYTES} bytes)` };
   if (bytes.readUInt32LE(0) !== MAGIC) return { ok: false, reason: "the file does not start with the journal's magic bytes" };
-  if (bytes.readUInt32LE(16) !== crc32c(bytes, 0, 16)) return { ok: false, reason: "the file header's checksum does not match" };
+  if (bytes.readUInt32LE(16) !== crc32(bytes, 0, 16)) return { ok: false, reason: "the file header's checksum does not match" };
   const version = bytes.readUInt16LE(4);
   if (version !== FORMAT_VERSION) return { ok: false, reason: `journal format version ${version}; this queue reads version ${FORMAT_VERSION}` };
   const kind = bytes.readUInt8(6) === kindByte.snapshot ? "snapshot" : "segment";
@@ -83,5 +83,5 @@ export function decodeFrame(bytes: Buffer, offset: number, limit: number, maxRec
 
 /** Covers the length, the sequence number and the payload: everything in the frame but itself. */
 function crcOfFrame(bytes: Buffer, start: number, end: number): number {
-  return crc32c(bytes, start + 8, end, crc32c(bytes, start, start + 4));
+  return crc32(bytes, start + 8, end, crc32(bytes, start, start + 4));
 }
