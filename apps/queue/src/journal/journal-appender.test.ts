@@ -74,6 +74,16 @@ describe("the journal appender", () => {
     await appender.close();
   });
 
+  it("in interval mode syncs at once when asked to, without waiting for the interval", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval", fsyncIntervalMs: 60_000 }));
+    const syncsBefore = appender.stats.syncs;
+    void appender.append(submitted(1));
+    expect(await appender.sync()).toEqual({ ok: true });
+    expect(appender.stats.syncs).toBe(syncsBefore + 1);
+    expect(appender.stats.records).toBe(1);
+    await appender.close();
+  });
+
   it("starts a new segment when one passes its size, and the segments replay as one log", async () => {
     const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { segmentBytes: 400 }));
     for (let turn = 1; turn <= 20; turn += 1) await appender.append(submitted(turn));

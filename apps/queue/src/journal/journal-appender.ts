@@ -141,19 +141,25 @@ export class JournalAppender {
     return { ...start, appendedBytes: this.stats.appendedBytes, created: this.openBatch().done };
   }
 
-  /** Writes and syncs what is queued, then closes the file. Appends after this fail. */
-  async close(): Promise<void> {
+  /** Resolves once everything appended so far is written and synced, whatever the fsync mode:
+   * for records that must not wait for the interval (a start's `queue-started`). */
+  async sync(): Promise<Durable> {
     this.sealOpenBatch();
     await this.lastSealed?.done;
-    if (this.failure === undefined) {
-      await this.mutex.runExclusive(async () => {
-        try {
-          await this.syncNow();
-        } catch (error) {
-          this.fail(describe(error));
-        }
-      });
-    }
+    if (this.failure !== undefined) return this.failure;
+    return this.mutex.runExclusive(async () => {
+      try {
+        await this.syncNow();
+        return DURABLE;
+      } catch (error) {
+        return this.fail(describe(error));
+      }
+    });
+  }
+
+  /** Writes and syncs what is queued, then closes the file. Appends after this fail. */
+  async close(): Promise<void> {
+    await this.sync();
     clearTimeout(this.syncTimer);
     this.failure ??= { ok: false, code: ErrorCode.journalUnavailable, message: "the journal is closed" };
     await this.handle?.close();

@@ -41,4 +41,11 @@ describe("opening a journal", () => {
     expect(second.run).toBe(2);
     await second.close();
   });
+
+  it("syncs the start's record before returning even when fsync waits for an interval", async () => {
+    const journal = await openJournal({ ...options(), fsync: "interval", fsyncIntervalMs: 60_000 }, () => undefined);
+    // The new segment's file and directory, then the records journal-created and queue-started.
+    expect(journal.appender.stats).toEqual(expect.objectContaining({ records: 2, syncs: 3 }));
+    await journal.close();
+  });
 });

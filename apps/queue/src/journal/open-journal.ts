@@ -62,7 +62,10 @@ export async function openJournal(options: JournalOptions, apply: (record: Journ
     queueId ??= randomUUID();
     const run = lastRun + 1;
     if (fresh) void appender.append({ type: "journal-created", at, queueId });
-    const started = await appender.append({ type: "queue-started", at, queueId, run });
+    void appender.append({ type: "queue-started", at, queueId, run });
+    // Synced even with fsync `interval`: the run number fences what this run hands out from
+    // what an earlier run did, so it must not be lost to a power cut.
+    const started = await appender.sync();
     if (!started.ok) throw new Error(started.message);
     const compactor = new Compactor(appender, { ...options, minSegmentBytes: options.minCompactBytes }, replayed.snapshotBytes, replayed.segmentBytes);
     options.log.info("journal.opened", { dir: options.dir, queueId, run, records: replayed.records, fsync: options.fsync, fresh });
