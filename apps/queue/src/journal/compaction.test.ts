@@ -123,4 +123,21 @@ describe("compaction", () => {
     await writeFile(snapshot, whole.subarray(0, end));
     await expect(replay(dir)).rejects.toThrow(`${snapshot} at byte ${end}: the snapshot has no end record`);
   });
+
+  it("stops at a damaged snapshot, and with start-anyway keeps its records before the damage and asks for a new snapshot", async () => {
+    const { appender, compactor } = await openWithHistory(5);
+    await compactor.compact(() => liveState([liveJob(3), liveJob(4), liveJob(5)]));
+    await appender.append(submitted(6));
+    await appender.close();
+    const snapshot = join(dir, journalFileName("snapshot", 2));
+    const whole = await readFile(snapshot);
+    const fourth = whole.indexOf(Buffer.from('{"type":"job","jobId":4')) - 16;
+    whole[fourth + 30] = (whole[fourth + 30] as number) ^ 0x01;
+    await writeFile(snapshot, whole);
+    await expect(replay(dir)).rejects.toThrow(`${snapshot} at byte ${fourth}: the record's checksum does not match`);
+    const { records, replayed } = await replay(dir, { startAnyway: true });
+    expect(records).toEqual([{ type: "snapshot", ...liveState([]).header, nextSeq: 16 }, liveJob(3)]);
+    expect(replayed.mustCompact).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([`${journalFileName("segment", 2)}.broken`, `${journalFileName("snapshot", 2)}.broken`]);
+  });
 });
