@@ -3,7 +3,7 @@
 // means (a torn tail or damage) is the reader's job.
 import { open, type FileHandle } from "node:fs/promises";
 import type { JournalRecord } from "@djq/protocol";
-import { FILE_HEADER_BYTES, decodeFileHeader, decodeFrame, type FileHeader, type FileKind } from "./record-frame.js";
+import { FILE_HEADER_BYTES, FRAME_HEADER_BYTES, decodeFileHeader, decodeFrame, type FileHeader, type FileKind } from "./record-frame.js";
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -89,6 +89,29 @@ async function scanFrames(handle: FileHandle, size: number, maxRecordBytes: numb
     const { bytesRead } = await handle.read(buffer, filled, Math.min(buffer.length - filled, unread), base + filled);
     if (bytesRead === 0) return { kind: "cut-short", offset: base, reason: "the file shrank while it was read" };
     filled += bytesRead;
+  }
+}
+
+/**
+ * Where a whole, checked record with a sequence number above `afterSeq` starts, searching every
+ * byte from `offset` on, or undefined if there is none. A record like that after a bad frame
+ * means the bad frame was damaged in place; without one, the bad bytes are a write that never
+ * finished. Only the error path runs this, over the rest of one segment.
+ */
+export async function findRecordAfter(path: string, offset: number, afterSeq: number, maxRecordBytes: number): Promise<number | undefined> {
+  const handle = await open(path, "r");
+  try {
+    const size = (await handle.stat()).size;
+    const rest = Buffer.allocUnsafe(Math.max(0, size - offset));
+    await handle.read(rest, 0, rest.length, offset);
+    for (let at = 1; at + FRAME_HEADER_BYTES <= rest.length; at += 1) {
+      const seq = rest.readDoubleLE(at + 8);
+      if (!(seq > afterSeq && Number.isInteger(seq))) continue;
+      if (decodeFrame(rest, at, rest.length, maxRecordBytes).kind === "record") return offset + at;
+    }
+    return undefined;
+  } finally {
+    await handle.close();
   }
 }
 

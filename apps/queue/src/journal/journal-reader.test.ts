@@ -76,6 +76,27 @@ describe("replaying a journal", () => {
     }
   });
 
+  it("takes garbage over the whole last record, its length included, as torn", async () => {
+    await writeJournal(dir, [[r1], [r2], [r3]]);
+    const whole = await readFile(segment(1));
+    const lastStart = whole.length - encodeRecord(3, r3).length;
+    await writeFile(segment(1), Buffer.from(whole).fill(0x5a, lastStart));
+    const { records, log } = await replay(dir);
+    expect(records).toEqual([r1, r2]);
+    expect(log.events("journal.torn-tail")).toEqual([expect.objectContaining({ offset: lastStart, reason: expect.stringContaining("claims") })]);
+  });
+
+  it("stops at a length damaged to reach past the end of the file when whole records follow it", async () => {
+    await writeJournal(dir, [[r1], [r2], [r3]]);
+    const whole = await readFile(segment(1));
+    const secondStart = FILE_HEADER_BYTES + encodeRecord(1, r1).length;
+    whole.writeUInt32LE(whole.length, secondStart);
+    await writeFile(segment(1), whole);
+    const refusal = (await replay(dir).catch((error: unknown) => error)) as JournalDamagedError;
+    expect(refusal).toBeInstanceOf(JournalDamagedError);
+    expect(refusal.damage).toEqual(expect.objectContaining({ path: segment(1), offset: secondStart }));
+  });
+
   it("removes a newest segment cut inside its own header, which holds nothing", async () => {
     await writeJournal(dir, [[r1]]);
     await writeJournal(dir, [[r2]], { fileNumber: 2, nextSeq: 2 });

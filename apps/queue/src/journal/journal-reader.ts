@@ -6,7 +6,7 @@
 import { copyFile, open, rename, truncate, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { snapshotRecordTypes, type JournalRecord, type SnapshotStarted } from "@djq/protocol";
-import { isZeroFrom, scanFile, type RecordVisitor, type ScanStop, type ScannedFile } from "./file-scanner.js";
+import { findRecordAfter, isZeroFrom, scanFile, type RecordVisitor, type ScanStop, type ScannedFile } from "./file-scanner.js";
 import { nextFileNumber, readLayout, syncDirectory, type JournalFile } from "./journal-files.js";
 import { FILE_HEADER_BYTES } from "./record-frame.js";
 import type { Logger } from "@djq/runtime";
@@ -74,7 +74,7 @@ export async function replayJournal(dir: string, options: ReplayOptions, apply: 
       continue;
     }
     const problem: JournalDamage = { path: file.path, offset: stop.offset, reason: stop.reason };
-    if (isLast && file.kind === "segment" && (await isTornTail(file.path, scanned, stop))) {
+    if (isLast && file.kind === "segment" && (await isTornTail(file.path, scanned, stop, result.nextSeq - 1, options.maxRecordBytes))) {
       options.log.warn("journal.torn-tail", { file: file.path, offset: stop.offset, bytes: scanned.size - stop.offset, reason: stop.reason });
       await dropTornTail(file.path, stop.offset);
       result.segmentBytes += stop.offset < FILE_HEADER_BYTES ? 0 : stop.offset;
@@ -139,14 +139,17 @@ function scanSegment(file: JournalFile, options: ReplayOptions, result: Replayed
 
 /**
  * A crash mid-write leaves the last segment's last frame cut short, or (after a power loss)
- * zeros or garbage where it should be. A frame that fails its checksum is a torn tail only if
- * nothing follows it: a bad frame with more bytes after it is damage, never a tear.
+ * zeros or garbage where it should be: bytes after which no whole record follows. A bad frame
+ * with a whole record anywhere after it was damaged in place, and that is never a tear.
  */
-async function isTornTail(path: string, scanned: ScannedFile, stop: ScanStop): Promise<boolean> {
-  if (stop.kind === "cut-short") return true;
-  if (stop.kind !== "bad") return false;
+async function isTornTail(path: string, scanned: ScannedFile, stop: ScanStop, lastSeq: number, maxRecordBytes: number): Promise<boolean> {
+  if (stop.kind !== "cut-short" && stop.kind !== "bad") return false;
+  // The header is written and synced before any record: a bad one is a tear only if the file
+  // never got past its creation.
   if (!scanned.header.ok) return scanned.size < FILE_HEADER_BYTES || (await isZeroFrom(path, 0));
-  return stop.frameEnd === scanned.size || (await isZeroFrom(path, stop.offset));
+  // A length damaged in place can claim bytes past the end of the file, so even a frame that
+  // looks cut short is a tear only if nothing whole follows it.
+  return (await findRecordAfter(path, stop.offset, lastSeq, maxRecordBytes)) === undefined;
 }
 
 /** Truncates the torn tail for good, so the next append does not follow garbage. A file torn
