@@ -1,13 +1,11 @@
 // One queue process per journal directory: a second opener is refused with the holder's pid,
 // whichever path it names the directory by, and the lock is free again the moment its holder
 // is SIGKILLed, with nothing stale left to clean up.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { symlink, unlink } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DirectoryLockedError, lockDirectory } from "./directory-lock.js";
 import { temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -43,24 +41,20 @@ describe("the journal directory's lock", () => {
   });
 
   describe("held by another process", () => {
-    const built = fileURLToPath(new URL("../../dist/journal/directory-lock.js", import.meta.url));
-    beforeAll(() => {
-      if (!existsSync(built)) throw new Error(`${built} is missing: build the queue first (npx tsc -b)`);
-    });
+    const built = builtJournalModule("directory-lock.js");
 
     it("refuses this process while the other lives and is free the moment it is SIGKILLed", async () => {
       const program = `import { lockDirectory } from ${JSON.stringify(built)};
         await lockDirectory(process.argv[1]); console.log("locked"); setInterval(() => {}, 1000);`;
-      const holder = spawn(process.execPath, ["--input-type=module", "-e", program, dir], { stdio: ["ignore", "pipe", "inherit"] });
-      const exited = new Promise((resolve) => holder.on("exit", resolve));
+      const holder = startJournalProgram(program, dir);
       try {
-        await new Promise<void>((resolve) => holder.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("locked") && resolve()));
+        await new Promise<void>((resolve) => holder.child.stdout.on("data", () => holder.stdout().includes("locked") && resolve()));
         const refusal = (await lockDirectory(dir).catch((error: unknown) => error)) as DirectoryLockedError;
         expect(refusal).toBeInstanceOf(DirectoryLockedError);
-        expect(refusal.holderPid).toBe(holder.pid);
+        expect(refusal.holderPid).toBe(holder.child.pid);
       } finally {
-        holder.kill("SIGKILL");
-        await exited;
+        holder.child.kill("SIGKILL");
+        await holder.exited;
       }
       await (await lockDirectory(dir)).release();
     });

@@ -1,15 +1,13 @@
 // The appender over real files: one write and one sync per turn however many records the turn
 // appended, promises that settle in append order, the interval mode's deferred sync, and a
 // full disk (a real file-size limit on a real process) answered with journal-unavailable.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JournalAppender, type Durable } from "./journal-appender.js";
 import { journalFileName } from "./journal-files.js";
 import { appenderOptions, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -109,10 +107,7 @@ describe("the journal appender", () => {
 });
 
 describe("the journal appender on a full disk", () => {
-  const built = fileURLToPath(new URL("../../dist/journal/journal-appender.js", import.meta.url));
-  beforeAll(() => {
-    if (!existsSync(built)) throw new Error(`${built} is missing: build the queue first (npx tsc -b)`);
-  });
+  const built = builtJournalModule("journal-appender.js");
 
   // The child appends until the file-size limit stops it; Node ignores SIGXFSZ, so the write
   // fails (short, then EFBIG) instead of the process being killed.
@@ -135,24 +130,60 @@ describe("the journal appender on a full disk", () => {
   `;
 
   it("answers journal-unavailable instead of acknowledging what it could not write, and recovery finds every acknowledged record", async () => {
-    const child = spawn("prlimit", ["--fsize=8192", process.execPath, "--input-type=module", "-e", program, dir], {
-      cwd: fileURLToPath(new URL("../..", import.meta.url)),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(code, stderr).toBe(0);
-    const outcome = JSON.parse(stdout) as { acknowledged: number[]; refusal: Durable; after: Durable };
+    const filler = startJournalProgram(program, dir, ["prlimit", "--fsize=8192"]);
+    const { code } = await filler.exited;
+    expect(code, filler.stderr()).toBe(0);
+    const outcome = JSON.parse(filler.stdout()) as { acknowledged: number[]; refusal: Durable; after: Durable };
     expect(outcome.acknowledged.length).toBeGreaterThan(10);
     expect(outcome.refusal).toEqual({ ok: false, code: "journal-unavailable", message: expect.stringMatching(/disk is full|EFBIG/) });
     expect(outcome.after).toEqual(outcome.refusal);
-    const lines = stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string });
+    const lines = filler.stderr().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string });
     expect(lines.filter((line) => line.event === "journal.unavailable")).toHaveLength(1);
     const { records, log } = await replay(dir);
     expect(records.map((r) => (r.type === "submitted" ? r.jobs[0]?.jobId : 0))).toEqual(outcome.acknowledged);
     expect(log.events("journal.torn-tail")).toHaveLength(1);
   });
 });
+
+describe("a journal appender SIGKILLed mid-stream", () => {
+  const built = builtJournalModule("journal-appender.js");
+
+  // Sixteen writers append without pause; each prints its job id once its record is durable,
+  // as a queue would send the submitted reply. Writes to a pipe are synchronous on Linux, so
+  // every id printed before the kill reaches the parent.
+  const program = `
+    import { JournalAppender } from ${JSON.stringify(built)};
+    import { createLogger } from "@djq/runtime";
+    const log = createLogger({ program: "writer", format: "json" });
+    const appender = await JournalAppender.open({ dir: process.argv[1], fileNumber: 1, nextSeq: 1, fsync: "always",
+      fsyncIntervalMs: 50, maxRecordBytes: 1 << 20, segmentBytes: 64 * 1024, log });
+    let next = 1;
+    const writer = async () => {
+      for (;;) {
+        const jobId = next++;
+        const durable = await appender.append({ type: "submitted", at: 1, jobs: [{ jobId, spec: { payload: "x".repeat(jobId % 300) }, state: "pending", order: jobId }] });
+        if (!durable.ok) throw new Error(durable.message);
+        process.stdout.write(jobId + "\\n");
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, writer));
+  `;
+
+  it("loses no record whose append was acknowledged before the kill", async () => {
+    const writer = startJournalProgram(program, dir);
+    await new Promise<void>((resolve, reject) => {
+      // Enough acknowledgements that several segments exist and the kill lands mid-stream.
+      writer.child.stdout.on("data", () => writer.stdout().length > 20_000 && resolve());
+      void writer.exited.then(() => reject(new Error(`the writer exited before the kill: ${writer.stderr()}`)));
+    });
+    writer.child.kill("SIGKILL");
+    expect((await writer.exited).signal).toBe("SIGKILL");
+    const acknowledged = writer.stdout().split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
+    const { records } = await replay(dir);
+    const recorded = new Set(records.flatMap((r) => (r.type === "submitted" ? r.jobs.map((j) => j.jobId) : [])));
+    expect(acknowledged.length).toBeGreaterThan(3_000);
+    expect(acknowledged.filter((jobId) => !recorded.has(jobId))).toEqual([]);
+    expect((await readdir(dir)).length).toBeGreaterThan(2);
+  });
+});
+
