@@ -30,7 +30,9 @@ describe("the journal appender", () => {
     const before = { ...appender.stats };
     const promises = Array.from({ length: 100 }, (_, i) => appender.append(submitted(i + 1)));
     expect(new Set(promises).size).toBe(1);
+    expect(appender.unwrittenBytes).toBe(appender.stats.appendedBytes - before.appendedBytes);
     expect(await promises[0]).toEqual({ ok: true });
+    expect(appender.unwrittenBytes).toBe(0);
     expect(appender.stats.batches - before.batches).toBe(1);
     expect(appender.stats.syncs - before.syncs).toBe(1);
     expect(appender.stats.records - before.records).toBe(100);

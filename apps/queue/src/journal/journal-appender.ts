@@ -80,6 +80,7 @@ export class JournalAppender {
   private unsyncedWrites = false;
   private syncTimer: NodeJS.Timeout | undefined;
   private failure: Durable | undefined;
+  private writtenRecordBytes = 0;
 
   /** Creates the first segment; throws if it cannot, since a queue that cannot start its
    * journal must not start at all. */
@@ -101,6 +102,13 @@ export class JournalAppender {
   /** Why the journal takes no more records, or undefined while it works. */
   get unavailable(): string | undefined {
     return this.failure?.ok === false ? this.failure.message : undefined;
+  }
+
+  /** Bytes appended and not yet written: what a stalled disk makes the queue hold. The queue
+   * stops reading requests past its limit of these (checked before the core runs), since a
+   * record cannot be refused once the core has made the change it describes. */
+  get unwrittenBytes(): number {
+    return this.stats.appendedBytes - this.writtenRecordBytes;
   }
 
   /** The sequence number the next record will carry. */
@@ -213,6 +221,7 @@ export class JournalAppender {
       // On a full disk libuv reports the bytes it managed and only the next write fails.
       if (bytesWritten !== batch.bytes) return this.fail(`wrote ${bytesWritten} of ${batch.bytes} bytes (the disk is full or a size limit was reached)`);
       this.position += bytesWritten;
+      this.writtenRecordBytes += bytesWritten;
       this.stats.records += batch.records;
       this.stats.batches += 1;
       this.stats.bytes += bytesWritten;
