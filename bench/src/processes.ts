@@ -1,12 +1,14 @@
-// Starts the real programs (queue, worker CLI) and the bench programs (producer, bench worker,
-// idle clients) as child processes, talks to the bench programs over IPC, and kills every one of
-// them when a run ends. Only this file spawns.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+// The bench's programs (queue, worker CLI, producer, bench worker, idle clients, floor broker) and
+// how it starts them, through the same process harness as the end-to-end tests (tests/src/harness).
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectClient, type DjqClient } from "@djq/client";
+import { start, type Program, type StartOptions } from "e2e/harness/processes";
+
+export { killAll, type Program } from "e2e/harness/processes";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const programs = {
@@ -20,105 +22,14 @@ export const programs = {
   queueProbe: pathToFileURL(`${repoRoot}bench/dist/programs/queue-probe.js`).href,
 } as const;
 
-const live = new Set<BenchProcess>();
 /** Bytes of stderr kept per process, for error messages and counting warnings. */
 const STDERR_KEPT = 256 * 1024;
 
-export interface SpawnOptions {
-  nodeFlags?: string[];
-  /** Open an IPC channel (the bench programs and the queue probe talk over it). */
-  ipc?: boolean;
-}
+export type SpawnOptions = Pick<StartOptions, "nodeFlags" | "ipc">;
 
-export class BenchProcess {
-  stderr = "";
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly inbox: { type: string }[] = [];
-  private waiters: { type: string; resolve: (message: { type: string }) => void }[] = [];
-
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
-    live.add(this);
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-      this.stderr = (this.stderr + text).slice(-STDERR_KEPT);
-    });
-    child.on("message", (message: { type: string }) => {
-      const waiter = this.waiters.find((w) => w.type === message.type || message.type === "error");
-      if (waiter === undefined) this.inbox.push(message);
-      else {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(message);
-      }
-    });
-    this.exited = new Promise((resolve) => {
-      child.on("exit", (code, signal) => {
-        live.delete(this);
-        resolve({ code, signal });
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid as number;
-  }
-
-  send(message: object): void {
-    this.child.send(message);
-  }
-
-  /** The next IPC message of this type (or an `error` message, which rejects). */
-  async next<T extends { type: string }>(type: T["type"], timeoutMs: number): Promise<T> {
-    const index = this.inbox.findIndex((m) => m.type === type || m.type === "error");
-    let message: { type: string };
-    if (index >= 0) message = this.inbox.splice(index, 1)[0] as { type: string };
-    else {
-      let resolve!: (message: { type: string }) => void;
-      const arrived = new Promise<{ type: string }>((r) => (resolve = r));
-      this.waiters.push({ type, resolve });
-      const exited = this.exited.then(({ code, signal }) => {
-        throw new Error(`${this.name} exited (code ${code}, signal ${signal}) while the bench waited for "${type}"${this.tail()}`);
-      });
-      const timer = delay(timeoutMs, undefined, { ref: false }).then(() => {
-        throw new Error(`${this.name}: no "${type}" within ${timeoutMs} ms${this.tail()}`);
-      });
-      message = await Promise.race([arrived, exited, timer]);
-    }
-    if (message.type === "error") throw new Error(`${this.name}: ${(message as unknown as { message: string }).message}`);
-    return message as T;
-  }
-
-  kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-  }
-
-  /** Log lines at warn or error level (text or JSON format). */
-  warnings(): string[] {
-    return this.stderr.split("\n").filter((line) => /"level":"(warn|error)"| (warn|error) +\S/.test(line));
-  }
-
-  private tail(): string {
-    return this.stderr === "" ? "" : `; stderr tail:\n${this.stderr.slice(-2000)}`;
-  }
-}
-
-export function spawnProgram(name: string, script: string, args: string[], options: SpawnOptions = {}): BenchProcess {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), script, ...args], {
-    stdio: ["ignore", "ignore", "pipe", ...(options.ipc === true ? (["ipc"] as const) : [])],
-    cwd: repoRoot,
-  });
-  return new BenchProcess(name, child);
-}
-
-/** SIGKILLs (after SIGCONT, for a stopped one) every process still running, and waits for them. */
-export async function killAll(): Promise<void> {
-  const running = [...live];
-  for (const program of running) {
-    program.kill("SIGCONT");
-    program.kill("SIGKILL");
-  }
-  await Promise.all(running.map((program) => program.exited));
+/** A bench process: the tests' Program, run from the repository root, stdout dropped, stderr's tail kept. */
+export function spawnProgram(name: string, script: string, args: string[], options: SpawnOptions = {}): Program {
+  return start(name, script, args, { ...options, cwd: repoRoot, ignoreStdout: true, keepStderrChars: STDERR_KEPT });
 }
 
 /** A port nothing listens on now: the queue logs its port only at info, and benchmarks run at warn. */
@@ -130,7 +41,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface QueueProcess extends BenchProcess {
+export interface QueueProcess extends Program {
   port: number;
 }
 

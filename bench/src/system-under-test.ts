@@ -3,7 +3,7 @@
 // waiting with a fetch open) before the body runs, and everything is killed after it.
 import type { DjqClient } from "@djq/client";
 import type { IdleClientsReport } from "./bench-messages.js";
-import { killAll, programs, spawnProgram, startQueue, waitForWaitingWorkers, type BenchProcess, type QueueProcess, type SpawnOptions } from "./processes.js";
+import { killAll, programs, spawnProgram, startQueue, waitForWaitingWorkers, type Program, type QueueProcess, type SpawnOptions } from "./processes.js";
 
 export interface WorkerFleet {
   /** "cli": the real worker program (apps/worker); "library": bench workers that time each job start. */
@@ -30,8 +30,8 @@ export interface System {
   queue: QueueProcess;
   /** The orchestrator's own client: stats, pause, setup submits. Never on a measured path. */
   control: DjqClient;
-  workers: BenchProcess[];
-  producer: BenchProcess;
+  workers: Program[];
+  producer: Program;
 }
 
 const SETUP_MS = 30_000;
@@ -40,7 +40,7 @@ export function connectionsOf(fleet: WorkerFleet): number {
   return fleet.processes * (fleet.program === "cli" ? 1 : fleet.workersPerProcess);
 }
 
-export async function startWorkers(port: number, fleet: WorkerFleet, namePrefix = "w", args: string[] = []): Promise<BenchProcess[]> {
+export async function startWorkers(port: number, fleet: WorkerFleet, namePrefix = "w", args: string[] = []): Promise<Program[]> {
   const workers = Array.from({ length: fleet.processes }, (_, index) => {
     const id = `${namePrefix}${index}`;
     return fleet.program === "cli"

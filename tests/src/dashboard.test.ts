@@ -11,7 +11,7 @@ import { RawSocket } from "./harness/raw-socket.js";
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
 if (!hasChromium) {
-  console.warn(`dashboard browser tests skipped: no ${chromiumPath} (run scripts/install-browser.sh as root to install it)`);
+  console.warn(`dashboard browser tests skipped: no ${chromiumPath} (run scripts/install-test-tools.sh as root to install it)`);
 }
 
 const sockets: RawSocket[] = [];
@@ -153,6 +153,7 @@ describe.skipIf(!hasChromium)("the dashboard page in a browser", () => {
     await page.locator("#workers", { hasText: "doomed-worker" }).waitFor();
     expect(await page.textContent("#count-running")).toBe("1");
     expect(await page.textContent("#count-pending")).toBe("7");
+    await page.locator("#memory", { hasText: "bytes budgeted" }).waitFor();
     clearInterval(beat);
     doomed.close();
     await page.locator("#recent", { hasText: "reassigned" }).waitFor();
@@ -208,6 +209,8 @@ describe("GET /metrics", () => {
     expect(before.get('djq_jobs{state="pending"}')).toBe(0);
     expect(before.get("djq_workers_connected")).toBe(0);
     expect(before.get("djq_assignment_latency_seconds_count")).toBe(0);
+    expect(before.get("djq_memory_held_bytes")).toBe(0);
+    expect(before.get("djq_memory_limit_bytes")).toBeGreaterThan(0);
 
     const socket = await client(queue.port);
     await submit(socket, [{ durationMs: 20 }, { durationMs: 20 }, { durationMs: 20, queue: "mail" }]);
@@ -215,6 +218,7 @@ describe("GET /metrics", () => {
     expect(waiting.get('djq_jobs{state="pending"}')).toBe(3);
     expect(waiting.get('djq_queue_jobs{queue="mail",state="pending"}')).toBe(1);
     expect(waiting.get('djq_queue_jobs{queue="default",state="pending"}')).toBe(2);
+    expect(waiting.get("djq_memory_held_bytes")).toBeGreaterThan(0);
 
     await worker(queue.port, "metrics-worker");
     const after = await waitFor(() => metrics(base), (m) => m.get("djq_jobs_completed_total") === 2, "completed total");

@@ -213,7 +213,7 @@ describe("the run timeout", () => {
     await slow.waitForEvent("job.abandoned", { jobId, reason: "timed-out" });
     const second = await queue.waitForEvent("job.assigned", { job: jobId, attempt: 2 });
     expect(second.worker).toBe("slow");
-    await queue.waitForEvent("job.dead", { job: jobId });
+    await queue.waitForEvent("job.failed", { job: jobId });
 
     const job = await jobStatus(queue.port, jobId);
     expect(job).toMatchObject({ state: "failed", attempts: 2, error: expect.stringContaining("timed out after 400 ms") });
@@ -253,7 +253,7 @@ describe("jobs that fail", () => {
     const queue = await startQueue([...calmHeartbeats, "--retry-base-ms", "20", "--retry-max-ms", "100"]);
     await worker(queue.port, "failer");
     const jobId = await submitJob(queue.port, ["--duration", "10", "--payload", '{"fail":"disk on fire"}', "--max-attempts", "3"]);
-    await queue.waitForEvent("job.dead", { job: jobId });
+    await queue.waitForEvent("job.failed", { job: jobId });
 
     const job = await jobStatus(queue.port, jobId);
     expect(job).toMatchObject({ state: "failed", attempts: 3, error: "disk on fire" });
@@ -267,7 +267,7 @@ describe("jobs that fail", () => {
     expect(retried.code, retried.stderr).toBe(0);
     expect(retried.stdout).toContain(`retried job ${jobId}`);
     // Its attempts start over: it runs three more times and fails again, as this payload says.
-    await nthEvent(queue, "job.dead", 2);
+    await nthEvent(queue, "job.failed", 2);
     const assigned = queue.events("job.assigned").filter((e) => e.job === jobId);
     expect(assigned.map((e) => e.attempt)).toEqual([1, 2, 3, 1, 2, 3]);
     const again = await jobStatus(queue.port, jobId);
@@ -286,7 +286,7 @@ describe("jobs that fail", () => {
     const workers = await Promise.all(ids.map((id) => worker(queue.port, id)));
     const jobId = await submitJob(queue.port, ["--duration", "100", "--payload", '{"crash":true}', "--max-attempts", "3"]);
 
-    const dead = await queue.waitForEvent("job.dead", { job: jobId }, 20_000);
+    const dead = await queue.waitForEvent("job.failed", { job: jobId }, 20_000);
     expect(dead.attempts).toBe(3);
     const exits = await Promise.all(workers.map((w) => w.exited));
     expect(exits).toEqual(ids.map(() => ({ code: 1, signal: null })));

@@ -1,28 +1,12 @@
 // Anyone who can reach the port can send anything: each bad input gets a clear refusal, and
 // the queue keeps serving everyone else without losing a job.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startQueue as startRealQueue, type QueueProcess } from "./harness/processes.js";
-import { RawSocket } from "./harness/raw-socket.js";
+import { client, connect } from "./harness/raw-peers.js";
 
 // The raw-socket workers here send no heartbeats: a long timeout keeps them alive under load.
 const startQueue = (args: string[] = [], env: Record<string, string> = {}) =>
   startRealQueue(["--heartbeat-timeout-ms", "60000", ...args], env);
-
-const sockets: RawSocket[] = [];
-async function connect(port: number): Promise<RawSocket> {
-  const socket = await RawSocket.connect(port);
-  sockets.push(socket);
-  return socket;
-}
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
-
-async function client(queue: QueueProcess): Promise<RawSocket> {
-  const socket = await connect(queue.port);
-  expect(await socket.hello("client")).toMatchObject({ type: "welcome" });
-  return socket;
-}
 
 /** The queue still answers a fresh connection and still holds the job it was given. */
 async function expectStillServing(queue: QueueProcess, jobId?: number): Promise<void> {

@@ -6,6 +6,7 @@ import type { JobView } from "@djq/protocol";
 import { describe, expect, it } from "vitest";
 import { cliJson, jobStatus as status, queueStats as stats, submitJobs } from "./harness/client-cli.js";
 import { runClient, startQueue, startWorker, type Program } from "./harness/processes.js";
+import { until } from "./harness/waiting.js";
 
 /** Runs one `djq` command for its text output; any exit but 0 fails the test. */
 async function djq(port: number, ...args: string[]): Promise<string> {
@@ -23,6 +24,17 @@ async function worker(port: number, workerId: string, ...args: string[]): Promis
   const program = await startWorker(port, ["--worker-id", workerId, ...args]);
   await program.waitForEvent("welcome");
   return program;
+}
+
+/**
+ * Resolves once the queue shows the worker idle and waiting for work: it asked for more and the
+ * queue handed it nothing, though jobs it does not serve (or in a paused queue) are pending.
+ */
+async function waitingIdle(port: number, workerId: string): Promise<void> {
+  await until(async () => {
+    const worker = (await stats(port)).workers.find((w) => w.workerId === workerId);
+    return worker !== undefined && worker.waiting && worker.running.length === 0;
+  }, `worker ${workerId} to wait with nothing running`);
 }
 
 /** Resolves once the worker has logged `event` for every one of the jobs. */
@@ -49,7 +61,7 @@ describe("named queues", () => {
     const b = await submit(queue.port, "--queue", "b", "--count", "2", "--duration", "20");
     const onlyB = await worker(queue.port, "w-b", "--queues", "b");
     await each(onlyB, "job.completed", b);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitingIdle(queue.port, "w-b");
     expect(startedJobs(onlyB)).toEqual(b);
 
     const snapshot = await stats(queue.port);
@@ -153,7 +165,7 @@ describe("pause and resume", () => {
     await sleeper.waitForEvent("job.completed", { jobId: running });
     // It was running when the queue was paused, and finished anyway.
     expect((await status(queue.port, running!)).settledAt).toBeGreaterThan(pausedAt);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitingIdle(queue.port, "w-q");
 
     expect(startedJobs(sleeper)).toEqual([running]);
     const pending = await djqJson<Page>(queue.port, "list", "--state", "pending", "--queue", "q");

@@ -51,6 +51,14 @@ async function statusUntil(client: DjqClient, jobId: number, done: (job: JobView
 const quickLoss = ["--heartbeat-interval-ms", "50", "--heartbeat-timeout-ms", "600"];
 
 describe("a worker built with the library", () => {
+  it("fails a job for good, with the queue's reason, when its result is larger than the queue keeps", async () => {
+    const { queue, client } = await setup(["--max-result-bytes", "1000"]);
+    await libraryWorker(queue.port, "lib-big-result");
+    const [jobId] = await client.submit({ type: "echo", payload: { text: "t".repeat(2_000) } }, { watch: true });
+    const job = await settle(client, jobId!);
+    expect(job).toMatchObject({ state: "failed", attempts: 1, error: expect.stringContaining("the limit is 1000") });
+  });
+
   it("completes a job with the result its handler returns", async () => {
     const { queue, client } = await setup();
     await libraryWorker(queue.port, "lib-1");

@@ -3,7 +3,7 @@ import { ConnectionClosedError, QueueError } from "@djq/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobLostError, PartialSubmitError, QueueUnreachableError } from "./client-errors.js";
 import { connectClient, type ClientOptions, type DjqClient } from "./client.js";
-import { FakeQueue, type FakeConnection } from "./test-support/fake-queue.js";
+import { FakeQueue, type FakeConnection } from "@djq/runtime/testing";
 import type { SettledJob } from "./watch-registry.js";
 
 const fast = { initialMs: 5, maxMs: 20, giveUpAfterMs: 300 };
@@ -140,16 +140,17 @@ describe("error replies", () => {
 
 describe("waiting for jobs", () => {
   it("delivers a settled push that arrived before waitFor was called", async () => {
-    const { client, conn } = await setup();
+    const { client, conn } = await setup({}, { heartbeatIntervalMs: 20 });
     const submitting = client.submit({ durationMs: 0 }, { watch: true });
     const request = await conn.expect("submit");
     // The reply and the push in one write: the push is handled before submit() even returns.
     conn.send({ id: request.id, type: "submitted", jobIds: [1] });
     conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed", result: "done" }] });
     const [jobId] = await submitting;
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const results = await client.waitFor([jobId as number]);
     expect([...results.values()]).toEqual([{ jobId: 1, state: "completed", result: "done" }]);
+    // A watch sent by waitFor would have arrived before the client's next heartbeat.
+    await conn.heartbeatsFromNow(1);
     expect(conn.received.map((r) => r.type)).toEqual(["submit"]);
   });
 
@@ -205,8 +206,10 @@ describe("waiting for jobs", () => {
     conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1, 2, 3] });
     const ids = await submitting;
     conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed" }] });
-    const waiting = client.waitFor(ids);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    let firstSettled!: () => void;
+    const pushHandled = new Promise<void>((resolve) => (firstSettled = resolve));
+    const waiting = client.waitFor(ids, { onSettled: (job) => job.jobId === 1 && firstSettled() });
+    await pushHandled;
     conn.drop();
     const again = await queue.nextConnection();
     const watch = await again.expect("watch");
@@ -268,7 +271,10 @@ describe("reconnecting", () => {
     const again = await queue.nextConnection();
     for (let i = 0; i < 5; i += 1) again.reply(await again.expect("stats"), statsReply());
     expect(await Promise.all(lookups)).toEqual([1, 2, 3, 4, 5]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The next request goes out on the second connection: the client settled on it.
+    const more = client.stats();
+    again.reply(await again.expect("stats"), statsReply());
+    await more;
     expect(queue.connections).toHaveLength(2);
   });
 
@@ -309,6 +315,7 @@ function statsReply() {
     workers: [],
     completedPerSecond: [],
     recent: [],
+    memory: { heldBytes: 0, limitBytes: 1 },
   };
 }
 

@@ -89,7 +89,7 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
       },
       {
         onPush: (message, runId) => {
-          if (message.type === "settled" && runId !== undefined) for (const job of message.jobs) this.registry.settle(job, runId);
+          if (message.type === "settled" && runId !== undefined) for (const job of message.jobs) this.registry.recordSettled(job, runId);
         },
         onRunChanged: (previousRunId, runId) => {
           this.registry.loseRun(

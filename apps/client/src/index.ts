@@ -12,7 +12,7 @@ export {
   type WaitOptions,
 } from "./client.js";
 export type { ReconnectOptions } from "./reconnecting-session.js";
-export { settledStates, type SettledJob, type SettledState } from "./watch-registry.js";
+export { terminalStates, type SettledJob, type TerminalState } from "@djq/protocol";
 export {
   PayloadValidationError,
   defineJobTypes,

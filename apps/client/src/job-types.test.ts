@@ -2,7 +2,7 @@ import { z } from "zod";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, type DjqClient } from "./client.js";
 import { PayloadValidationError, defineJobTypes, parsePayload } from "./job-types.js";
-import { FakeQueue } from "./test-support/fake-queue.js";
+import { FakeQueue } from "@djq/runtime/testing";
 
 const jobTypes = defineJobTypes({
   "send-email": z.object({ to: z.string().email(), subject: z.string().default("hello") }),

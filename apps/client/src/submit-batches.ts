@@ -2,11 +2,10 @@
 // fewer bytes than the queue's frame limit (a frame over it makes the queue drop the connection),
 // each with its own idempotency key so every message can be resent on its own.
 import { randomUUID } from "node:crypto";
-import { MAX_JOBS_PER_MESSAGE, type JobSpec } from "@djq/protocol";
+import { MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, type JobSpec } from "@djq/protocol";
 
 /** Room left in a frame for `{"id":…,"type":"submit","jobs":[…],"key":"…","watch":true}`. */
 const ENVELOPE_BYTES = 512;
-const MAX_KEY_LENGTH = 128;
 
 export interface SubmitBatch {
   key: string;
@@ -48,8 +47,8 @@ export function splitIntoBatches(jobs: readonly JobSpec[], limits: BatchLimits, 
 function batchKey(callerKey: string | undefined, index: number, count: number): string {
   if (callerKey === undefined) return randomUUID();
   const key = count === 1 ? callerKey : `${callerKey}#${index}`;
-  if (callerKey.length === 0 || key.length > MAX_KEY_LENGTH) {
-    throw new RangeError(`the submit key "${key.slice(0, 40)}…" must be 1 to ${MAX_KEY_LENGTH} characters long`);
+  if (callerKey.length === 0 || key.length > MAX_ID_CHARS) {
+    throw new RangeError(`the submit key "${key.slice(0, 40)}…" must be 1 to ${MAX_ID_CHARS} characters long`);
   }
   return key;
 }

@@ -8,7 +8,7 @@ const propertyOptions = process.env.DJQ_SEED === undefined ? {} : { seed: Number
 describe("WatchRegistry", () => {
   it("keeps a settled push that came before the ids were registered", async () => {
     const registry = new WatchRegistry();
-    registry.settle({ jobId: 1, state: "completed" }, "run-1");
+    registry.recordSettled({ jobId: 1, state: "completed" }, "run-1");
     registry.watch([1, 2], "run-1");
     expect(registry.unsettled("run-1")).toEqual([2]);
     const handle = registry.wait([1]);
@@ -19,7 +19,7 @@ describe("WatchRegistry", () => {
   it("ignores a push whose state is not a settled one", () => {
     const registry = new WatchRegistry();
     registry.watch([1], "run-1");
-    registry.settle({ jobId: 1, state: "running" }, "run-1");
+    registry.recordSettled({ jobId: 1, state: "running" }, "run-1");
     expect(registry.unsettled("run-1")).toEqual([1]);
   });
 
@@ -42,13 +42,13 @@ describe("WatchRegistry", () => {
 
   it("drops the oldest records past its bound, so a later wait watches the id again", () => {
     const registry = new WatchRegistry(2);
-    for (const jobId of [1, 2, 3]) registry.settle({ jobId, state: "completed" }, "run-1");
+    for (const jobId of [1, 2, 3]) registry.recordSettled({ jobId, state: "completed" }, "run-1");
     expect(registry.wait([1, 2, 3]).unknown).toEqual([1]);
   });
 
   it("does not mistake an old run's result for a new job that reused its id", () => {
     const registry = new WatchRegistry();
-    registry.settle({ jobId: 1, state: "completed" }, "run-1");
+    registry.recordSettled({ jobId: 1, state: "completed" }, "run-1");
     registry.watch([1], "run-2");
     expect(registry.unsettled("run-2")).toEqual([1]);
   });
@@ -92,7 +92,7 @@ describe("WatchRegistry", () => {
               watching.set(jobId, op.run);
             }
           } else if (op.kind === "settle") {
-            registry.settle({ jobId: op.id, state: op.state }, op.run);
+            registry.recordSettled({ jobId: op.id, state: op.state }, op.run);
             if (op.state === "running") continue;
             watching.delete(op.id);
             const job: SettledJob = { jobId: op.id, state: op.state as SettledJob["state"] };

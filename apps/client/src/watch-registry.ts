@@ -6,17 +6,9 @@
 // cost an array read. (Three Maps, one per question, cost a third of a busy producer's CPU in
 // look-ups; one Map, still a sixth.)
 import { IdTable } from "@djq/core";
-import type { JobId, SettledJob as SettledPush } from "@djq/protocol";
+import { isTerminal, type JobId, type JobState, type SettledJob } from "@djq/protocol";
 
-export const settledStates = ["completed", "failed", "cancelled"] as const;
-export type SettledState = (typeof settledStates)[number];
-
-export interface SettledJob {
-  jobId: JobId;
-  state: SettledState;
-  result?: unknown;
-  error?: string;
-}
+export type { SettledJob };
 
 interface Waiter {
   /** The ids waited for, first occurrence only, in the caller's order; `slots` holds their results. */
@@ -91,8 +83,8 @@ export class WatchRegistry {
   }
 
   // one of {"type":"settled","jobs":[{"jobId":7,"state":"completed","result":"ok"}]}
-  settle(push: SettledPush, runId: string): void {
-    if (!isSettledState(push.state)) return;
+  recordSettled(push: Omit<SettledJob, "state"> & { state: JobState }, runId: string): void {
+    if (!isTerminal(push.state)) return;
     const job: SettledJob = { jobId: push.jobId, state: push.state };
     if (push.result !== undefined) job.result = push.result;
     if (push.error !== undefined) job.error = push.error;
@@ -259,6 +251,3 @@ export class WatchRegistry {
   }
 }
 
-function isSettledState(state: string): state is SettledState {
-  return (settledStates as readonly string[]).includes(state);
-}

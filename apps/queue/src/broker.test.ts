@@ -89,4 +89,86 @@ describe("the broker", () => {
     await worker.request({ type: "complete", jobs: [{ jobId: assign.jobs[0]!.jobId, lease: assign.jobs[0]!.lease }] });
     expect(await summary).toEqual({ pending: 2, delayed: 0, running: 0, unfinishedJobIds: [2, 3] });
   });
+
+  it("subscribes nothing when a watch is refused, so the job's later settling is not pushed to it", async () => {
+    const { queue } = await open();
+    const refused = await connect(queue.port, "client");
+    const watcher = await connect(queue.port, "client");
+    const worker = await connect(queue.port, "worker", "w1");
+    const pushed = { refused: [] as number[], watcher: [] as number[] };
+    for (const [name, client] of [["refused", refused], ["watcher", watcher]] as const) {
+      client.onPush((message) => {
+        if (message.type === "settled") pushed[name].push(...message.jobs.map((job) => job.jobId));
+      });
+    }
+    await refused.request({ type: "submit", jobs: [{}] });
+    await expect(refused.request({ type: "watch", jobIds: [1, 999] })).rejects.toMatchObject({ code: "unknown-job" });
+    await watcher.request({ type: "watch", jobIds: [1] });
+    const assign = await worker.request({ type: "fetch", max: 1 });
+    await worker.request({ type: "complete", jobs: [{ jobId: 1, lease: assign.jobs[0]!.lease }] });
+    await waitUntil(() => pushed.watcher.length > 0);
+    // A watch that is accepted reports the settled job at once: the signal that any earlier push has arrived.
+    await refused.request({ type: "watch", jobIds: [1] });
+    await waitUntil(() => pushed.refused.length > 0);
+    expect(pushed).toEqual({ refused: [1], watcher: [1] });
+  });
+
+  it("drops a closed client's watches", async () => {
+    const { queue } = await open();
+    const client = await connect(queue.port, "client");
+    await client.request({ type: "submit", jobs: [{}, {}], watch: true });
+    expect(queue.broker.core.subscriptionCount()).toBe(2);
+    client.destroy();
+    await waitUntil(() => queue.broker.connections.size === 0);
+    expect(queue.broker.core.subscriptionCount()).toBe(0);
+  });
+
+  it("leaves a worker whose hello was refused free to say hello again, and takes no fetch from it before", async () => {
+    queue = await startQueueServer({ host: "127.0.0.1", port: 0, core: { ...defaultCoreConfig, maxQueues: 1 } }, silent, new ManualClock());
+    const worker = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(worker);
+    await expect(worker.request({ type: "hello", role: "worker", version: 1, workerId: "w1", queues: ["a", "b"] })).rejects.toMatchObject({ code: "queue-full" });
+    await expect(worker.request({ type: "fetch", max: 1 })).rejects.toMatchObject({ code: "hello-required" });
+    expect(await worker.request({ type: "hello", role: "worker", version: 1, workerId: "w1", queues: ["a"] })).toMatchObject({ type: "welcome" });
+  });
+
+  it("refuses a connection that never says hello once the hello timeout passes on the queue's clock", async () => {
+    const clock = new ManualClock();
+    queue = await startQueueServer({ host: "127.0.0.1", port: 0, helloTimeoutMs: 5_000 }, silent, clock);
+    const silentPeer = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(silentPeer);
+    const pushes: string[] = [];
+    silentPeer.onPush((message) => pushes.push(message.type === "error" ? message.code : message.type));
+    const closed = new Promise<void>((resolve) => silentPeer.onClose(() => resolve()));
+    await waitUntil(() => (queue as RunningQueue).broker.connections.size === 1);
+    clock.advance(4_999);
+    expect(silentPeer.closed).toBe(false);
+    clock.advance(1);
+    await closed;
+    expect(pushes).toEqual(["hello-timeout"]);
+  });
+
+  it("ends a shutdown's grace on the queue's clock when a running job never reports", async () => {
+    const { queue, clock } = await open();
+    const client = await connect(queue.port, "client");
+    const worker = await connect(queue.port, "worker", "w1");
+    await client.request({ type: "submit", jobs: [{}] });
+    await worker.request({ type: "fetch", max: 1 });
+    let done = false;
+    const summary = queue.shutDown(10_000).then((result) => ((done = true), result));
+    await waitUntil(() => queue.broker.stopping);
+    clock.advance(9_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    clock.advance(1);
+    expect(await summary).toMatchObject({ unfinishedJobIds: [1] });
+  });
 });
+
+async function waitUntil(condition: () => boolean, limitMs = 5_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("the condition did not come true in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

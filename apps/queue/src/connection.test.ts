@@ -6,6 +6,8 @@ import type { Role, ServerMessage } from "@djq/protocol";
 import { createLogger } from "@djq/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection, type ConnectionHandler } from "./connection.js";
+import { ManualClock } from "./clock.js";
+import { Turns } from "./turns.js";
 import { defaultQueueConfig } from "./queue-config.js";
 
 /** Every write to any stand-in socket, in order, as "peer: text". */
@@ -28,11 +30,11 @@ class StandInSocket extends EventEmitter {
   destroy(): void {}
 }
 
-const ignore: ConnectionHandler = { heard() {}, hasInbox() {}, hello() {}, request() {}, closed() {} };
+const ignore: ConnectionHandler = { heard() {}, request() {}, closed() {} };
 const silent = createLogger({ program: "queue", level: "silent" });
 
 function connectionOf(role: Role, peer: string): Connection {
-  const connection = new Connection(new StandInSocket(peer) as unknown as net.Socket, ignore, defaultQueueConfig, silent);
+  const connection = new Connection(new StandInSocket(peer) as unknown as net.Socket, ignore, defaultQueueConfig, silent, new ManualClock(), new Turns());
   connection.role = role;
   opened.push(connection);
   return connection;

@@ -17,14 +17,16 @@ import {
   type ServerMessage,
 } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
+import type { Clock, Timer } from "./clock.js";
+import { LineDeadline } from "./line-deadline.js";
+import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
+import type { Turns } from "./turns.js";
 
 export interface ConnectionHandler {
   /** Bytes arrived: proof of life, recorded before any frame from any connection is handled. */
   heard(connection: Connection): void;
-  /** Frames are waiting; the handler calls `handleInbox` once every readable socket was heard. */
-  hasInbox(connection: Connection): void;
-  hello(connection: Connection, request: Extract<Request, { type: "hello" }>): void;
+  /** A request that passed the hello gate and the role's rules, hello included. */
   request(connection: Connection, request: Request): void;
   closed(connection: Connection): void;
 }
@@ -46,15 +48,13 @@ export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
   role: Role | undefined = undefined;
-  workerId: string | undefined = undefined;
-  /** Fetches not answered yet; their ids may not be reused meanwhile. */
-  readonly openFetches = new Set<RequestId>();
-  /** Length of the frame being handled: a frame of n chars has at most 3n UTF-8 bytes. */
-  lastFrameChars = 0;
+  /** The worker id it said hello with, for log lines; the core keeps which worker is where. */
+  private name: string | undefined = undefined;
   private errors = 0;
-  private outbox: string[] = [];
+  private readonly output: OutputBuffer;
+  private readonly lineDeadline: LineDeadline;
   private closing = false;
-  private helloTimer: NodeJS.Timeout | undefined;
+  private readonly helloTimer: Timer;
   private inbox: string[] = [];
   private framingError: FramingError | undefined;
 
@@ -63,29 +63,36 @@ export class Connection {
     private readonly handler: ConnectionHandler,
     private readonly config: QueueConfig,
     private readonly log: Logger,
+    clock: Clock,
+    turns: Turns,
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
+    this.output = new OutputBuffer(socket, config.maxOutputBytes);
+    this.lineDeadline = new LineDeadline(clock, config.lineTimeoutMs, () =>
+      this.refuse(undefined, ErrorCode.lineTimeout, `a line was left unfinished for ${config.lineTimeoutMs} ms`),
+    );
     const decoder = new FrameDecoder(config.maxFrameBytes);
     const onFrame = (frame: string) => this.inbox.push(frame);
     socket.on("data", (chunk: Buffer) => {
       if (this.framingError !== undefined) return;
       this.framingError = decoder.push(chunk, onFrame);
+      this.lineDeadline.update(decoder.bufferedBytes);
       handler.heard(this);
-      if (this.inbox.length > 0 || this.framingError !== undefined) handler.hasInbox(this);
+      if (this.inbox.length > 0 || this.framingError !== undefined) turns.add(this);
     });
     socket.on("error", (error) => log.debug("connection.error", { conn: this.id, error: error.message }));
     socket.on("close", () => {
       // What the peer sent before it hung up still counts (a last completion, say).
       this.handleInbox();
       this.closing = true;
-      clearTimeout(this.helloTimer);
+      this.helloTimer.cancel();
+      this.lineDeadline.stop();
       handler.closed(this);
     });
-    this.helloTimer = setTimeout(
-      () => this.refuse(undefined, ErrorCode.helloTimeout, `no hello within ${config.helloTimeoutMs} ms`),
-      config.helloTimeoutMs,
-    );
+    this.helloTimer = clock.after(config.helloTimeoutMs, () => {
+      if (this.role === undefined) this.refuse(undefined, ErrorCode.helloTimeout, `no hello within ${config.helloTimeoutMs} ms`);
+    });
   }
 
   get open(): boolean {
@@ -93,15 +100,55 @@ export class Connection {
   }
 
   get label(): string {
-    return this.workerId ?? `${this.role ?? "peer"}#${this.id}`;
+    return this.name ?? `${this.role ?? "peer"}#${this.id}`;
+  }
+
+  /** The hello was accepted: from now on the role's requests are allowed. */
+  accept(role: Role, name: string | undefined): void {
+    this.role = role;
+    this.name = name;
+    this.helloTimer.cancel();
   }
 
   send(message: ServerMessage): void {
     if (this.closing) return;
+    if (this.output.roomBytes <= 0) {
+      this.overflow(0);
+      return;
+    }
+    this.sendFrame(encodeFrame(message));
+  }
+
+  /** Bytes that may still be queued for this peer; a reply built piece by piece checks it as it grows. */
+  get outputRoomBytes(): number {
+    return this.output.roomBytes;
+  }
+
+  /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame)): void {
+    if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
-    if (this.outbox.length === 0) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
-    this.outbox.push(encodeFrame(message));
+    const first = this.output.isEmpty;
+    if (!this.output.add(frame, frameBytes)) {
+      this.overflow(frameBytes);
+      return;
+    }
+    if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
+  }
+
+  /** The peer does not read what it asks for: drop it before its next reply exists in full. */
+  overflow(replyBytes: number): void {
+    if (this.closing) return;
+    this.log.warn("connection.overflow", {
+      conn: this.id,
+      peer: this.label,
+      code: ErrorCode.outputOverflow,
+      unsentBytes: this.output.unsentBytes,
+      replyBytes,
+      limit: this.output.limitBytes,
+    });
+    this.drop();
   }
 
   // Workers' writes go first in a turn: a job just submitted starts only once its assign is
@@ -112,19 +159,7 @@ export class Connection {
   private readonly flushAfterWorkers = (): void => process.nextTick(this.flush);
 
   private readonly flush = (): void => {
-    const frames = this.outbox;
-    if (frames.length === 0 || this.closing) return;
-    this.outbox = [];
-    this.socket.write(frames.length === 1 ? (frames[0] as string) : frames.join(""));
-    if (this.socket.writableLength > this.config.maxOutputBytes) {
-      this.log.warn("connection.overflow", {
-        conn: this.id,
-        peer: this.label,
-        unsentBytes: this.socket.writableLength,
-        limit: this.config.maxOutputBytes,
-      });
-      this.drop();
-    }
+    if (!this.closing) this.output.flush();
   };
 
   /** An error reply; fatal codes and a spent error budget also close the connection. */
@@ -145,7 +180,8 @@ export class Connection {
   /** Flushes what was sent, then closes. */
   end(): void {
     if (this.closing) return;
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
+    this.lineDeadline.stop();
     this.flush();
     this.closing = true;
     this.socket.end();
@@ -156,7 +192,9 @@ export class Connection {
   /** Closes at once, discarding anything unsent. */
   drop(): void {
     this.closing = true;
-    clearTimeout(this.helloTimer);
+    this.helloTimer.cancel();
+    this.lineDeadline.stop();
+    this.output.discard();
     this.socket.destroy();
   }
 
@@ -171,7 +209,6 @@ export class Connection {
 
   private receive(frame: string): void {
     if (this.closing) return;
-    this.lastFrameChars = frame.length;
     const parsed = parseRequest(frame);
     if (!parsed.ok) {
       this.refuse(parsed.id, parsed.code, parsed.message);
@@ -183,8 +220,7 @@ export class Connection {
         this.refuse(request.id, ErrorCode.helloRequired, `say hello first; got "${request.type}"`);
         return;
       }
-      clearTimeout(this.helloTimer);
-      this.handler.hello(this, request);
+      this.handler.request(this, request);
       return;
     }
     if (request.type === "hello") {
@@ -194,10 +230,6 @@ export class Connection {
     const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
     if (!allowed.has(request.type) && request.type !== "heartbeat") {
       this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
-      return;
-    }
-    if (this.openFetches.has(request.id)) {
-      this.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
       return;
     }
     this.handler.request(this, request);

@@ -8,6 +8,7 @@ import { QueueServer } from "./server.js";
 import { shutDown, type ShutdownSummary } from "./shutdown.js";
 
 export { Broker } from "./broker.js";
+export type { Timer } from "./clock.js";
 export { ManualClock, systemClock, type Clock } from "./clock.js";
 export { defaultQueueConfig, type QueueConfig } from "./queue-config.js";
 export type { ShutdownSummary } from "./shutdown.js";

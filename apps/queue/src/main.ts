@@ -4,8 +4,11 @@ import { defaultCoreConfig } from "@djq/core";
 import { choiceFlag, createLogger, integerFlag, logFormats, logLevels, onShutdownSignal, parseFlags } from "@djq/runtime";
 import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
+import { payloadLimitBytes } from "./job-sizes.js";
+import { defaultMemoryBytes } from "./memory-default.js";
 import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
 
+const memoryDefault = defaultMemoryBytes();
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
 
   --host ADDR                 listen address (default ${d.host}; warns if exposed without secrets)
@@ -19,11 +22,17 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
   --retry-max-ms N            backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
   --max-jobs N                unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
-  --max-payload-bytes N       largest job payload (default ${d.maxPayloadBytes})
+  --max-payload-bytes N       largest job payload; lowered if a job could not fit a frame (default ${d.maxPayloadBytes})
+  --max-result-bytes N        largest result a worker may complete a job with (default ${defaultCoreConfig.memory.maxResultBytes},
+                              or a quarter of --max-frame-bytes if that is less)
+  --max-memory-bytes N        job data held at most (records, payloads, results); past it submissions are
+                              queue-full and the oldest settled jobs are evicted (default here ${memoryDefault}:
+                              a quarter of the machine's memory, at most a third of the heap limit)
   --max-frame-bytes N         longest message line (default ${d.maxFrameBytes})
   --max-connections N         concurrent connections (default ${d.maxConnections})
   --max-errors N              bad messages before a connection is closed (default ${d.maxErrors})
   --hello-timeout-ms N        time a new connection has to say hello (default ${d.helloTimeoutMs})
+  --line-timeout-ms N         time a started line has to reach its newline (default ${d.lineTimeoutMs})
   --max-output-bytes N        unsent bytes held for a slow reader before dropping it (default ${d.maxOutputBytes})
   --retention-jobs N          settled jobs kept for look-ups (default ${defaultCoreConfig.retention.maxJobs})
   --retention-ms N            how long settled jobs are kept (default ${defaultCoreConfig.retention.maxAgeMs})
@@ -43,7 +52,7 @@ const { values: f } = parseFlags(
   process.argv.slice(2),
   {
     host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
-    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s,
+    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
     "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
@@ -53,6 +62,7 @@ const { values: f } = parseFlags(
 const env = process.env;
 const core = defaultCoreConfig;
 const int = (name: keyof typeof f, fallback: number, min = 0) => integerFlag(name, f[name] as string | undefined, fallback, min);
+const maxFrameBytes = int("max-frame-bytes", d.maxFrameBytes, 64);
 const certFile = (f["tls-cert"] as string | undefined) ?? env.DJQ_TLS_CERT;
 const keyFile = (f["tls-key"] as string | undefined) ?? env.DJQ_TLS_KEY;
 const config: QueueConfig = {
@@ -70,12 +80,15 @@ const config: QueueConfig = {
     maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
     retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: int("retention-ms", core.retention.maxAgeMs) },
     idempotency: { ...core.idempotency, windowMs: int("idempotency-ms", core.idempotency.windowMs) },
+    memory: { maxBytes: int("max-memory-bytes", memoryDefault, 1), maxResultBytes: int("max-result-bytes", Math.min(core.memory.maxResultBytes, Math.floor(maxFrameBytes / 4))) },
+    maxAssignBytes: maxFrameBytes - 1024,
   },
-  maxFrameBytes: int("max-frame-bytes", d.maxFrameBytes, 64),
+  maxFrameBytes,
   maxPayloadBytes: int("max-payload-bytes", d.maxPayloadBytes, 0),
   maxConnections: int("max-connections", d.maxConnections, 1),
   maxErrors: int("max-errors", d.maxErrors),
   helloTimeoutMs: int("hello-timeout-ms", d.helloTimeoutMs, 1),
+  lineTimeoutMs: int("line-timeout-ms", d.lineTimeoutMs, 1),
   maxOutputBytes: int("max-output-bytes", d.maxOutputBytes, 1024),
   clientSecret: (f["client-secret"] as string | undefined) ?? env.DJQ_CLIENT_SECRET,
   workerSecret: (f["worker-secret"] as string | undefined) ?? env.DJQ_WORKER_SECRET,
@@ -83,6 +96,10 @@ const config: QueueConfig = {
   graceMs: int("grace-ms", d.graceMs),
   checkInvariants: f["check-invariants"] === true,
 };
+if (payloadLimitBytes(config) < 1) {
+  process.stderr.write(`--max-frame-bytes ${config.maxFrameBytes} leaves no room for a payload beside a result of --max-result-bytes ${config.core.memory.maxResultBytes} and a job's other fields\n`);
+  process.exit(2);
+}
 const log = createLogger({
   program: "queue",
   level: choiceFlag("log-level", f["log-level"] as string | undefined, logLevels, "info"),

@@ -22,6 +22,8 @@ export interface QueueConfig {
   /** Bad messages a connection may send before it is closed. */
   maxErrors: number;
   helloTimeoutMs: number;
+  /** Time a started line has to reach its newline, before hello and after it. */
+  lineTimeoutMs: number;
   /** Bytes the queue will hold unsent for one slow reader before dropping it. */
   maxOutputBytes: number;
   clientSecret: string | undefined;
@@ -45,6 +47,7 @@ export const defaultQueueConfig: QueueConfig = {
   maxConnections: 10_000,
   maxErrors: 20,
   helloTimeoutMs: 5_000,
+  lineTimeoutMs: 30_000,
   maxOutputBytes: 8 * 1024 * 1024,
   clientSecret: undefined,
   workerSecret: undefined,

@@ -7,10 +7,11 @@ import type { Logger } from "@djq/runtime";
 import type { Broker } from "./broker.js";
 import { Connection } from "./connection.js";
 import type { QueueConfig } from "./queue-config.js";
+import { Turns } from "./turns.js";
 
 export class QueueServer {
   private readonly server: net.Server;
-  private readonly connections = new Set<Connection>();
+  private readonly turns = new Turns();
 
   constructor(
     private readonly broker: Broker,
@@ -37,7 +38,7 @@ export class QueueServer {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.broker.connections.size;
   }
 
   /** Stops accepting; existing connections stay until closed by `closeAll`. */
@@ -46,11 +47,11 @@ export class QueueServer {
   }
 
   closeAll(): void {
-    for (const connection of this.connections) connection.end();
+    for (const connection of this.broker.connections.values()) connection.end();
   }
 
   private accept(socket: net.Socket): void {
-    if (this.connections.size >= this.config.maxConnections) {
+    if (this.broker.connections.size >= this.config.maxConnections) {
       this.log.warn("connection.rejected", { remote: socket.remoteAddress, reason: "connection limit", limit: this.config.maxConnections });
       socket.on("error", () => {});
       socket.end(
@@ -63,24 +64,8 @@ export class QueueServer {
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }
-    const broker = this.broker;
-    const connections = this.connections;
-    const connection: Connection = new Connection(
-      socket,
-      {
-        heard: (c) => broker.heard(c),
-        hasInbox: (c) => broker.hasInbox(c),
-        hello: (c, request) => broker.hello(c, request),
-        request: (c, request) => broker.request(c, request),
-        closed: (c) => {
-          connections.delete(c);
-          broker.closed(c);
-        },
-      },
-      this.config,
-      this.log,
-    );
-    connections.add(connection);
+    const connection = new Connection(socket, this.broker, this.config, this.log, this.broker.clock, this.turns);
+    this.broker.opened(connection);
     this.log.debug("connection.opened", { conn: connection.id, remote: connection.remote });
   }
 }

@@ -21,15 +21,19 @@ export async function shutDown(broker: Broker, server: QueueServer, graceMs: num
     log.info("queue.stopping", { graceMs, running: broker.core.counts.running });
     const stoppedAccepting = server.stopAccepting();
     broker.stopTakingWork(graceMs);
-    const deadline = Date.now() + graceMs;
-    while (broker.core.counts.running > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // The grace ends when the last running job reports, or on the clock, whichever comes first.
+    if (graceMs > 0) {
+      let grace: { cancel(): void } | undefined;
+      await Promise.race([broker.whenDrained(), new Promise<void>((resolve) => (grace = broker.clock.after(graceMs, resolve)))]);
+      grace?.cancel();
     }
     broker.tick();
     const summary = summarize(broker);
     log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50).join(",") });
     broker.stopTimer();
     server.closeAll();
+    // The listener closes once the peers have gone; a peer that lingers is the OS's to time out,
+    // so this bound is wall time, not the queue's clock.
     await Promise.race([stoppedAccepting, new Promise((resolve) => setTimeout(resolve, 1_000))]);
     return summary;
   });

@@ -2,10 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { JobContext, JobHandler } from "./job-handler.js";
-import { MAX_ERROR_CHARS, runJob } from "./job-runner.js";
+import { MAX_ERROR_CHARS } from "@djq/protocol";
+import { runJob } from "./job-runner.js";
 import { PermanentJobError } from "./permanent-job-error.js";
 import { captureLogger } from "./test-support/capture-logger.js";
-import { assignment } from "./test-support/fake-queue.js";
+import { assignment } from "@djq/runtime/testing";
 
 const ctx: JobContext = {
   signal: new AbortController().signal,

@@ -1,13 +1,10 @@
 // Runs one attempt to an outcome: finds the handler, checks the payload against the job type's
 // schema, calls the handler and turns whatever happens into a report. It never throws and never
 // touches the connection; the worker decides whether and when the outcome is sent.
-import { describeIssues, type Assignment } from "@djq/protocol";
+import { MAX_ERROR_CHARS, describeIssues, type Assignment } from "@djq/protocol";
 import type { ZodType } from "zod";
 import type { Job, JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
-
-/** The wire's limit on a `fail` error string. */
-export const MAX_ERROR_CHARS = 4096;
 
 export type JobOutcome =
   | { kind: "completed"; result: unknown; resultBytes: number }
@@ -23,17 +20,17 @@ export interface RunJobInput {
 }
 
 export function runJob(input: RunJobInput): Promise<JobOutcome> {
-  return new Promise((resolve) => startJob(input, { settle: resolve }));
+  return new Promise((resolve) => startJob(input, { end: resolve }));
 }
 
 /** Where startJob delivers an attempt's outcome. */
 export interface OutcomeSink {
-  settle(outcome: JobOutcome): void;
+  end(outcome: JobOutcome): void;
 }
 
 /**
- * Runs the attempt and calls `sink.settle` once with how it ended, always after startJob returned
- * (a microtask later at the soonest). The same as `runJob(input).then(settle)` but without the
+ * Runs the attempt and calls `sink.end` once with how it ended, always after startJob returned
+ * (a microtask later at the soonest). The same as `runJob(input).then(end)` but without the
  * promise hops of an async function, which a job that returns at once pays more for than it pays
  * for its own work.
  */
@@ -58,13 +55,13 @@ export function startJob({ assignment, handler, schema, ctx, maxResultBytes }: R
     return later(sink, failed(errorMessage(error), error instanceof PermanentJobError));
   }
   settling.then(
-    (result) => sink.settle(checkResult(result, maxResultBytes)),
-    (error: unknown) => sink.settle(failed(errorMessage(error), error instanceof PermanentJobError)),
+    (result) => sink.end(checkResult(result, maxResultBytes)),
+    (error: unknown) => sink.end(failed(errorMessage(error), error instanceof PermanentJobError)),
   );
 }
 
 function later(sink: OutcomeSink, outcome: JobOutcome): void {
-  queueMicrotask(() => sink.settle(outcome));
+  queueMicrotask(() => sink.end(outcome));
 }
 
 function toJob(assignment: Assignment, payload: unknown): Job {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeQueue, assignment } from "./test-support/fake-queue.js";
+import { FakeQueue, assignment } from "@djq/runtime/testing";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 let queue: FakeQueue;
@@ -14,12 +14,12 @@ beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: build the worker first (npx tsc -b)`);
 });
 beforeEach(async () => {
-  queue = await FakeQueue.start();
+  queue = await FakeQueue.start({ scriptHello: true });
   children = [];
 });
 afterEach(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  await queue.close();
+  await queue.stop();
 });
 
 function run(...args: string[]) {
@@ -51,11 +51,11 @@ describe("djq-worker", () => {
     const worker = run("--port", String(queue.port), "--worker-id", "cli-1", "--log-format", "json", "--grace-ms", "5000");
     const { connection, hello } = await queue.nextSession();
     expect(hello).toMatchObject({ workerId: "cli-1", queues: ["default"] });
-    connection.assign(await connection.next("fetch"), [assignment(1, { durationMs: 300 })]);
+    connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 300 })]);
     while (!worker.events().includes("job.started")) await new Promise((resolve) => setTimeout(resolve, 10));
     worker.child.kill("SIGTERM");
-    connection.reply(await connection.next("withdraw"), { type: "ok" });
-    const complete = await connection.next("complete");
+    connection.reply(await connection.expect("withdraw"), { type: "ok" });
+    const complete = await connection.expect("complete");
     expect(complete.jobs[0]).toMatchObject({ jobId: 1, lease: 10, result: { workerId: "cli-1" } });
     connection.ack(complete);
     expect(await worker.exited).toBe(0);
@@ -65,7 +65,7 @@ describe("djq-worker", () => {
   it("exits 1 at once on a job that asks it to crash", async () => {
     const worker = run("--port", String(queue.port), "--log-format", "json");
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { durationMs: 10_000, payload: { crash: true } })]);
+    connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 10_000, payload: { crash: true } })]);
     expect(await worker.exited).toBe(1);
     expect(worker.events()).toContain("crash");
   });

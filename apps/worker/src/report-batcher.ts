@@ -1,7 +1,7 @@
 // Collects the outcomes of finished attempts and sends those made in the same tick as one
 // `complete` and one `fail` message, so a busy worker costs the queue one request per batch, not
 // per job. Reports outlive sessions: ones that could not be delivered wait for the next session.
-import { DEFAULT_FRAME_BYTES, MAX_JOBS_PER_MESSAGE, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
+import { DEFAULT_FRAME_BYTES, ErrorCode, MAX_JOBS_PER_MESSAGE, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
 import { QueueError, type Logger } from "@djq/runtime";
 import type { Mutex } from "async-mutex";
 import type { Session } from "./session.js";
@@ -98,6 +98,15 @@ export class ReportBatcher {
     await acked;
   }
 
+  /** The queue will not keep this result: the attempt fails for good, with the queue's reason,
+   * instead of running until its lease times out and again on every retry. */
+  private failInstead(reports: Report[], jobId: JobId, reason: string): void {
+    const refused = reports.find((r) => r.item.jobId === jobId);
+    if (refused === undefined) return;
+    const item: FailedJob = { jobId, lease: refused.item.lease, error: reason.slice(0, 4096), permanent: true };
+    this.add({ kind: "fail", item, bytes: Buffer.byteLength(JSON.stringify(item)) });
+  }
+
   private async send(session: Session, reports: Report[]): Promise<void> {
     const kind = reports[0]?.kind ?? "complete";
     try {
@@ -109,6 +118,7 @@ export class ReportBatcher {
       for (const refusal of ack.refused) {
         // Expected after a lost session or a queue restart: the queue moved on without us.
         this.options.logger.warn("report.refused", { report: kind, jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
+        if (refusal.code === ErrorCode.resultTooLarge) this.failInstead(reports, refusal.jobId, refusal.message);
       }
     } catch (error) {
       if (error instanceof QueueError) {

@@ -10,10 +10,11 @@ import { startJob, type JobOutcome, type OutcomeSink } from "./job-runner.js";
 import type { ReportBatcher } from "./report-batcher.js";
 import type { Session } from "./session.js";
 
-type JobState = "running" | "settled" | "abandoned" | "released";
+/** Where one attempt is on this worker: a job's own states are the queue's (protocol's JobState). */
+type AttemptState = "running" | "ended" | "abandoned" | "released";
 
 class RunningJob implements JobContextSource, OutcomeSink {
-  state: JobState = "running";
+  state: AttemptState = "running";
   /** Made when the handler first asks for the signal; until then an abort is only remembered. */
   private controller: AbortController | undefined;
   private abortReason: unknown;
@@ -49,8 +50,8 @@ class RunningJob implements JobContextSource, OutcomeSink {
     this.jobs.giveUp(this, "abandoned", `lease lost: ${reason}`);
   }
 
-  settle(outcome: JobOutcome): void {
-    this.jobs.settle(this, outcome);
+  end(outcome: JobOutcome): void {
+    this.jobs.end(this, outcome);
   }
 }
 
@@ -67,7 +68,7 @@ export interface RunningJobsOptions {
 }
 
 export class RunningJobs {
-  /** Only attempts still "running": one given up or settled leaves at once, whatever its handler does. */
+  /** Only attempts still "running": one given up or ended leaves at once, whatever its handler does. */
   private readonly jobs = new Attempts();
 
   constructor(private readonly options: RunningJobsOptions) {}
@@ -135,14 +136,14 @@ export class RunningJobs {
   }
 
   /** @internal The attempt's outcome is in. */
-  settle(job: RunningJob, outcome: JobOutcome): void {
+  end(job: RunningJob, outcome: JobOutcome): void {
     const { jobId, lease, attempt } = job.assignment;
     const { logger } = this.options;
     if (job.state !== "running") {
-      if (logger.enabled("debug")) logger.debug("job.settled.unreported", { jobId, lease, state: job.state, outcome: outcome.kind });
+      if (logger.enabled("debug")) logger.debug("job.ended.unreported", { jobId, lease, state: job.state, outcome: outcome.kind });
       return;
     }
-    job.state = "settled";
+    job.state = "ended";
     this.jobs.remove(job);
     if (outcome.kind === "completed") {
       if (logger.enabled("info")) logger.info("job.completed", { jobId, lease, attempt, ms: Date.now() - job.startedAt });

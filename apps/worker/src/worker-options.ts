@@ -2,7 +2,7 @@
 // error at construction instead of a refusal from the queue later.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { DEFAULT_JOB_TYPE, DEFAULT_QUEUE_NAME, JobType, MAX_FETCH, MAX_QUEUES_PER_WORKER, QueueName } from "@djq/protocol";
+import { DEFAULT_JOB_TYPE, DEFAULT_QUEUE_NAME, JobType, MAX_FETCH, MAX_ID_CHARS, MAX_QUEUES_PER_WORKER, QueueName } from "@djq/protocol";
 import { createLogger, type BackoffOptions, type Logger, type TlsClientOptions } from "@djq/runtime";
 import type { ZodType } from "zod";
 import type { JobHandler } from "./job-handler.js";
@@ -66,7 +66,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new TypeError(`concurrency must be a whole number from 1 to ${MAX_FETCH}, got ${concurrency}`);
   }
   const workerId = options.workerId ?? defaultWorkerId();
-  if (workerId.length < 1 || workerId.length > 128) throw new TypeError("a worker id has 1 to 128 characters");
+  if (workerId.length < 1 || workerId.length > MAX_ID_CHARS) throw new TypeError(`a worker id has 1 to ${MAX_ID_CHARS} characters`);
 
   // Maps, not the objects given: a job type named "constructor" must not find Object.prototype's.
   const handlers = new Map<string, JobHandler>([[DEFAULT_JOB_TYPE, createSleepHandler(options.sleep)]]);

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PermanentJobError } from "./permanent-job-error.js";
 import { captureLogger } from "./test-support/capture-logger.js";
-import { FakeQueue, assignment } from "./test-support/fake-queue.js";
+import { FakeQueue, assignment } from "@djq/runtime/testing";
 import { createWorker, type Worker } from "./worker.js";
 import type { WorkerOptions } from "./worker-options.js";
 
@@ -13,13 +13,13 @@ let queue: FakeQueue;
 let workers: Worker[];
 
 beforeEach(async () => {
-  queue = await FakeQueue.start();
+  queue = await FakeQueue.start({ scriptHello: true });
   workers = [];
 });
 
 afterEach(async () => {
   // The fake goes first, so no worker waits for answers it will never get.
-  await queue.close();
+  await queue.stop();
   await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
 });
 
@@ -63,7 +63,7 @@ describe("a session", () => {
   it("gives up at start when the queue refuses the hello", async () => {
     const { started } = startWorker({ secret: "wrong" });
     const connection = await queue.nextConnection();
-    const hello = await connection.next("hello");
+    const hello = await connection.expect("hello");
     connection.reply(hello, { type: "error", code: "auth-failed", message: "wrong secret" });
     await expect(started).rejects.toThrow("wrong secret");
   });
@@ -71,7 +71,7 @@ describe("a session", () => {
   it("keeps trying when the queue turns the first hello away for a passing reason", async () => {
     const { started, logger } = startWorker();
     const busy = await queue.nextConnection();
-    busy.reply(await busy.next("hello"), { type: "error", code: "too-many-connections", message: "full" });
+    busy.reply(await busy.expect("hello"), { type: "error", code: "too-many-connections", message: "full" });
     await queue.nextSession();
     await started;
     expect(logger.events()).toEqual(expect.arrayContaining(["hello.refused", "reconnecting", "welcome"]));
@@ -80,8 +80,8 @@ describe("a session", () => {
   it("sends heartbeats at the interval the welcome names", async () => {
     startWorker();
     const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
-    await new Promise((resolve) => setTimeout(resolve, 130));
-    expect(connection.received.filter((m) => m.type === "heartbeat").length).toBeGreaterThanOrEqual(3);
+    await connection.heartbeatsFromNow(3);
+    expect(connection.heartbeats).toBeGreaterThanOrEqual(3);
   });
 });
 
@@ -90,10 +90,10 @@ describe("fetching", () => {
     const gate = deferred();
     startWorker({ concurrency: 3, handlers: { wait: () => gate.promise } });
     const { connection } = await queue.nextSession();
-    const first = await connection.next("fetch");
+    const first = await connection.expect("fetch");
     expect(first.max).toBe(3);
     connection.assign(first, [assignment(1, { type: "wait" })]);
-    expect((await connection.next("fetch")).max).toBe(2);
+    expect((await connection.expect("fetch")).max).toBe(2);
     gate.resolve();
   });
 
@@ -101,8 +101,8 @@ describe("fetching", () => {
     const gate = deferred();
     startWorker({ concurrency: 1, handlers: { wait: () => gate.promise } });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { type: "wait" }), assignment(2, { type: "wait" })]);
-    expect((await connection.next("release")).jobs).toEqual([{ jobId: 2, lease: 20 }]);
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "wait" }), assignment(2, { type: "wait" })]);
+    expect((await connection.expect("release")).jobs).toEqual([{ jobId: 2, lease: 20 }]);
     gate.resolve();
   });
 });
@@ -111,38 +111,50 @@ describe("reporting", () => {
   it("reports jobs that finish in the same tick as one complete message, then fetches again", async () => {
     startWorker({ concurrency: 5, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
     const { connection } = await queue.nextSession();
-    const fetch = await connection.next("fetch");
+    const fetch = await connection.expect("fetch");
     connection.assign(fetch, [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "double", payload: id })));
-    const complete = await connection.next("complete");
+    const complete = await connection.expect("complete");
     expect(complete.jobs).toEqual([1, 2, 3, 4, 5].map((id) => ({ jobId: id, lease: id * 10, result: { twice: id * 2 } })));
     connection.ack(complete);
-    expect((await connection.next("fetch")).max).toBe(5);
+    expect((await connection.expect("fetch")).max).toBe(5);
   });
 
   it("with concurrency 50, reports 50 jobs that finish together in one complete message", async () => {
     const gate = deferred();
-    startWorker({ concurrency: 50, handlers: { gated: (job, ctx) => gate.promise.then(() => `${ctx.workerId}:${job.id}`) } });
+    const { logger } = startWorker({ concurrency: 50, handlers: { gated: (job, ctx) => gate.promise.then(() => `${ctx.workerId}:${job.id}`) } });
     const { connection } = await queue.nextSession();
-    const fetch = await connection.next("fetch");
+    const fetch = await connection.expect("fetch");
     expect(fetch.max).toBe(50);
     connection.assign(fetch, Array.from({ length: 50 }, (_, i) => assignment(i + 1, { type: "gated" })));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await logger.waitFor("job.started", (fields) => fields.jobId === 50);
     gate.resolve();
-    const complete = await connection.next("complete");
+    const complete = await connection.expect("complete");
     expect(complete.jobs).toHaveLength(50);
     expect(complete.jobs[49]).toEqual({ jobId: 50, lease: 500, result: "w-1:50" });
     connection.ack(complete);
-    expect((await connection.next("fetch")).max).toBe(50);
+    expect((await connection.expect("fetch")).max).toBe(50);
   });
 
   it("sends reports made while waiting for an ack together in the next message", async () => {
-    startWorker({ concurrency: 50, workerId: "w-50" });
+    // Job 1 ends at once; the other 49 only once its report is on the wire, so they end while it waits for its ack.
+    const firstSent = deferred();
+    const { logger } = startWorker({
+      concurrency: 50,
+      workerId: "w-50",
+      handlers: {
+        gated: async (job, ctx) => {
+          if (job.id !== 1) await firstSent.promise;
+          return { workerId: ctx.workerId };
+        },
+      },
+    });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { durationMs: 1 + (i % 10) })));
-    const first = await connection.next("complete");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // every other sleep ends meanwhile
+    connection.assign(await connection.expect("fetch"), Array.from({ length: 50 }, (_, i) => assignment(i + 1, { type: "gated" })));
+    const first = await connection.expect("complete");
+    firstSent.resolve();
+    for (let jobId = 2; jobId <= 50; jobId += 1) await logger.waitFor("job.completed", (fields) => fields.jobId === jobId);
     connection.ack(first);
-    const second = await connection.next("complete", { skip: ["fetch"] });
+    const second = await connection.expect("complete", { skip: ["fetch"] });
     expect(first.jobs.length + second.jobs.length).toBe(50);
     expect(second.jobs[0]?.result).toMatchObject({ workerId: "w-50" });
   });
@@ -150,10 +162,10 @@ describe("reporting", () => {
   it("splits a batch that would not fit in one frame into several complete messages", async () => {
     startWorker({ concurrency: 5, handlers: { big: () => "z".repeat(100) } });
     const { connection } = await queue.nextSession({ maxFrameBytes: 400 });
-    connection.assign(await connection.next("fetch"), [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "big" })));
+    connection.assign(await connection.expect("fetch"), [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "big" })));
     const jobIds: number[] = [];
     while (jobIds.length < 5) {
-      const complete = await connection.next("complete");
+      const complete = await connection.expect("complete");
       expect(JSON.stringify(complete).length).toBeLessThanOrEqual(400);
       jobIds.push(...complete.jobs.map((job) => job.jobId));
       connection.ack(complete);
@@ -164,8 +176,8 @@ describe("reporting", () => {
   async function reportOf(options: Partial<WorkerOptions>, job: ReturnType<typeof assignment>) {
     startWorker(options);
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [job]);
-    return connection.next("fail");
+    connection.assign(await connection.expect("fetch"), [job]);
+    return connection.expect("fail");
   }
 
   it("fails the attempt with the error's message when the handler throws", async () => {
@@ -213,12 +225,12 @@ describe("reporting", () => {
       },
     });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { type: "slow" })]);
-    const progress = await connection.next("progress");
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "slow" })]);
+    const progress = await connection.expect("progress");
     expect(progress).toMatchObject({ jobId: 1, lease: 10, percent: 40, message: "halfway-ish" });
     connection.reply(progress, { type: "error", code: "stale-lease", message: "lease 10 is not current" });
     expect(String(await aborted.promise)).toContain("lease 10 is not current");
-    expect((await connection.next("fetch")).max).toBe(1);
+    expect((await connection.expect("fetch")).max).toBe(1);
   });
 });
 
@@ -236,13 +248,13 @@ describe("abandon", () => {
           ),
       },
     });
-    const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(7, { type: "stuck" })]);
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
+    connection.assign(await connection.expect("fetch"), [assignment(7, { type: "stuck" })]);
     await logger.waitFor("job.started");
     connection.send({ type: "abandon", jobId: 7, lease: 70, reason: "timed-out" });
     expect(String(await aborted.promise)).toContain("timed-out");
-    expect((await connection.next("fetch")).max).toBe(1);
-    await connection.nothingFor(50);
+    expect((await connection.expect("fetch")).max).toBe(1);
+    await connection.nothingBeforeTwoHeartbeats();
     expect(logger.entries.find((e) => e.event === "job.abandoned")?.fields).toMatchObject({ jobId: 7, lease: 70, reason: "timed-out" });
   });
 });
@@ -259,8 +271,8 @@ describe("a handler's context", () => {
         },
       },
     });
-    const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(8, { type: "late" })]);
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
+    connection.assign(await connection.expect("fetch"), [assignment(8, { type: "late" })]);
     await logger.waitFor("job.started");
     connection.send({ type: "abandon", jobId: 8, lease: 80, reason: "cancelled" });
     await logger.waitFor("job.abandoned");
@@ -268,15 +280,15 @@ describe("a handler's context", () => {
     const { aborted, reason } = await seen.promise;
     expect(aborted).toBe(true);
     expect(String(reason)).toContain("cancelled");
-    expect((await connection.next("fetch")).max).toBe(1);
-    await connection.nothingFor(50);
+    expect((await connection.expect("fetch")).max).toBe(1);
+    await connection.nothingBeforeTwoHeartbeats();
   });
 
   it("is a plain object: spread, it keeps its signal, logger, progress and extend", async () => {
     const copied = deferred<Record<string, unknown>>();
     startWorker({ handlers: { spread: (_job, ctx) => void copied.resolve({ ...ctx }) } });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(4, { type: "spread" })]);
+    connection.assign(await connection.expect("fetch"), [assignment(4, { type: "spread" })]);
     const ctx = await copied.promise;
     expect(Object.keys(ctx)).toEqual(["signal", "workerId", "logger", "progress", "extend"]);
     expect(ctx.signal).toBeInstanceOf(AbortSignal);
@@ -286,8 +298,8 @@ describe("a handler's context", () => {
   it("runs and reports two attempts a queue gave the same lease number", async () => {
     startWorker({ concurrency: 2 });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { lease: 5 }), assignment(2, { lease: 5 })]);
-    const complete = await connection.next("complete");
+    connection.assign(await connection.expect("fetch"), [assignment(1, { lease: 5 }), assignment(2, { lease: 5 })]);
+    const complete = await connection.expect("complete");
     expect(complete.jobs.map(({ jobId, lease }) => ({ jobId, lease }))).toEqual([{ jobId: 1, lease: 5 }, { jobId: 2, lease: 5 }]);
   });
 });
@@ -297,7 +309,7 @@ describe("losing the queue", () => {
     const gate = deferred();
     const { logger } = startWorker({ handlers: { wait: () => gate.promise.then(() => "done") } });
     const first = await queue.nextSession({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 100 });
-    first.connection.assign(await first.connection.next("fetch"), [assignment(3, { type: "wait" })]);
+    first.connection.assign(await first.connection.expect("fetch"), [assignment(3, { type: "wait" })]);
     await logger.waitFor("job.started");
     first.connection.answerHeartbeats = false;
 
@@ -305,29 +317,29 @@ describe("losing the queue", () => {
     expect(second.hello.holding).toEqual([{ jobId: 3, lease: 30 }]);
     expect(logger.events()).toEqual(expect.arrayContaining(["disconnected", "reconnecting"]));
     gate.resolve();
-    const complete = await second.connection.next("complete");
+    const complete = await second.connection.expect("complete");
     expect(complete.jobs).toEqual([{ jobId: 3, lease: 30, result: "done" }]);
     second.connection.ack(complete);
-    expect((await second.connection.next("fetch")).max).toBe(1);
+    expect((await second.connection.expect("fetch")).max).toBe(1);
   });
 
   it("sends reports held over a lost connection on the next session, and logs a refusal instead of failing", async () => {
     const gate = deferred();
     const { logger } = startWorker({ handlers: { wait: () => gate.promise } });
     const first = await queue.nextSession();
-    first.connection.assign(await first.connection.next("fetch"), [assignment(4, { type: "wait" })]);
+    first.connection.assign(await first.connection.expect("fetch"), [assignment(4, { type: "wait" })]);
     await logger.waitFor("job.started");
-    first.connection.destroy();
+    first.connection.drop();
     await logger.waitFor("disconnected");
     gate.resolve();
     await logger.waitFor("job.completed");
 
     const second = await queue.nextSession();
     expect(second.hello.holding).toEqual([{ jobId: 4, lease: 40 }]);
-    const complete = await second.connection.next("complete");
+    const complete = await second.connection.expect("complete");
     second.connection.ack(complete, [{ jobId: 4, code: "stale-lease", message: "lease 40 is not the job's current lease (41)" }]);
     await logger.waitFor("report.refused", (fields) => fields.jobId === 4 && fields.code === "stale-lease");
-    expect((await second.connection.next("fetch")).max).toBe(1);
+    expect((await second.connection.expect("fetch")).max).toBe(1);
   });
 
   it("drops the reports and stops the jobs of an earlier queue run, whose job ids and leases the new run hands out again", async () => {
@@ -341,20 +353,20 @@ describe("losing the queue", () => {
       },
     });
     const first = await queue.nextSession();
-    first.connection.assign(await first.connection.next("fetch"), [assignment(4, { type: "wait" }), assignment(5, { type: "endless" })]);
+    first.connection.assign(await first.connection.expect("fetch"), [assignment(4, { type: "wait" }), assignment(5, { type: "endless" })]);
     await logger.waitFor("job.started", (fields) => fields.jobId === 5);
-    first.connection.destroy();
+    first.connection.drop();
     await logger.waitFor("disconnected");
     gate.resolve();
     await logger.waitFor("job.completed");
 
-    const second = await queue.nextSession({ queueRunId: "run-2" });
+    const second = await queue.nextSession({ queueRunId: "run-2", heartbeatIntervalMs: 20 });
     expect(second.hello.holding).toEqual([{ jobId: 5, lease: 50 }, { jobId: 4, lease: 40 }]);
     expect(String(await aborted.promise)).toMatch(/restarted/);
     await logger.waitFor("job.abandoned", (fields) => fields.jobId === 5);
     // Neither the finished job's report nor anything of the stopped one goes to the new run.
-    expect((await second.connection.next("fetch")).max).toBe(2);
-    await second.connection.nothingFor(100);
+    expect((await second.connection.expect("fetch")).max).toBe(2);
+    await second.connection.nothingBeforeTwoHeartbeats();
   });
 });
 
@@ -370,15 +382,15 @@ describe("stopping", () => {
       },
     });
     const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { type: "quick" }), assignment(2, { type: "endless" })]);
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "quick" }), assignment(2, { type: "endless" })]);
     await logger.waitFor("job.started", (fields) => fields.jobId === 2);
     const stopped = worker.stop({ graceMs: 150 });
-    connection.reply(await connection.next("withdraw"), { type: "ok" });
+    connection.reply(await connection.expect("withdraw"), { type: "ok" });
     quick.resolve();
-    const complete = await connection.next("complete");
+    const complete = await connection.expect("complete");
     expect(complete.jobs).toEqual([{ jobId: 1, lease: 10, result: "ok" }]);
     connection.ack(complete);
-    const release = await connection.next("release");
+    const release = await connection.expect("release");
     expect(release.jobs).toEqual([{ jobId: 2, lease: 20 }]);
     expect(String(await aborted.promise)).toContain("stopping");
     connection.ack(release);
@@ -389,12 +401,12 @@ describe("stopping", () => {
   it("releases at once jobs the queue assigns while it is stopping", async () => {
     const { worker, logger } = startWorker();
     const { connection } = await queue.nextSession();
-    const fetch = await connection.next("fetch");
+    const fetch = await connection.expect("fetch");
     const stopped = worker.stop({ graceMs: 1_000 });
-    const withdraw = await connection.next("withdraw");
+    const withdraw = await connection.expect("withdraw");
     connection.assign(fetch, [assignment(5)]); // it crossed the withdraw on the wire
     connection.reply(withdraw, { type: "ok" });
-    const release = await connection.next("release");
+    const release = await connection.expect("release");
     expect(release.jobs).toEqual([{ jobId: 5, lease: 50 }]);
     connection.ack(release);
     await stopped;
@@ -404,14 +416,14 @@ describe("stopping", () => {
 
   it("finishes and reports what it holds, but fetches no more, after the queue's shutdown push", async () => {
     const gate = deferred();
-    startWorker({ concurrency: 2, handlers: { wait: () => gate.promise } });
-    const { connection } = await queue.nextSession();
-    connection.assign(await connection.next("fetch"), [assignment(1, { type: "wait" })]);
-    await connection.next("fetch");
+    const { logger } = startWorker({ concurrency: 2, handlers: { wait: () => gate.promise } });
+    const { connection } = await queue.nextSession({ heartbeatIntervalMs: 20 });
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "wait" })]);
+    await connection.expect("fetch");
     connection.send({ type: "shutdown", graceMs: 5_000 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await logger.waitFor("queue.shutdown");
     gate.resolve();
-    connection.ack(await connection.next("complete"));
-    await connection.nothingFor(50);
+    connection.ack(await connection.expect("complete"));
+    await connection.nothingBeforeTwoHeartbeats();
   });
 });

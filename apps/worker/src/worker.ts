@@ -1,7 +1,7 @@
 // The worker: keeps one session with the queue alive across losses, fetches jobs within its
 // concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
 // they keep going through a reconnect and their reports wait for the next session.
-import { ErrorCode, MAX_FETCH, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { ErrorCode, MAX_FETCH, MAX_HELD_LEASES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
 import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
 import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
@@ -23,9 +23,6 @@ const MAX_FETCHES_OUT = 2;
 const FINAL_ACK_MS = 2_000;
 /** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
 const configErrorCodes: ReadonlySet<string> = new Set([ErrorCode.authFailed, ErrorCode.versionMismatch, ErrorCode.badMessage, ErrorCode.roleForbidden]);
-/** The wire's limit on `holding`. */
-const MAX_HOLDING = 10_000;
-
 export class Worker {
   readonly workerId: string;
   private readonly options: ResolvedWorkerOptions;
@@ -179,7 +176,7 @@ export class Worker {
 
   /** Leases still being worked on or not yet reported: the queue must not give them to anyone else. */
   private holding(): HeldLease[] {
-    return [...this.running.held(), ...this.batcher.held()].slice(0, MAX_HOLDING);
+    return [...this.running.held(), ...this.batcher.held()].slice(0, MAX_HELD_LEASES);
   }
 
   private onPush(session: Session, message: ServerMessage): void {

@@ -5,7 +5,7 @@
 import type { JobId } from "@djq/protocol";
 import type { BenchWorkerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
-import { waitForWaitingWorkers, type BenchProcess } from "../processes.js";
+import { waitForWaitingWorkers, type Program } from "../processes.js";
 import { startWorkers, withSystem, type System, type WorkerFleet } from "../system-under-test.js";
 
 export interface FailoverRun {
@@ -40,7 +40,7 @@ export function runFailover(signal: "SIGKILL" | "SIGSTOP"): Promise<FailoverRun>
  */
 async function takeOver(
   system: System,
-  rescuer: BenchProcess,
+  rescuer: Program,
   held: JobId,
   signal: "SIGKILL" | "SIGSTOP",
   round: string,
@@ -60,7 +60,7 @@ async function takeOver(
 }
 
 /** Submits a long job while `worker` is the only one waiting, and checks that it started it. */
-async function submitTo(system: System, worker: BenchProcess): Promise<JobId> {
+async function submitTo(system: System, worker: Program): Promise<JobId> {
   await waitForWaitingWorkers(system.control, 1);
   const [jobId] = await system.control.submit(LONG_JOB);
   const started = await worker.next<Started>("started", 10_000);

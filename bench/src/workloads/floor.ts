@@ -2,15 +2,15 @@
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
 // met below this floor, and C's p50 has only the difference to this one to spend.
 import type { ProducerReport } from "../bench-messages.js";
-import { killAll, programs, spawnProgram, type BenchProcess } from "../processes.js";
+import { killAll, programs, spawnProgram, type Program } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
 
 const SETUP_MS = 30_000;
 
 interface FloorSystem {
-  producer: BenchProcess;
-  workers: BenchProcess[];
+  producer: Program;
+  workers: Program[];
 }
 
 async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<T> {

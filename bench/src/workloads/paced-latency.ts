@@ -2,7 +2,7 @@
 // job's latency runs from the producer's submit() call to the worker's handler starting, both
 // read from the machine-wide monotonic clock.
 import type { BenchWorkerReport, ProducerReport } from "../bench-messages.js";
-import type { BenchProcess } from "../processes.js";
+import type { Program } from "../processes.js";
 import { percentile } from "../statistics.js";
 import { withSystem, type WorkerFleet } from "../system-under-test.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
@@ -29,7 +29,7 @@ export function runPaced(rate: number, durationMs: number, warmUpMs: number): Pr
 }
 
 /** The paced run on peers that are up: a producer and workers that report their job starts. */
-export async function measurePaced(system: { producer: BenchProcess; workers: BenchProcess[] }, rate: number, durationMs: number, warmUpMs: number): Promise<PacedRun> {
+export async function measurePaced(system: { producer: Program; workers: Program[] }, rate: number, durationMs: number, warmUpMs: number): Promise<PacedRun> {
   if (warmUpMs > 0) {
     system.producer.send({ type: "paced", rate, durationMs: warmUpMs, spec: zeroDurationJob });
     await system.producer.next<PacedDone>("paced-done", warmUpMs + 60_000);

@@ -52,7 +52,7 @@ describe("idempotency keys", () => {
     const [a] = submit(core, 0, 1, { key: "k" });
     core.cancel(1, a as number);
     take(core);
-    submit(core, 2, 1, { key: "k", watch: true });
+    submit(core, 2, 1, { key: "k", watchedBy: 1 });
     expect(only(take(core), "settled")).toEqual([expect.objectContaining({ jobId: a, state: "cancelled" })]);
     expect(ok(core.find(a as number)).state).toBe("cancelled");
   });

@@ -1,7 +1,8 @@
 // Checks that must hold after every step of the core. Tests and the randomised simulation call
 // it; it walks every record, so it is never called on the hot path.
-import type { JobState } from "@djq/protocol";
+import { isTerminal, type JobState } from "@djq/protocol";
 import { emptyCounts } from "./job-states.js";
+import { JOB_RECORD_BYTES } from "./memory-budget.js";
 import type { QueueCore } from "./queue-core.js";
 
 export function checkInvariants(core: QueueCore): void {
@@ -36,8 +37,10 @@ export function checkInvariants(core: QueueCore): void {
     }
   }
   const delayed = new Set(core.delayedJobs().map((j) => j.id));
+  let heldBytes = 0;
   for (const job of core.allJobs()) {
     counts[job.state] += 1;
+    heldBytes += JOB_RECORD_BYTES + job.payloadBytes + job.resultBytes;
     if (job.state === "pending" && !ready.has(job.id)) fail(`pending job ${job.id} is not in a ready line`);
     if (job.state === "running" && !runningByWorker.has(job.id)) fail(`running job ${job.id} is held by no worker`);
     if (job.state !== "running" && job.worker !== undefined) fail(`job ${job.id} is ${job.state} but still names a worker`);
@@ -54,4 +57,16 @@ export function checkInvariants(core: QueueCore): void {
   for (const state of Object.keys(counts) as JobState[]) {
     if (counts[state] !== core.counts[state]) fail(`core counts ${state}=${core.counts[state]}, records say ${counts[state]}`);
   }
+  if (heldBytes !== core.memory.heldBytes) fail(`the memory budget holds ${core.memory.heldBytes} bytes, records say ${heldBytes}`);
+  // Who watches which job is kept from both sides; they must agree, and only unsettled jobs are watched.
+  let pairs = 0;
+  for (const [jobId, connectionId] of core.subscriptions.pairs()) {
+    pairs += 1;
+    const job = core.find(jobId);
+    if (!job.ok || isTerminal(job.value.state)) fail(`connection ${connectionId} watches job ${jobId}, which is ${job.ok ? job.value.state : "gone"}`);
+    if (!core.subscriptions.of(jobId).includes(connectionId)) fail(`connection ${connectionId} watches job ${jobId}, but the job does not list it`);
+  }
+  let listed = 0;
+  for (const job of core.allJobs()) listed += core.subscriptions.of(job.id).length;
+  if (listed !== pairs) fail(`jobs list ${listed} watchers, connections ${pairs}`);
 }

@@ -1,6 +1,6 @@
 // The queue's own record of one job. It is also the node of the structures that hold it (the
 // ready list's links, a heap slot), so holding a job in line costs no allocation of its own.
-// A million pending jobs must fit in little memory, so a record keeps ten fields: the state,
+// A million pending jobs must fit in little memory, so a record keeps eleven fields: the state,
 // attempt count and watch flag share one small integer, defaults are read from the spec and
 // the queue instead of being copied, and everything a job only needs once it has run lives in a
 // `JobRun` allocated on first use.
@@ -28,13 +28,14 @@ export class JobRun {
   result: unknown = undefined;
   error: string | undefined = undefined;
   settledAt = 0;
+  /** Encoded bytes of the result, as the shell measured it. */
+  resultBytes = 0;
 }
 
 const states: readonly JobState[] = ["delayed", "pending", "running", "completed", "failed", "cancelled"];
 const stateIndex = new Map(states.map((state, index) => [state, index]));
 const STATE_BITS = 0b111;
-const WATCHED_BIT = 0b1000;
-const ATTEMPT_SHIFT = 4;
+const ATTEMPT_SHIFT = 3;
 
 /** Shared by every job submitted as `{}`, so the commonest job costs no spec object of its own. */
 const emptySpec: JobSpec = Object.freeze({});
@@ -46,6 +47,8 @@ export class JobRecord {
   prev: JobRecord | undefined = undefined;
   next: JobRecord | undefined = undefined;
   readonly spec: JobSpec;
+  /** Encoded size of the payload, as the shell measured it: for the memory budget and assign batches. */
+  payloadBytes = 0;
   private bits: number;
   private run: JobRun | undefined = undefined;
 
@@ -73,16 +76,7 @@ export class JobRecord {
   }
 
   set attempts(attempts: number) {
-    this.bits = (this.bits & (STATE_BITS | WATCHED_BIT)) | (attempts << ATTEMPT_SHIFT);
-  }
-
-  /** A client asked to be told when this job settles. */
-  get watched(): boolean {
-    return (this.bits & WATCHED_BIT) !== 0;
-  }
-
-  set watched(watched: boolean) {
-    this.bits = watched ? this.bits | WATCHED_BIT : this.bits & ~WATCHED_BIT;
+    this.bits = (this.bits & STATE_BITS) | (attempts << ATTEMPT_SHIFT);
   }
 
   get type(): string {
@@ -168,6 +162,14 @@ export class JobRecord {
 
   set settledAt(at: number) {
     if (at !== 0 || this.run !== undefined) this.ran().settledAt = at;
+  }
+
+  get resultBytes(): number {
+    return this.run?.resultBytes ?? 0;
+  }
+
+  set resultBytes(bytes: number) {
+    if (bytes !== 0 || this.run !== undefined) this.ran().resultBytes = bytes;
   }
 
   get currentAttempt(): AttemptRecord | undefined {

@@ -2,7 +2,8 @@
 // they asked, whether it is paused, and its counts per state. Picking the next job looks at the
 // highest non-empty level through a bit mask: constant work whatever the backlog.
 import { MAX_PRIORITY, MIN_PRIORITY } from "@djq/protocol";
-import { emptyCounts, type StateCounts } from "./job-states.js";
+import type { StateCounts } from "@djq/protocol";
+import { emptyCounts } from "./job-states.js";
 import type { JobRecord } from "./job-record.js";
 import { LinkedList } from "./linked-list.js";
 import { PriorityLane } from "./priority-lane.js";

@@ -78,7 +78,7 @@ describe("cancel", () => {
 
   it("cancels a running job and tells its worker to abandon it", () => {
     const core = newCore();
-    const [a] = submit(core, 0, 1, { watch: true });
+    const [a] = submit(core, 0, 1, { watchedBy: 1 });
     connect(core, 0, "w1");
     const [held] = fetchJobs(core, 0, "w1");
     expect(core.cancel(1, a as number)).toEqual({ ok: true, value: "running" });
@@ -138,11 +138,11 @@ describe("watch", () => {
   it("reports when a watched job settles, and nothing for unwatched ones", () => {
     const core = newCore();
     const [a, b] = submit(core, 0, 2);
-    ok(core.watch(0, [a as number]));
+    ok(core.watch(0, [a as number], 1));
     connect(core, 0, "w1");
     const held = fetchJobs(core, 0, "w1", 2);
     core.complete(1, "w1", held.map((h) => ({ jobId: h.jobId, lease: h.lease, result: { n: h.jobId } })));
-    expect(only(take(core), "settled")).toEqual([{ type: "settled", jobId: a, state: "completed", result: { n: a }, error: undefined }]);
+    expect(only(take(core), "settled")).toEqual([{ type: "settled", connectionId: 1, jobId: a, state: "completed", result: { n: a }, error: undefined }]);
     expect(b).toBeDefined();
   });
 
@@ -151,21 +151,21 @@ describe("watch", () => {
     const [a] = submit(core, 0, 1);
     core.cancel(1, a as number);
     take(core);
-    ok(core.watch(2, [a as number]));
+    ok(core.watch(2, [a as number], 1));
     expect(take(core)).toEqual([expect.objectContaining({ type: "settled", jobId: a, state: "cancelled" })]);
   });
 
   it("refuses to watch a job id never issued and watches none of the list", () => {
     const core = newCore();
     const [a] = submit(core, 0, 1);
-    expect(core.watch(1, [a as number, 42])).toMatchObject({ ok: false, code: ErrorCode.unknownJob });
+    expect(core.watch(1, [a as number, 42], 1)).toMatchObject({ ok: false, code: ErrorCode.unknownJob });
     core.cancel(2, a as number);
     expect(only(take(core), "settled")).toEqual([]);
   });
 
   it("reports a watched job once, not again when it is retried and settles again", () => {
     const core = newCore();
-    const [a] = submit(core, 0, 1, { watch: true });
+    const [a] = submit(core, 0, 1, { watchedBy: 1 });
     core.cancel(1, a as number);
     expect(only(take(core), "settled")).toHaveLength(1);
     ok(core.retry(2, a as number));
@@ -204,5 +204,27 @@ describe("queue full", () => {
     connect(core, 0, "w1");
     fetchJobs(core, 0, "w1");
     expect(core.submit(1, [{}])).toMatchObject({ ok: false, code: ErrorCode.queueFull });
+  });
+
+  it("tells each watching connection once, and none whose connection closed in the meantime", () => {
+    const core = newCore();
+    const [a] = submit(core, 0, 1, { watchedBy: 1 });
+    ok(core.watch(0, [a as number], 2));
+    ok(core.watch(0, [a as number], 3));
+    core.closeConnection(1, 2);
+    expect(core.subscriptionCount()).toBe(1);
+    core.cancel(2, a as number);
+    expect(only(take(core), "settled").map((e) => e.connectionId)).toEqual([1, 3]);
+    expect(core.subscriptionCount()).toBe(0);
+  });
+
+  it("keeps nothing for a closed connection's watches", () => {
+    const core = newCore();
+    const jobs = submit(core, 0, 3, { watchedBy: 7 });
+    expect(core.subscriptionCount()).toBe(3);
+    expect(core.closeConnection(1, 7)).toBeUndefined();
+    expect(core.subscriptionCount()).toBe(0);
+    for (const id of jobs) core.cancel(2, id);
+    expect(only(take(core), "settled")).toEqual([]);
   });
 });

@@ -53,13 +53,13 @@ describe("fail", () => {
 
   it("fails a job for good, with its error, when the worker says the failure is permanent", () => {
     const core = newCore();
-    const [a] = submit(core, 0, [{ maxAttempts: 5 }], { watch: true });
+    const [a] = submit(core, 0, [{ maxAttempts: 5 }], { watchedBy: 1 });
     connect(core, 0, "w1");
     const [held] = fetchJobs(core, 0, "w1");
     core.fail(1, "w1", [{ jobId: a as number, lease: held?.lease as number, error: "bad input", permanent: true }]);
     const effects = take(core);
-    expect(only(effects, "dead")).toEqual([{ type: "dead", jobId: a, error: "bad input", attempts: 1 }]);
-    expect(only(effects, "settled")).toEqual([{ type: "settled", jobId: a, state: "failed", result: undefined, error: "bad input" }]);
+    expect(only(effects, "failed")).toEqual([{ type: "failed", jobId: a, error: "bad input", attempts: 1 }]);
+    expect(only(effects, "settled")).toEqual([{ type: "settled", connectionId: 1, jobId: a, state: "failed", result: undefined, error: "bad input" }]);
     expect(ok(core.find(a as number))).toMatchObject({ state: "failed", error: "bad input", settledAt: 1 });
   });
 
@@ -88,7 +88,7 @@ describe("lost workers and timeouts", () => {
       core.disconnectWorker(n, `w${n}`, "crashed");
     }
     const effects = take(core);
-    expect(only(effects, "dead")).toEqual([expect.objectContaining({ jobId: a, attempts: 3 })]);
+    expect(only(effects, "failed")).toEqual([expect.objectContaining({ jobId: a, attempts: 3 })]);
     expect(ok(core.find(a as number))).toMatchObject({ state: "failed" });
     expect(ok(core.find(a as number)).history?.map((h) => h.outcome)).toEqual(["worker-lost", "worker-lost", "worker-lost"]);
   });
@@ -99,11 +99,11 @@ describe("lost workers and timeouts", () => {
     connect(core, 0, "w1");
     fetchJobs(core, 0, "w1");
     core.advance(50);
-    expect(take(core).map((e) => e.type)).toEqual(["abandon", "dead"]);
+    expect(take(core).map((e) => e.type)).toEqual(["abandon", "failed"]);
     expect(stateOf(core, a as number)).toBe("failed");
   });
 
-  it("declares a worker silent for heartbeatTimeoutMs lost, with a worker-expired effect, and requeues its jobs", () => {
+  it("declares a worker silent for heartbeatTimeoutMs lost, with a worker-lost effect, and requeues its jobs", () => {
     const core = newCore({ heartbeatTimeoutMs: 1_000 });
     const [a] = submit(core, 0, 1);
     connect(core, 0, "w1");
@@ -115,7 +115,7 @@ describe("lost workers and timeouts", () => {
     expect(take(core)).toEqual([]);
     core.advance(1_000);
     const effects = take(core);
-    expect(effects[0]).toEqual({ type: "worker-expired", workerId: "w1" });
+    expect(effects[0]).toEqual({ type: "worker-lost", workerId: "w1" });
     expect(only(effects, "requeued")).toEqual([expect.objectContaining({ jobId: a, workerId: "w1" })]);
     expect(core.workerList().map((w) => w.id)).toEqual(["w2"]);
     expect(stateOf(core, a as number)).toBe("pending");
@@ -148,7 +148,7 @@ describe("lost workers and timeouts", () => {
     const what = (core: QueueCore) => take(core).map((e) => [e.type, "jobId" in e ? e.jobId : e.workerId]);
     expect(what(heard)).toEqual([]);
     expect(heard.workerList().map((w) => w.id)).toEqual(["w1"]);
-    expect(what(silent)).toEqual([["worker-expired", "w1"], ["requeued", 1]]);
+    expect(what(silent)).toEqual([["worker-lost", "w1"], ["requeued", 1]]);
     expect(silent.workerList()).toEqual([]);
   });
 
@@ -227,7 +227,7 @@ describe("reconnecting workers", () => {
     core.advance(1_500);
     expect(take(core)).toEqual([]);
     core.advance(1_900);
-    expect(take(core)).toEqual([{ type: "worker-expired", workerId: "w1" }]);
+    expect(take(core)).toEqual([{ type: "worker-lost", workerId: "w1" }]);
   });
 
   it("treats a worker id the core has already declared lost as a new worker", () => {
@@ -240,5 +240,17 @@ describe("reconnecting workers", () => {
     take(core);
     const [again] = fetchJobs(core, 3, "w1");
     expect(again).toMatchObject({ jobId: a, attempt: 2 });
+  });
+
+  it("loses a worker when the connection it said hello on closes, not when an older one does", () => {
+    const core = newCore();
+    ok(core.connectWorker(0, "w1", ["default"], [], 10));
+    ok(core.connectWorker(1, "w1", ["default"], [], 11));
+    expect(take(core)).toEqual([{ type: "worker-replaced", connectionId: 10, workerId: "w1" }]);
+    expect(core.closeConnection(2, 10)).toBeUndefined();
+    expect(core.workerOn(11)).toBe("w1");
+    expect(core.closeConnection(3, 11)).toBe("w1");
+    expect(core.workerOn(11)).toBeUndefined();
+    expect(core.workerList()).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { HeldLease, JobSpec } from "@djq/protocol";
 import type { Effect } from "./effects.js";
 import { checkInvariants } from "./invariants.js";
-import { QueueCore, type CoreConfig } from "./queue-core.js";
+import type { CoreConfig } from "./core-config.js";
+import { QueueCore } from "./queue-core.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { jobView } from "./views.js";
 
@@ -286,13 +287,13 @@ class Driver {
         }
         return;
       }
-      case "dead": {
+      case "failed": {
         this.live.delete(effect.jobId);
         const max = this.maxAttempts.get(effect.jobId) ?? 0;
         check(this.failedForGood.has(effect.jobId) || effect.attempts === max, `job ${effect.jobId} died after ${effect.attempts} of ${max} attempts`);
         return;
       }
-      case "worker-expired":
+      case "worker-lost":
         this.expectHoldsNothingAfter.add(effect.workerId);
         return;
       case "settled":

@@ -44,6 +44,8 @@ interface SimWorker {
 const HEARTBEAT_TIMEOUT_MS = 1_000;
 const TIMEOUT_MS = 1_500;
 const KEY_WINDOW_MS = 5_000;
+/** The simulated client's connection id: it watches every job. */
+const CLIENT = 1;
 
 class Simulation {
   readonly core = new QueueCore({
@@ -76,6 +78,8 @@ class Simulation {
   private readonly retried = new Set<number>();
   private readonly keyed: { key: string; specs: JobSpec[]; ids: number[]; at: number }[] = [];
   private readonly pausedUntil = new Map<string, number>();
+  /** The second client's connection id; each hang-up makes a new one. */
+  private onlooker = CLIENT + 1;
   readonly stats = { steps: 0, assigned: 0, completed: 0, staleRefused: 0, expired: 0, crashes: 0, freezes: 0, blips: 0, resends: 0, queueFull: 0 };
 
   constructor(private readonly random: () => number) {
@@ -159,7 +163,7 @@ class Simulation {
         else worker.running.delete(effect.jobId);
         return;
       }
-      case "worker-expired": {
+      case "worker-lost": {
         // The broker closes the connection; the worker notices and will say hello again.
         this.stats.expired += 1;
         const worker = this.workers.find((w) => w.id === effect.workerId);
@@ -169,6 +173,10 @@ class Simulation {
       case "settled": {
         const job = this.core.find(effect.jobId);
         if (job.ok && job.value.state !== effect.state) throw new Error(`settled ${effect.state} for job ${effect.jobId}, which is ${job.value.state}`);
+        if (effect.connectionId !== CLIENT) {
+          if (effect.connectionId !== this.onlooker) throw new Error(`settled job ${effect.jobId} pushed to connection ${effect.connectionId}, which closed`);
+          return;
+        }
         if (!this.awaitingSettle.delete(effect.jobId)) throw new Error(`job ${effect.jobId} reported settled twice`);
         this.outcomes.set(effect.jobId, { state: effect.state, error: effect.error });
         return;
@@ -179,7 +187,7 @@ class Simulation {
           if (job.ok) this.dueAt.set(effect.jobId, job.value.deadlineAt);
         }
         return;
-      case "dead":
+      case "failed":
         this.deaths.set(effect.jobId, { attempts: effect.attempts, error: effect.error });
         return;
     }
@@ -330,6 +338,15 @@ class Simulation {
       this.call(() => this.core.pause(this.now, queue));
       this.pausedUntil.set(queue, this.now + this.int(100, 1_500));
     }
+    // A second client watches a few recent jobs and now and then hangs up; its watches go with it.
+    if (this.chance(0.01)) {
+      const newest = Math.max(1, this.payloads.size);
+      this.call(() => this.core.watch(this.now, [this.int(Math.max(1, newest - 30), newest)], this.onlooker));
+    }
+    if (this.chance(0.003)) {
+      this.call(() => this.core.closeConnection(this.now, this.onlooker));
+      this.onlooker += 1;
+    }
     for (const [queue, until] of this.pausedUntil) {
       if (until <= this.now) {
         this.call(() => this.core.resume(this.now, queue));
@@ -371,7 +388,7 @@ class Simulation {
     const key = this.chance(0.15) ? `key-${++this.keySeq}` : undefined;
     // Most submissions ask to watch; the rest are watched by a separate call just after.
     const watch = this.chance(0.8);
-    const result = this.call(() => this.core.submit(this.now, specs, { key, watch }));
+    const result = this.call(() => this.core.submit(this.now, specs, { key, watchedBy: watch ? CLIENT : undefined }));
     if (!result.ok) {
       if (result.code !== ErrorCode.queueFull) throw new Error(`submit refused: ${result.message}`);
       this.stats.queueFull += 1;
@@ -393,7 +410,7 @@ class Simulation {
 
   /** Watches jobs; one that already settled is reported at once. */
   private watchAll(ids: readonly number[]): void {
-    const result = this.call(() => this.core.watch(this.now, ids));
+    const result = this.call(() => this.core.watch(this.now, ids, CLIENT));
     if (!result.ok) throw new Error(`watch refused: ${result.message}`);
   }
 

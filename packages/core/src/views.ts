@@ -1,10 +1,8 @@
 // Read-only pictures of the core for status, listing and stats replies. Built on demand from
 // the records; nothing here changes state.
-import { MAX_LIST_LIMIT, type JobState, type JobView, type QueueStats, type WorkerView } from "@djq/protocol";
+import { MAX_LIST_LIMIT, type JobState, type JobView, type MemoryUse, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import type { QueueCore } from "./queue-core.js";
-import type { StateCounts } from "./job-states.js";
-import type { Totals } from "./queue-core.js";
 
 export function jobView(job: JobRecord): JobView {
   const view: JobView = {
@@ -51,11 +49,14 @@ export interface ListQuery {
 /**
  * One page of jobs in a state. Pending: in the order they will be handed out. Delayed: by due
  * time. Running: by start. Settled: newest first. `next` pages on from the last job shown.
+ * `fits` is asked about each view before it joins the page (the shell measures its bytes); the
+ * first it refuses ends the page there.
  */
-export function listJobs(core: QueueCore, query: ListQuery): { jobs: JobView[]; next?: number } {
+export function listJobs(core: QueueCore, query: ListQuery, fits: (view: JobView) => boolean = () => true): { jobs: JobView[]; next?: number } {
   const limit = Math.min(query.limit ?? 50, MAX_LIST_LIMIT);
   const inQueue = (job: JobRecord) => query.queue === undefined || job.queue.name === query.queue;
-  const page: JobRecord[] = [];
+  const page: JobView[] = [];
+  let lastId = 0;
   let skipping = query.after !== undefined;
   let more = false;
   for (const job of candidates(core, query)) {
@@ -68,10 +69,15 @@ export function listJobs(core: QueueCore, query: ListQuery): { jobs: JobView[]; 
       more = true;
       break;
     }
-    page.push(job);
+    const view = jobView(job);
+    if (!fits(view)) {
+      more = true;
+      break;
+    }
+    page.push(view);
+    lastId = job.id;
   }
-  const last = page[page.length - 1];
-  return more && last !== undefined ? { jobs: page.map(jobView), next: last.id } : { jobs: page.map(jobView) };
+  return more && page.length > 0 ? { jobs: page, next: lastId } : { jobs: page };
 }
 
 function* candidates(core: QueueCore, query: ListQuery): IterableIterator<JobRecord> {
@@ -101,9 +107,10 @@ export interface StatsView {
   completedPerSecond: number[];
   oldestPendingAgeMs?: number;
   recent: ReturnType<QueueCore["recentEvents"]>[number][];
+  memory: MemoryUse;
 }
 
-/** The caller runs `core.advance(now)` first, so what fell due by `now` is counted where it is. */
+/** The caller runs `core.advance(now)` first (`QueueCore.stats` does), so what fell due by `now` is counted where it is. */
 export function statsView(core: QueueCore, now: number): StatsView {
   const queues: Record<string, QueueStats> = {};
   let oldest: number | undefined;
@@ -133,6 +140,7 @@ export function statsView(core: QueueCore, now: number): StatsView {
     workers,
     completedPerSecond: core.completedPerSecond(now),
     recent: [...core.recentEvents()],
+    memory: { heldBytes: core.memory.heldBytes, limitBytes: core.config.memory.maxBytes },
   };
   if (oldest !== undefined) view.oldestPendingAgeMs = now - oldest;
   return view;

@@ -1,6 +1,7 @@
 // What the core knows of one worker: the queues it serves, the jobs it holds, its unanswered
 // fetches and when it was last heard from. Keyed by the worker's own id, which survives
 // reconnects, so a worker that comes back quickly keeps the leases it still works on.
+import type { ConnectionId } from "./effects.js";
 import type { JobRecord } from "./job-record.js";
 import type { NamedQueue, WaiterNode } from "./named-queue.js";
 
@@ -21,15 +22,17 @@ export class WorkerRecord {
   /** When silence is next checked; the deadline heap's key. */
   deadlineAt: number;
   heapIndex = -1;
-  /** Bumped on every hello, so effects for an older session can be told apart. */
-  session = 1;
+  /** The connection it said hello on; effects for this worker go there. */
+  connectionId: ConnectionId | undefined;
 
   constructor(
     readonly id: string,
     public queues: NamedQueue[],
     readonly connectedAt: number,
     heartbeatTimeoutMs: number,
+    connectionId: ConnectionId | undefined,
   ) {
+    this.connectionId = connectionId;
     this.lastSeenAt = connectedAt;
     this.deadlineAt = connectedAt + heartbeatTimeoutMs;
   }

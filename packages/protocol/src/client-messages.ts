@@ -1,7 +1,7 @@
 // Requests a client may send after hello. Clients submit and observe; they never run jobs.
 import { z } from "zod";
 import { JobId, JobSpec, JobState, QueueName } from "./job.js";
-import { MAX_JOBS_PER_MESSAGE, MAX_LIST_LIMIT } from "./limits.js";
+import { MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_LIST_LIMIT } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}
@@ -10,7 +10,7 @@ export const Submit = z.strictObject({
   type: z.literal("submit"),
   jobs: z.array(JobSpec).min(1).max(MAX_JOBS_PER_MESSAGE),
   /** Idempotency key: a resend with the same key returns the first submission's ids. */
-  key: z.string().min(1).max(128).optional(),
+  key: z.string().min(1).max(MAX_ID_CHARS).optional(),
   /** Push a `settled` message to this connection when each of these jobs settles. */
   watch: z.boolean().optional(),
 });

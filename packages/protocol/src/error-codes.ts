@@ -40,6 +40,12 @@ export const ErrorCode = {
   queueFull: "queue-full",
   /** A job's payload is larger than the configured maximum. */
   payloadTooLarge: "payload-too-large",
+  /** A job's result is larger than the configured maximum; the job stays running under its lease. */
+  resultTooLarge: "result-too-large",
+  /** A line was started and not finished within the line timeout. The connection is closed. */
+  lineTimeout: "line-timeout",
+  /** The peer's unsent replies would pass the output bound: it is dropped without them (logged only). */
+  outputOverflow: "output-overflow",
   /** The queue is shutting down and takes no new work. */
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
@@ -59,6 +65,8 @@ export const errorCodes: readonly ErrorCode[] = Object.values(ErrorCode);
 export const fatalErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.frameTooLarge,
   ErrorCode.helloTimeout,
+  ErrorCode.lineTimeout,
+  ErrorCode.outputOverflow,
   ErrorCode.versionMismatch,
   ErrorCode.authFailed,
   ErrorCode.tooManyErrors,

@@ -65,6 +65,7 @@ export const serverMessageExamples: { [T in ServerMessage["type"]]: Extract<Serv
     type: "stats",
     at: 1_700_000_010_000,
     queueRunId: "b7e1c9",
+    memory: { heldBytes: 6_400, limitBytes: 6_442_450_944 },
     counts: stateCountsExample,
     totals: { submitted: 15, completed: 10, failed: 1, cancelled: 0, reassigned: 1, retried: 2, staleRefused: 1 },
     queues: { default: { counts: stateCountsExample, paused: false }, emails: { counts: stateCountsExample, paused: true } },

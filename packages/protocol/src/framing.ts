@@ -1,8 +1,9 @@
 // Newline-delimited JSON framing. The decoder enforces the frame limit while bytes arrive, so a
-// peer that never sends a newline costs at most `maxFrameBytes` of memory, never more.
+// peer that never sends a newline costs at most about `maxFrameBytes` of memory (see PartialLine).
 import { isUtf8 } from "node:buffer";
 import { ErrorCode } from "./error-codes.js";
 import { DEFAULT_FRAME_BYTES } from "./limits.js";
+import { PartialLine } from "./partial-line.js";
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -13,15 +14,14 @@ export interface FramingError {
 }
 
 export class FrameDecoder {
-  private partial: Buffer[] = [];
-  private partialBytes = 0;
+  private readonly partial = new PartialLine();
   private failure: FramingError | undefined;
 
   constructor(readonly maxFrameBytes: number = DEFAULT_FRAME_BYTES) {}
 
   /** Bytes held for a frame whose newline has not arrived yet. */
   get bufferedBytes(): number {
-    return this.partialBytes;
+    return this.partial.bytes;
   }
 
   /**
@@ -33,15 +33,10 @@ export class FrameDecoder {
     let start = 0;
     let newline = chunk.indexOf(NEWLINE, start);
     while (newline !== -1) {
-      const lineBytes = this.partialBytes + (newline - start);
+      const lineBytes = this.partial.bytes + (newline - start);
       if (lineBytes > this.maxFrameBytes) return this.fail(this.tooLarge(lineBytes));
       let line = chunk.subarray(start, newline);
-      if (this.partialBytes > 0) {
-        this.partial.push(line);
-        line = Buffer.concat(this.partial, lineBytes);
-        this.partial = [];
-        this.partialBytes = 0;
-      }
+      if (this.partial.bytes > 0) line = this.partial.takeWith(line);
       const error = this.emit(line, onFrame);
       if (error !== undefined) return this.fail(error);
       start = newline + 1;
@@ -49,10 +44,9 @@ export class FrameDecoder {
     }
     const rest = chunk.length - start;
     if (rest > 0) {
-      if (this.partialBytes + rest > this.maxFrameBytes) return this.fail(this.tooLarge(this.partialBytes + rest));
-      // Copy: a subarray would pin the whole (possibly large) chunk while we wait for the newline.
-      this.partial.push(Buffer.from(chunk.subarray(start)));
-      this.partialBytes += rest;
+      if (this.partial.bytes + rest > this.maxFrameBytes) return this.fail(this.tooLarge(this.partial.bytes + rest));
+      // Copied: a subarray would pin the whole (possibly large) chunk while we wait for the newline.
+      this.partial.append(chunk.subarray(start));
     }
     return undefined;
   }
@@ -76,8 +70,7 @@ export class FrameDecoder {
 
   private fail(error: FramingError): FramingError {
     this.failure = error;
-    this.partial = [];
-    this.partialBytes = 0;
+    this.partial.clear();
     return error;
   }
 }

@@ -1,14 +1,14 @@
 // The first message on every connection, from either role. Nothing else is accepted before it.
 import { z } from "zod";
 import { JobId, Lease, QueueName } from "./job.js";
-import { MAX_QUEUES_PER_WORKER } from "./limits.js";
+import { MAX_HELD_LEASES, MAX_ID_CHARS, MAX_QUEUES_PER_WORKER } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 export const Role = z.enum(["client", "worker"]);
 export type Role = z.infer<typeof Role>;
 
 /** A worker's own name for itself, stable across reconnects. */
-export const WorkerId = z.string().min(1).max(128);
+export const WorkerId = z.string().min(1).max(MAX_ID_CHARS);
 export type WorkerId = z.infer<typeof WorkerId>;
 
 export const HeldLease = z.strictObject({ jobId: JobId, lease: Lease });
@@ -25,6 +25,6 @@ export const Hello = z.strictObject({
   /** Workers: the queues served, taken in turn so none is starved. */
   queues: z.array(QueueName).min(1).max(MAX_QUEUES_PER_WORKER).optional(),
   /** Workers, on reconnect: the leases still being worked on; any other lease of this worker is revoked. */
-  holding: z.array(HeldLease).max(10_000).optional(),
+  holding: z.array(HeldLease).max(MAX_HELD_LEASES).optional(),
 });
 export type Hello = z.infer<typeof Hello>;

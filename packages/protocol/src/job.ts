@@ -53,6 +53,15 @@ export type JobSpec = z.infer<typeof JobSpec>;
 export const JobState = z.enum(["delayed", "pending", "running", "completed", "failed", "cancelled"]);
 export type JobState = z.infer<typeof JobState>;
 
+/** The states a job settles in: a watcher is told once it reaches one. The one list of them. */
+export const TerminalState = z.enum(["completed", "failed", "cancelled"]);
+export type TerminalState = z.infer<typeof TerminalState>;
+export const terminalStates: readonly TerminalState[] = TerminalState.options;
+
+export function isTerminal(state: JobState): state is TerminalState {
+  return state === "completed" || state === "failed" || state === "cancelled";
+}
+
 export const AttemptOutcome = z.enum([
   "running",
   "completed",

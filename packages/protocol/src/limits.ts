@@ -11,6 +11,12 @@ export const MIN_PRIORITY = 1;
 export const MAX_PRIORITY = 9;
 export const DEFAULT_PRIORITY = 5;
 export const MAX_JOBS_PER_MESSAGE = 10_000;
+/** Leases a worker may list as still held when it says hello again. */
+export const MAX_HELD_LEASES = 10_000;
+/** Characters in a worker id and in a submission key. */
+export const MAX_ID_CHARS = 128;
+/** Characters in a failed attempt's error. */
+export const MAX_ERROR_CHARS = 4096;
 export const MAX_QUEUES_PER_WORKER = 32;
 export const MAX_FETCH = 1_000;
 export const MAX_LIST_LIMIT = 500;

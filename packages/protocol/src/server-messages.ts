@@ -1,7 +1,7 @@
 // Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `abandon`,
 // `shutdown`) carry none.
 import { z } from "zod";
-import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName } from "./job.js";
+import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
 
@@ -84,6 +84,9 @@ export type RecentEvent = z.infer<typeof RecentEvent>;
 export const QueueStats = z.object({ counts: StateCounts, paused: z.boolean() });
 export type QueueStats = z.infer<typeof QueueStats>;
 
+export const MemoryUse = z.object({ heldBytes: z.number().int(), limitBytes: z.number().int() });
+export type MemoryUse = z.infer<typeof MemoryUse>;
+
 export const StatsReply = z.object({
   id: RequestId,
   type: z.literal("stats"),
@@ -97,6 +100,8 @@ export const StatsReply = z.object({
   completedPerSecond: z.array(z.number().int()),
   oldestPendingAgeMs: z.number().optional(),
   recent: z.array(RecentEvent),
+  /** Job data held (payloads, results and a per-job estimate of the records) against the memory budget. */
+  memory: MemoryUse,
 });
 export type StatsReply = z.infer<typeof StatsReply>;
 
@@ -124,7 +129,7 @@ export type Abandon = z.infer<typeof Abandon>;
 
 export const SettledJob = z.object({
   jobId: JobId,
-  state: JobState,
+  state: TerminalState,
   result: z.unknown().optional(),
   error: z.string().optional(),
 });

@@ -2,7 +2,7 @@
 // report from a worker that lost its lease is refused instead of overwriting a newer attempt.
 import { z } from "zod";
 import { JobId, Lease } from "./job.js";
-import { MAX_FETCH, MAX_JOBS_PER_MESSAGE } from "./limits.js";
+import { MAX_ERROR_CHARS, MAX_FETCH, MAX_JOBS_PER_MESSAGE } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 // {"id":3,"type":"heartbeat"}
@@ -35,7 +35,7 @@ export type Complete = z.infer<typeof Complete>;
 export const FailedJob = z.strictObject({
   jobId: JobId,
   lease: Lease,
-  error: z.string().max(4096),
+  error: z.string().max(MAX_ERROR_CHARS),
   /** Skip the remaining attempts: the job goes straight to `failed`. */
   permanent: z.boolean().optional(),
 });

@@ -157,7 +157,7 @@ export function buildChaosReport(records: ChaosRecords): ChaosReport {
       total: requeued.length,
       afterLostWorker: requeued.length - afterFailedAttempt,
       afterFailedAttempt,
-      dead: queueLogs.filter((e) => e.event === "job.dead").length,
+      dead: queueLogs.filter((e) => e.event === "job.failed").length,
       queueStats: final?.stats.totals.reassigned,
     },
     workers: {
@@ -189,7 +189,7 @@ export function formatChaosReport(report: ChaosReport): string {
     `  completions accepted twice ${report.doubleCompletions}${report.doubleCompletions > 0 ? ` e.g. ${report.doubleCompletionIds.join(",")}` : ""}   (must be 0)`,
     `  failed, not by design      ${jobs.unexpectedFailures}${jobs.unexpectedFailures > 0 ? ` e.g. ${jobs.unexpectedFailureIds.join(",")}` : ""}   (must be 0)`,
     `  stale completions refused  ${report.staleReportsRefused.queueLog} (queue log report.refused; queue stats ${report.staleReportsRefused.queueStats ?? "-"}; workers saw ${report.staleReportsRefused.workerLogs})`,
-    `  reassignments              ${report.reassignments.afterLostWorker} after a lost worker + ${report.reassignments.afterFailedAttempt} retries after a failed attempt = ${report.reassignments.total} job.requeued (queue stats ${report.reassignments.queueStats ?? "-"}); ${report.reassignments.dead} job.dead`,
+    `  reassignments              ${report.reassignments.afterLostWorker} after a lost worker + ${report.reassignments.afterFailedAttempt} retries after a failed attempt = ${report.reassignments.total} job.requeued (queue stats ${report.reassignments.queueStats ?? "-"}); ${report.reassignments.dead} job.failed`,
     `  workers                    ${report.workers.lostOnSilence} lost on silence, ${report.workers.disconnected} disconnects, ${report.workers.reconnects} worker reconnects, ${report.workers.processesStarted} processes started, ${report.workers.crashed} crashed`,
     `  failure detection          p50 ${ms(d.p50Ms)}, p99 ${ms(d.p99Ms)}, max ${ms(d.maxMs)} over ${d.samples} actions (p50/p99 by kind: ${perKind}); ${d.notReassigned} actions needed no reassignment, ${d.idle} hit an idle worker`,
     `  clients                    ${report.clients.completed}/${config.clients} completed${report.clients.failed.length > 0 ? `; failed: ${report.clients.failed.map((f) => `${f.name} (${f.reason})`).join("; ")}` : ""}`,

@@ -1,13 +1,13 @@
 // The one JSON line a chaos client prints on stdout when it is done: every job id it submitted by
 // settled state, and which ids were designed to fail. Shared by the client and the report.
-import type { JobId, SettledState } from "@djq/client";
+import type { JobId, TerminalState } from "@djq/client";
 
 export interface ChaosClientSummary {
   client: string;
   submitted: number;
   elapsedMs: number;
   designed: { failOnce: JobId[]; failAlways: JobId[] };
-  settled: Record<SettledState, JobId[]>;
+  settled: Record<TerminalState, JobId[]>;
   /** Present only when the client gave up waiting. */
   unsettled?: JobId[];
 }

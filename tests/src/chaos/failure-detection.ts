@@ -58,7 +58,7 @@ export function failureDetection(actions: readonly ChaosAction[], queueLogs: rea
       case "job.attempt-failed":
       case "job.released":
       case "job.requeued":
-      case "job.dead":
+      case "job.failed":
         holder.delete(job);
         break;
       case "worker.lost":

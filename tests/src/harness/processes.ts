@@ -1,6 +1,8 @@
-// Starts the real programs as child processes with JSON logs, so tests can wait for the events
-// they log and kill them for real. Every process started is killed when the test file ends.
+// Starts the real programs as child processes, for the tests and the benchmark alike: JSON logs
+// parsed so a test can wait for the events they log, an IPC channel for the bench programs, and
+// every process killed for real when a test file or a bench run ends. Only this file spawns.
 import { spawn, type ChildProcess } from "node:child_process";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -14,18 +16,35 @@ export type LogEvent = { event: string; level: string; [field: string]: unknown 
 
 const live = new Set<Program>();
 
+export interface StartOptions {
+  env?: Record<string, string>;
+  nodeFlags?: string[];
+  /** Open an IPC channel (the bench programs and the queue probe talk over it). */
+  ipc?: boolean;
+  cwd?: string;
+  /** Keep only this much of stderr's tail (a long benchmark's logs); all of it by default. */
+  keepStderrChars?: number;
+  /** Drop stdout instead of keeping it (a program that prints as much as it works). */
+  ignoreStdout?: boolean;
+}
+
+type IpcMessage = { type: string };
+
 export class Program {
   readonly logs: LogEvent[] = [];
   stdout = "";
   stderr = "";
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: { match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
+  private readonly inbox: IpcMessage[] = [];
+  private messageWaiters: { type: string; resolve: (message: IpcMessage) => void }[] = [];
 
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(readonly name: string, readonly child: ChildProcess, keepStderrChars = Infinity) {
     live.add(this);
     let partial = "";
     child.stderr?.setEncoding("utf8").on("data", (text: string) => {
       this.stderr += text;
+      if (this.stderr.length > keepStderrChars) this.stderr = this.stderr.slice(-keepStderrChars);
       partial += text;
       const lines = partial.split("\n");
       partial = lines.pop() ?? "";
@@ -33,6 +52,14 @@ export class Program {
     });
     child.stdout?.setEncoding("utf8").on("data", (text: string) => {
       this.stdout += text;
+    });
+    child.on("message", (message: IpcMessage) => {
+      const waiter = this.messageWaiters.find((w) => w.type === message.type || message.type === "error");
+      if (waiter === undefined) this.inbox.push(message);
+      else {
+        this.messageWaiters = this.messageWaiters.filter((w) => w !== waiter);
+        waiter.resolve(message);
+      }
     });
     this.exited = new Promise((resolve) => {
       child.on("exit", (code, signal) => {
@@ -76,7 +103,41 @@ export class Program {
   }
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  send(message: object): void {
+    this.child.send(message);
+  }
+
+  /** The next IPC message of this type (or an `error` message, which rejects). */
+  async next<T extends IpcMessage>(type: T["type"], timeoutMs: number): Promise<T> {
+    const index = this.inbox.findIndex((m) => m.type === type || m.type === "error");
+    let message: IpcMessage;
+    if (index >= 0) message = this.inbox.splice(index, 1)[0] as IpcMessage;
+    else {
+      let resolve!: (message: IpcMessage) => void;
+      const arrived = new Promise<IpcMessage>((r) => (resolve = r));
+      this.messageWaiters.push({ type, resolve });
+      const exited = this.exited.then(({ code, signal }) => {
+        throw new Error(`${this.name} exited (code ${code}, signal ${signal}) while waiting for "${type}"${this.tail()}`);
+      });
+      const timer = delay(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`${this.name}: no "${type}" within ${timeoutMs} ms${this.tail()}`);
+      });
+      message = await Promise.race([arrived, exited, timer]);
+    }
+    if (message.type === "error") throw new Error(`${this.name}: ${(message as unknown as { message: string }).message}`);
+    return message as T;
+  }
+
+  /** Log lines at warn or error level (text or JSON format). */
+  warnings(): string[] {
+    return this.stderr.split("\n").filter((line) => /"level":"(warn|error)"| (warn|error) +\S/.test(line));
+  }
+
+  private tail(): string {
+    return this.stderr === "" ? "" : `; stderr tail:\n${this.stderr.slice(-2000)}`;
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within the bound. */
@@ -108,12 +169,13 @@ export class Program {
   }
 }
 
-export function start(name: string, script: string, args: string[], env: Record<string, string> = {}): Program {
-  const child = spawn(process.execPath, [script, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
+export function start(name: string, script: string, args: string[], options: StartOptions = {}): Program {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), script, ...args], {
+    stdio: ["ignore", options.ignoreStdout ? "ignore" : "pipe", "pipe", ...(options.ipc === true ? (["ipc"] as const) : [])],
+    env: { ...process.env, ...options.env },
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
-  return new Program(name, child);
+  return new Program(name, child, options.keepStderrChars);
 }
 
 export interface QueueProcess extends Program {
@@ -122,13 +184,13 @@ export interface QueueProcess extends Program {
 
 /** The real queue on an ephemeral port; resolves once it listens. */
 export async function startQueue(args: string[] = [], env: Record<string, string> = {}): Promise<QueueProcess> {
-  const queue = start("queue", programs.queue, ["--port", "0", "--log-format", "json", "--log-level", "debug", ...args], env);
+  const queue = start("queue", programs.queue, ["--port", "0", "--log-format", "json", "--log-level", "debug", ...args], { env });
   const listening = await queue.waitForEvent("queue.listening");
   return Object.assign(queue, { port: listening.port as number });
 }
 
 export async function startWorker(port: number, args: string[] = [], env: Record<string, string> = {}): Promise<Program> {
-  const worker = start("worker", programs.worker, ["--port", String(port), "--log-format", "json", "--log-level", "debug", ...args], env);
+  const worker = start("worker", programs.worker, ["--port", String(port), "--log-format", "json", "--log-level", "debug", ...args], { env });
   return worker;
 }
 
@@ -139,7 +201,7 @@ export async function runClient(
   options: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [command, ...rest] = args;
-  const client = start("client", programs.client, [command as string, "--port", String(port), ...rest], options.env);
+  const client = start("client", programs.client, [command as string, "--port", String(port), ...rest], { env: options.env ?? {} });
   const timer = setTimeout(() => client.kill("SIGKILL"), options.timeoutMs ?? 30_000);
   const { code } = await client.exited;
   clearTimeout(timer);
@@ -149,8 +211,8 @@ export async function runClient(
 export async function killAll(): Promise<void> {
   const running = [...live];
   for (const program of running) {
-    program.child.kill("SIGCONT");
-    program.child.kill("SIGKILL");
+    program.kill("SIGCONT");
+    program.kill("SIGKILL");
   }
   await Promise.all(running.map((p) => p.exited));
 }

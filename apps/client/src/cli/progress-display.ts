@@ -1,6 +1,6 @@
 // Shows `submit --wait` moving: on a terminal one bar redrawn in place with \r; elsewhere (CI
 // logs, pipes) one plain line per second, since carriage returns turn a log into one huge line.
-import type { SettledState } from "../watch-registry.js";
+import type { TerminalState } from "@djq/protocol";
 import { formatSeconds } from "./time-format.js";
 
 const BAR_WIDTH = 30;
@@ -56,7 +56,7 @@ export class ProgressDisplay {
     this.startedAt = output.now();
   }
 
-  record(state: SettledState): void {
+  record(state: TerminalState): void {
     this.counts.done += 1;
     if (state === "failed") this.counts.failed += 1;
     if (state === "cancelled") this.counts.cancelled += 1;

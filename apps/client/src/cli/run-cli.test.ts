@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo } from "../test-support/capture-io.js";
-import { FakeQueue } from "../test-support/fake-queue.js";
+import { FakeQueue } from "@djq/runtime/testing";
 import { runCli } from "./run-cli.js";
 
 let queue: FakeQueue;
@@ -37,7 +37,7 @@ describe("djq", () => {
     expect(io.stderr).toMatch(new RegExp(`^error: could not reach the queue at 127.0.0.1:${port}: `));
   });
 
-  it("stats prints counts, workers, last-minute completions and the oldest pending age", async () => {
+  it("stats prints counts, workers, last-minute completions, the oldest pending age and the job data held", async () => {
     const io = captureIo();
     const running = runCli(["stats", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
@@ -54,6 +54,7 @@ describe("djq", () => {
       ],
       completedPerSecond: [10, 20, 30],
       oldestPendingAgeMs: 2_500,
+      memory: { heldBytes: 2_000, limitBytes: 1_000_000 },
       recent: [],
     });
     expect(await running).toBe(0);
@@ -64,6 +65,7 @@ describe("djq", () => {
         "workers         2 connected, 1 busy",
         "completed       60 in the last minute",
         "oldest pending  2.5s",
+        "job data        2000 of 1000000 bytes (the memory budget)",
         "queues",
         "  default (paused)  delayed 0  pending 4  running 0  completed 0  failed 0  cancelled 0",
         "",

@@ -10,13 +10,13 @@ import { retryCommand } from "./retry.js";
 import { statsCommand } from "./stats.js";
 import { statusCommand } from "./status.js";
 import { submitCommand } from "./submit.js";
-import { watchCommand } from "./watch.js";
+import { liveViewCommand } from "./live-view.js";
 
 const commands: readonly Command[] = [
   submitCommand,
   statusCommand,
   statsCommand,
-  watchCommand,
+  liveViewCommand,
   listCommand,
   cancelCommand,
   retryCommand,

@@ -31,6 +31,7 @@ export function describeStats(stats: StatsSnapshot): string {
     `workers         ${stats.workers.length} connected, ${busy} busy`,
     `completed       ${lastMinute} in the last minute`,
     `oldest pending  ${stats.oldestPendingAgeMs === undefined ? "none" : formatDurationMs(stats.oldestPendingAgeMs)}`,
+    `job data        ${stats.memory.heldBytes} of ${stats.memory.limitBytes} bytes (the memory budget)`,
   ];
   const queues = Object.entries(stats.queues);
   if (queues.length > 0) lines.push("queues");

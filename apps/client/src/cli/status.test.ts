@@ -1,7 +1,7 @@
 import type { JobView } from "@djq/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo } from "../test-support/capture-io.js";
-import { FakeQueue } from "../test-support/fake-queue.js";
+import { FakeQueue } from "@djq/runtime/testing";
 import { runCli } from "./run-cli.js";
 
 const at = Date.UTC(2025, 0, 2, 3, 4, 5);

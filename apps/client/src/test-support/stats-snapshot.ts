@@ -41,6 +41,7 @@ export function statsSnapshot(overrides: Partial<StatsSnapshot> = {}): StatsSnap
     // 50 idle seconds, 9 busy ones, then the second the snapshot was taken in (still filling).
     completedPerSecond: [...Array<number>(50).fill(0), 10, 20, 30, 40, 50, 45, 42, 40, 41, 7],
     oldestPendingAgeMs: 1_234,
+    memory: { heldBytes: 52_000, limitBytes: 1_073_741_824 },
     recent: [
       { at: at - 4_000, kind: "reassigned", jobId: 17, workerId: "w-0", reason: "worker w-0 disconnected" },
       { at: at - 2_500, kind: "retry-scheduled", jobId: 12, reason: "attempt 1 failed: boom; retry in 200 ms" },

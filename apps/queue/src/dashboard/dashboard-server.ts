@@ -1,10 +1,11 @@
 // The dashboard's HTTP server: node:http and nothing else. It bounds what a visitor can cost
 // (methods, URL and body size, connections, live streams, timeouts), then hands the request to
-// the route table. It never touches the core; the routes go through the broker.
+// the route table. It never touches the core; the routes go through the queue façade (queue-facade.ts).
 import http from "node:http";
 import type net from "node:net";
 import type { Logger } from "@djq/runtime";
 import type { Broker } from "../broker.js";
+import { QueueFacade } from "./queue-facade.js";
 import { EventStream, defaultEventStreamLimits } from "./event-stream.js";
 import { renderPage } from "./page.js";
 import { refuse, routes, type RouteContext } from "./routes.js";
@@ -33,11 +34,11 @@ export class Dashboard {
   private readonly page: string;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly queue: QueueFacade,
     private readonly config: DashboardConfig,
     private readonly log: Logger,
   ) {
-    this.stream = new EventStream(broker, { ...defaultEventStreamLimits, maxClients: config.maxStreams });
+    this.stream = new EventStream(queue, { ...defaultEventStreamLimits, maxClients: config.maxStreams });
     this.page = renderPage(config.clientSecret !== undefined);
     this.server = http.createServer({ headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, (request, response) =>
       this.receive(request, response),
@@ -96,7 +97,7 @@ export class Dashboard {
     });
     request.on("end", () => {
       if (rejected) return;
-      const context: RouteContext = { broker: this.broker, stream: this.stream, log: this.log, clientSecret: this.config.clientSecret, page: this.page, request, response };
+      const context: RouteContext = { queue: this.queue, stream: this.stream, log: this.log, clientSecret: this.config.clientSecret, page: this.page, request, response };
       try {
         route.handle(context, route.path.exec(path) as RegExpExecArray);
       } catch (error) {
@@ -121,7 +122,7 @@ export async function startDashboard(
   config: Pick<DashboardConfig, "host" | "port" | "clientSecret"> & Partial<DashboardConfig>,
   log: Logger,
 ): Promise<Dashboard> {
-  const dashboard = new Dashboard(broker, { ...defaultDashboardConfig, ...config }, log);
+  const dashboard = new Dashboard(new QueueFacade(broker), { ...defaultDashboardConfig, ...config }, log);
   const address = await dashboard.listen();
   log.info("dashboard.listening", { host: address.host, port: address.port, actions: config.clientSecret !== undefined });
   return dashboard;

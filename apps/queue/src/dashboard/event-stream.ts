@@ -2,7 +2,7 @@
 // page. One snapshot is built per tick and shared by all clients; the timer runs only while
 // someone listens. Bounded: a client limit, and a slow reader is dropped rather than buffered for.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Broker, Snapshot } from "../broker.js";
+import type { QueueFacade, Snapshot } from "./queue-facade.js";
 
 export interface EventStreamLimits {
   maxClients: number;
@@ -21,7 +21,7 @@ export class EventStream {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly broker: Broker,
+    private readonly queue: QueueFacade,
     private readonly limits: EventStreamLimits = defaultEventStreamLimits,
   ) {}
 
@@ -41,7 +41,7 @@ export class EventStream {
     this.clients.add(response);
     request.socket.setNoDelay(true);
     response.on("close", () => this.remove(response));
-    response.write(`retry: 2000\n\n${frame(this.broker.snapshot())}`);
+    response.write(`retry: 2000\n\n${frame(this.queue.snapshot())}`);
     this.timer ??= setInterval(() => this.tick(), this.limits.intervalMs);
     return true;
   }
@@ -53,7 +53,7 @@ export class EventStream {
   }
 
   private tick(): void {
-    const text = frame(this.broker.snapshot());
+    const text = frame(this.queue.snapshot());
     for (const response of this.clients) {
       if (response.writableLength > this.limits.maxBufferedBytes) {
         response.destroy();

@@ -1,10 +1,10 @@
 // The queue's numbers in Prometheus's text exposition format (version 0.0.4), for GET /metrics.
-// Formatting only: the numbers come from one broker snapshot, so a scrape sees one instant.
-import type { Broker, Snapshot } from "../broker.js";
+// Formatting only: the numbers come from one queue snapshot, so a scrape sees one instant.
+import type { QueueFacade, Snapshot } from "./queue-facade.js";
 
 export const metricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-type LatencyCounts = ReturnType<Broker["assignmentLatency"]>;
+type LatencyCounts = ReturnType<QueueFacade["assignmentLatency"]>;
 
 const states = ["delayed", "pending", "running", "completed", "failed", "cancelled"] as const;
 
@@ -38,6 +38,11 @@ export function metricsText(snapshot: Snapshot, latency: LatencyCounts): string 
 
   family("djq_workers_connected", "gauge", "Workers connected now.");
   sample("djq_workers_connected", snapshot.workers.length);
+
+  family("djq_memory_held_bytes", "gauge", "Job data held now: per-job record estimate plus encoded payloads and results, pending to retained.");
+  sample("djq_memory_held_bytes", snapshot.memory.heldBytes);
+  family("djq_memory_limit_bytes", "gauge", "The memory budget (--max-memory-bytes): past it submissions are queue-full and retained jobs are evicted.");
+  sample("djq_memory_limit_bytes", snapshot.memory.limitBytes);
 
   family("djq_oldest_pending_age_seconds", "gauge", "How long the oldest ready job has waited; 0 when none waits.");
   sample("djq_oldest_pending_age_seconds", (snapshot.oldestPendingAgeMs ?? 0) / 1000);

@@ -72,7 +72,8 @@ export const pageScript = String.raw`
       ["cancelled", t.cancelled], ["retried", t.retried], ["stale reports refused", t.staleRefused]];
     $("totals").replaceChildren.apply($("totals"), [h("span", { class: "since", text: "Since start:" })].concat(items.map(function (i) {
       return h("span", { id: "total-" + i[0].split(" ")[0] }, [i[0] + " ", h("b", { text: num(i[1]) })]);
-    })).concat([h("span", null, ["· oldest ready job waiting ", h("b", { text: s.oldestPendingAgeMs === undefined ? "–" : age(s.oldestPendingAgeMs) })])]));
+    })).concat([h("span", null, ["· oldest ready job waiting ", h("b", { text: s.oldestPendingAgeMs === undefined ? "–" : age(s.oldestPendingAgeMs) })]),
+      h("span", { id: "memory" }, ["· job data ", h("b", { text: num(s.memory.heldBytes) }), " of " + num(s.memory.limitBytes) + " bytes budgeted"])]));
   }
 
   function renderChart(s) {

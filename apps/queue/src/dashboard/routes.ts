@@ -1,18 +1,18 @@
 // The dashboard's routes: a table from method and path to one short handler, each with its
-// request above it. Handlers hold no job logic: they read and act through the broker, which
+// request above it. Handlers hold no job logic: they read and act through the queue façade, which
 // calls the core with the clock and performs its effects.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ErrorCode, type JobState } from "@djq/protocol";
 import type { Result } from "@djq/core";
 import type { Logger } from "@djq/runtime";
-import type { Broker } from "../broker.js";
+import type { QueueFacade } from "./queue-facade.js";
 import { secretMatches } from "../secret.js";
 import type { EventStream } from "./event-stream.js";
 import { metricsContentType, metricsText } from "./metrics.js";
 import { pageContentSecurityPolicy } from "./page.js";
 
 export interface RouteContext {
-  broker: Broker;
+  queue: QueueFacade;
   stream: EventStream;
   log: Logger;
   clientSecret: string | undefined;
@@ -48,15 +48,15 @@ export const routes: readonly Route[] = [
   },
 
   // GET /api/stats   the same picture a `stats` request gets
-  { method: "GET", path: /^\/api\/stats$/, handle: ({ broker, response }) => sendJson(response, 200, broker.snapshot()) },
+  { method: "GET", path: /^\/api\/stats$/, handle: ({ queue, response }) => sendJson(response, 200, queue.snapshot()) },
 
   // GET /api/jobs/7   the job as `status` shows it, with every attempt
   {
     method: "GET",
     path: /^\/api\/jobs\/([^/]+)$/,
-    handle: ({ broker, response }, match) => {
+    handle: ({ queue, response }, match) => {
       const jobId = parseJobId(response, match[1]);
-      if (jobId !== undefined) sendResult(response, broker.lookUp(jobId), (job) => job);
+      if (jobId !== undefined) sendResult(response, queue.lookUp(jobId), (job) => job);
     },
   },
 
@@ -67,7 +67,7 @@ export const routes: readonly Route[] = [
     handle: (context, match) => {
       const jobId = authorized(context) ? parseJobId(context.response, match[1]) : undefined;
       if (jobId === undefined) return;
-      const result: Result<JobState> = context.broker.cancel(jobId, by(context));
+      const result: Result<JobState> = context.queue.cancel(jobId, by(context));
       sendResult(context.response, result, (was) => ({ ok: true, jobId, was }));
     },
   },
@@ -79,7 +79,7 @@ export const routes: readonly Route[] = [
     handle: (context, match) => {
       const jobId = authorized(context) ? parseJobId(context.response, match[1]) : undefined;
       if (jobId === undefined) return;
-      sendResult(context.response, context.broker.retry(jobId, by(context)), () => ({ ok: true, jobId }));
+      sendResult(context.response, context.queue.retry(jobId, by(context)), () => ({ ok: true, jobId }));
     },
   },
 
@@ -87,7 +87,7 @@ export const routes: readonly Route[] = [
   {
     method: "GET",
     path: /^\/metrics$/,
-    handle: ({ broker, response }) => send(response, 200, metricsContentType, metricsText(broker.snapshot(), broker.assignmentLatency())),
+    handle: ({ queue, response }) => send(response, 200, metricsContentType, metricsText(queue.snapshot(), queue.assignmentLatency())),
   },
 ];
 

@@ -2,7 +2,9 @@
 // Test-only (excluded from the build); it must not hide refusals, so every helper throws on one.
 import type { Assignment, HeldLease, JobSpec, JobState } from "@djq/protocol";
 import { checkInvariants } from "../invariants.js";
-import { QueueCore, type CoreConfig, type Result, type SubmitOptions } from "../queue-core.js";
+import type { CoreConfig } from "../core-config.js";
+import { QueueCore, type SubmitOptions } from "../queue-core.js";
+import type { Result } from "../result.js";
 import type { Effect } from "../effects.js";
 
 /** A core with a short heartbeat and run timeout so tests read in small numbers. */

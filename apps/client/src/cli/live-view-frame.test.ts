@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { snapshotAt, statsSnapshot } from "../test-support/stats-snapshot.js";
-import { renderFrame, shareRows } from "./watch-frame.js";
+import { renderFrame, shareRows } from "./live-view-frame.js";
 
 const options = { source: "127.0.0.1:7070", intervalMs: 1_000, columns: 100 };
 

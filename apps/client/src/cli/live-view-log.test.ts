@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { snapshotAt, statsSnapshot } from "../test-support/stats-snapshot.js";
-import { eventLine, problemLine, restartLine, summaryLine } from "./watch-log.js";
+import { eventLine, problemLine, restartLine, summaryLine } from "./live-view-log.js";
 
 describe("watch log lines", () => {
   it("sum up a snapshot in one key=value line", () => {

@@ -1,14 +1,14 @@
 // `djq watch`: the operator's live view — one stats request per interval, shown as a screen redrawn
 // in place on a terminal, or as appended lines anywhere else. What a frame or a line says is
-// decided in watch-frame.ts and watch-log.ts; this file only polls, draws and cleans up.
+// decided in live-view-frame.ts and live-view-log.ts; this file only polls, draws and cleans up.
 import { QueueError, integerFlag, parseFlags } from "@djq/runtime";
 import type { DjqClient, StatsSnapshot } from "../client.js";
 import { UsageError, type CliIo, type Command } from "./command.js";
 import { connectionFlags, connectionUsage, withClient } from "./connection-flags.js";
 import { RecentEventFeed } from "./recent-events.js";
 import { formatDurationMs, formatInstant } from "./time-format.js";
-import { renderFrame } from "./watch-frame.js";
-import { eventLine, problemLine, restartLine, summaryLine } from "./watch-log.js";
+import { renderFrame } from "./live-view-frame.js";
+import { eventLine, problemLine, restartLine, summaryLine } from "./live-view-log.js";
 
 const usage = `Usage: djq watch [flags]
 
@@ -23,7 +23,7 @@ per line.
 
 ${connectionUsage}`;
 
-const watchFlags = {
+const liveViewFlags = {
   ...connectionFlags,
   "interval-ms": { type: "string" },
   once: { type: "boolean", default: false },
@@ -40,17 +40,17 @@ const CLEAR_TO_LINE_END = "\x1b[K";
 const CLEAR_TO_SCREEN_END = "\x1b[J";
 
 /** The terminal around the process, injectable so the loop runs in tests without signals. */
-export interface WatchTerminal {
+export interface LiveViewTerminal {
   size(): { columns: number | undefined; rows: number | undefined };
   /**
    * Calls `stop` on Ctrl-C (SIGINT) or SIGTERM, `resize` when the window changes size, and
-   * `atExit` when the process exits, even if another handler ends it before the watch returns.
+   * `atExit` when the process exits, even if another handler ends it before the live view returns.
    * Returns a function that removes the hooks.
    */
   listen(hooks: { stop(): void; resize(): void; atExit(): void }): () => void;
 }
 
-export const processTerminal: WatchTerminal = {
+export const processTerminal: LiveViewTerminal = {
   size: () => ({ columns: process.stdout.columns, rows: process.stdout.rows }),
   listen({ stop, resize, atExit }) {
     let interrupted = false;
@@ -58,8 +58,8 @@ export const processTerminal: WatchTerminal = {
       interrupted = true;
       stop();
     };
-    // main.ts's shutdown handler may exit before the watch loop unwinds: the cursor comes back
-    // anyway, and a watch the operator stopped ends in success, not in 130.
+    // main.ts's shutdown handler may exit before the live view's loop unwinds: the cursor comes back
+    // anyway, and a live view the operator stopped ends in success, not in 130.
     const onExit = () => {
       atExit();
       if (interrupted) process.exitCode = 0;
@@ -94,7 +94,7 @@ class ScreenView implements View {
 
   constructor(
     private readonly io: CliIo,
-    private readonly terminal: WatchTerminal,
+    private readonly terminal: LiveViewTerminal,
     private readonly source: string,
     private readonly intervalMs: number,
   ) {
@@ -174,9 +174,9 @@ class JsonView implements View {
   end(): void {}
 }
 
-export function createWatchCommand(terminal: WatchTerminal): Command {
+export function createLiveViewCommand(terminal: LiveViewTerminal): Command {
   async function run(argv: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseFlags(argv, watchFlags, usage);
+    const { values, positionals } = parseFlags(argv, liveViewFlags, usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const intervalMs = integerFlag("interval-ms", values["interval-ms"], 1_000, MIN_INTERVAL_MS);
     const source = `${values.host}:${values.port}`;
@@ -214,14 +214,14 @@ export function createWatchCommand(terminal: WatchTerminal): Command {
   return { name: "watch", summary: "show workers, jobs and throughput live", usage, run };
 }
 
-export const watchCommand = createWatchCommand(processTerminal);
+export const liveViewCommand = createLiveViewCommand(processTerminal);
 
 type Reply = { stats: StatsSnapshot } | { error: Error };
 
 /**
  * One stats request per interval until `stopped`. A request the queue does not answer within an
  * interval is reported (the client is reconnecting) and still awaited; a failed one is reported
- * and the next interval tries again. Only a refusal by the queue (a QueueError) ends the watch.
+ * and the next interval tries again. Only a refusal by the queue (a QueueError) ends the live view.
  */
 async function poll(client: DjqClient, view: View, io: CliIo, intervalMs: number, stopped: Promise<void>): Promise<void> {
   const stop = stopped.then(() => "stop" as const);

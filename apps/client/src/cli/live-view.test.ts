@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { captureIo } from "../test-support/capture-io.js";
-import { FakeQueue } from "../test-support/fake-queue.js";
+import { FakeQueue } from "@djq/runtime/testing";
 import { snapshotAt, statsSnapshot } from "../test-support/stats-snapshot.js";
-import { createWatchCommand, type WatchTerminal } from "./watch.js";
+import { createLiveViewCommand, type LiveViewTerminal } from "./live-view.js";
 
 const HIDE_CURSOR = "\x1b[?25l";
 const SHOW_CURSOR = "\x1b[?25h";
@@ -11,8 +11,8 @@ const CURSOR_HOME = "\x1b[H";
 
 /** A terminal the test resizes and interrupts by hand. */
 function fakeTerminal(columns = 100, rows = 40) {
-  let hooks: Parameters<WatchTerminal["listen"]>[0] | undefined;
-  const terminal: WatchTerminal = {
+  let hooks: Parameters<LiveViewTerminal["listen"]>[0] | undefined;
+  const terminal: LiveViewTerminal = {
     size: () => ({ columns, rows }),
     listen(given) {
       hooks = given;
@@ -43,7 +43,7 @@ afterEach(async () => {
 describe("djq watch --once", () => {
   it("prints the recent events, then one summary line, when stdout is not a terminal", async () => {
     const io = captureIo();
-    const running = createWatchCommand(fakeTerminal().terminal).run(["--once", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(fakeTerminal().terminal).run(["--once", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("stats"), { type: "stats", ...first });
     expect(await running).toBe(0);
@@ -59,7 +59,7 @@ describe("djq watch --once", () => {
 
   it("prints one frame without escape codes on a terminal", async () => {
     const io = captureIo({ isTTY: true });
-    const running = createWatchCommand(fakeTerminal(60).terminal).run(["--once", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(fakeTerminal(60).terminal).run(["--once", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("stats"), { type: "stats", ...first });
     expect(await running).toBe(0);
@@ -72,7 +72,7 @@ describe("djq watch --once", () => {
 
   it("prints the snapshot as JSON with --json", async () => {
     const io = captureIo();
-    const running = createWatchCommand(fakeTerminal().terminal).run(["--once", "--json", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(fakeTerminal().terminal).run(["--once", "--json", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("stats"), { type: "stats", ...first });
     expect(await running).toBe(0);
@@ -84,7 +84,7 @@ describe("djq watch", () => {
   it("appends a summary per interval and each event once when stdout is not a terminal", async () => {
     const io = captureIo();
     const screen = fakeTerminal();
-    const running = createWatchCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("stats"), { type: "stats", ...first });
     conn.reply(await conn.expect("stats"), { type: "stats", ...second });
@@ -106,7 +106,7 @@ describe("djq watch", () => {
   it("redraws in place on a terminal and gives the cursor back when interrupted", async () => {
     const io = captureIo({ isTTY: true });
     const screen = fakeTerminal(100, 40);
-    const running = createWatchCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.reply(await conn.expect("stats"), { type: "stats", ...first });
     conn.reply(await conn.expect("stats"), { type: "stats", ...second });
@@ -127,7 +127,7 @@ describe("djq watch", () => {
   it("says the queue has not answered instead of freezing, and shows the answer when it comes", async () => {
     const io = captureIo();
     const screen = fakeTerminal();
-    const running = createWatchCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
+    const running = createLiveViewCommand(screen.terminal).run(["--interval-ms", "100", "--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     const request = await conn.expect("stats");
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -146,7 +146,7 @@ describe("djq watch", () => {
   it("stops and gives the cursor back when the queue refuses the request", async () => {
     const io = captureIo({ isTTY: true });
     const screen = fakeTerminal();
-    const running = createWatchCommand(screen.terminal).run(["--port", String(queue.port)], io);
+    const running = createLiveViewCommand(screen.terminal).run(["--port", String(queue.port)], io);
     const conn = await queue.nextConnection();
     conn.replyError(await conn.expect("stats"), "auth-failed", "not allowed");
     await expect(running).rejects.toThrow("not allowed");

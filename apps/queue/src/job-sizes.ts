@@ -1,0 +1,43 @@
+// Encoded sizes of the job data peers hand the queue, measured before anything is kept: a job
+// must fit in one frame whatever is later added to it (its result, its history), and every byte
+// kept counts against the memory budget.
+import type { JobSpec } from "@djq/protocol";
+import type { QueueConfig } from "./queue-config.js";
+
+/** Room a job's view needs beyond its payload and result: its fields, a history of ordinary
+ * length and the reply's envelope; an eighth of a frame when frames are small. */
+export function viewReserveBytes(maxFrameBytes: number): number {
+  return Math.min(16 * 1024, Math.floor(maxFrameBytes / 8));
+}
+
+export type JobSizeLimits = Pick<QueueConfig, "maxPayloadBytes" | "maxFrameBytes"> & { core: { memory: { maxResultBytes: number } } };
+
+/** The largest payload a job may carry: the configured one, or less if a frame could not hold it. */
+export function payloadLimitBytes(limits: JobSizeLimits): number {
+  return Math.min(limits.maxPayloadBytes, limits.maxFrameBytes - limits.core.memory.maxResultBytes - viewReserveBytes(limits.maxFrameBytes));
+}
+
+export type PayloadSizes =
+  | { ok: true; bytes: number[] | undefined }
+  | { ok: false; index: number; bytes: number; limit: number };
+
+/** Each job's encoded payload size (undefined when none has a payload), or the first one too large. */
+export function measurePayloads(jobs: readonly JobSpec[], limits: JobSizeLimits): PayloadSizes {
+  const limit = payloadLimitBytes(limits);
+  let sizes: number[] | undefined;
+  for (let index = 0; index < jobs.length; index += 1) {
+    const payload = jobs[index]?.payload;
+    if (payload === undefined) continue;
+    const bytes = Buffer.byteLength(JSON.stringify(payload) ?? "");
+    if (bytes > limit) return { ok: false, index, bytes, limit };
+    sizes ??= new Array<number>(jobs.length).fill(0);
+    sizes[index] = bytes;
+  }
+  return { ok: true, bytes: sizes };
+}
+
+/** The items with the encoded size of each result beside it, for the core to check and count. */
+export function withResultBytes<T extends { result?: unknown }>(items: readonly T[]): readonly (T & { resultBytes?: number })[] {
+  if (!items.some((item) => item.result !== undefined)) return items;
+  return items.map((item) => (item.result === undefined ? item : { ...item, resultBytes: Buffer.byteLength(JSON.stringify(item.result) ?? "") }));
+}

@@ -1,0 +1,48 @@
+import type net from "node:net";
+import { describe, expect, it } from "vitest";
+import { OutputBuffer } from "./output-buffer.js";
+
+/** A socket that keeps what it is given unsent, as one whose peer does not read. */
+function stalledSocket(): net.Socket & { written: string[] } {
+  const written: string[] = [];
+  return {
+    written,
+    get writableLength() {
+      return written.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+    },
+    write(text: string) {
+      written.push(text);
+      return false;
+    },
+  } as unknown as net.Socket & { written: string[] };
+}
+
+describe("OutputBuffer", () => {
+  it("refuses the frame that would pass the bound, counting both its own queue and the socket's unsent bytes", () => {
+    const socket = stalledSocket();
+    const output = new OutputBuffer(socket, 100);
+    expect(output.add("a".repeat(40))).toBe(true);
+    output.flush();
+    expect(output.add("b".repeat(40))).toBe(true);
+    expect(output.roomBytes).toBe(20);
+    expect(output.add("c".repeat(21))).toBe(false);
+    expect(output.add("c".repeat(20))).toBe(true);
+    expect(output.unsentBytes).toBe(100);
+  });
+
+  it("counts a frame in UTF-8 bytes, not characters", () => {
+    const output = new OutputBuffer(stalledSocket(), 10);
+    expect(output.add("é".repeat(6))).toBe(false);
+    expect(output.add("é".repeat(5))).toBe(true);
+  });
+
+  it("writes every queued frame in one write, in order", () => {
+    const socket = stalledSocket();
+    const output = new OutputBuffer(socket, 1_000);
+    output.add("one\n");
+    output.add("two\n");
+    output.flush();
+    expect(socket.written).toEqual(["one\ntwo\n"]);
+    expect(output.isEmpty).toBe(true);
+  });
+});

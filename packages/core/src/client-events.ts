@@ -1,0 +1,160 @@
+// What a client's requests do to jobs: submit, cancel, retry, watch, pause and resume. Each takes
+// the core after `advance(now)` has run what fell due.
+import { DEFAULT_QUEUE_NAME, ErrorCode, isTerminal, type JobSpec, type JobState } from "@djq/protocol";
+import type { CoreState } from "./core-state.js";
+import { dispatch } from "./dispatch.js";
+import type { ConnectionId } from "./effects.js";
+import { endAttempt, settle } from "./job-endings.js";
+import { JobRecord } from "./job-record.js";
+import { JOB_RECORD_BYTES } from "./memory-budget.js";
+import type { NamedQueue } from "./named-queue.js";
+import { done, refused, type Result } from "./result.js";
+import type { WorkerRecord } from "./worker-record.js";
+
+export interface SubmitOptions {
+  key?: string | undefined;
+  /** The connection to tell when each job settles, if it asked to watch them. */
+  watchedBy?: ConnectionId | undefined;
+  /** Encoded size of each job's payload, as the shell measured it; absent means none. */
+  payloadBytes?: readonly number[] | undefined;
+}
+
+// {"type":"submit","jobs":[{"durationMs":500}],"key":"k1","watch":true}
+export function submit(core: CoreState, now: number, specs: readonly JobSpec[], options: SubmitOptions): Result<number[]> {
+  const watcher = options.watchedBy;
+  if (options.key !== undefined) {
+    const earlier = core.keys.lookup(options.key);
+    if (earlier !== undefined) {
+      if (watcher !== undefined) for (const id of earlier) subscribe(core, id, watcher);
+      return done(earlier);
+    }
+  }
+  const full = core.refuseIfFull(specs.length) ?? core.refuseIfNoRoom(specs.length, options.payloadBytes);
+  if (full !== undefined) return full;
+  const named: NamedQueue[] = [];
+  for (const spec of specs) {
+    const queue = core.queueNamed(spec.queue ?? DEFAULT_QUEUE_NAME);
+    if (queue === undefined) return core.tooManyQueues();
+    named.push(queue);
+  }
+  const ids: number[] = new Array(specs.length);
+  const touched = new Set<NamedQueue>();
+  for (let i = 0; i < specs.length; i += 1) {
+    const spec = specs[i] as JobSpec;
+    const queue = named[i] as NamedQueue;
+    const runAt = spec.runAt ?? (spec.delayMs ? now + spec.delayMs : undefined);
+    const delayed = runAt !== undefined && runAt > now;
+    const job = new JobRecord(++core.lastJobId, spec, queue, now, delayed ? "delayed" : "pending");
+    job.payloadBytes = options.payloadBytes?.[i] ?? 0;
+    core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes);
+    core.jobs.set(job.id, job);
+    if (watcher !== undefined) core.subscriptions.add(job.id, watcher);
+    core.counts[job.state] += 1;
+    queue.counts[job.state] += 1;
+    if (delayed) {
+      job.deadlineAt = runAt;
+      core.deadlines.push(job);
+    } else {
+      job.order = ++core.lastOrder;
+      queue.append(job);
+      touched.add(queue);
+    }
+    ids[i] = job.id;
+  }
+  core.totals.submitted += specs.length;
+  if (options.key !== undefined) core.keys.remember(options.key, ids, now);
+  for (const queue of touched) dispatch(core, queue, now);
+  return done(ids);
+}
+
+// {"type":"cancel","jobId":1}
+export function cancel(core: CoreState, now: number, jobId: number): Result<JobState> {
+  const found = core.find(jobId);
+  if (!found.ok) return found;
+  const job = found.value;
+  const was = job.state;
+  switch (was) {
+    case "pending":
+      job.queue.remove(job);
+      break;
+    case "delayed":
+      core.deadlines.remove(job);
+      break;
+    case "running": {
+      const worker = job.worker as WorkerRecord;
+      endAttempt(core, job, now, "cancelled", "cancelled by a client");
+      core.effects.push({ type: "abandon", connectionId: worker.connectionId, workerId: worker.id, jobId: job.id, lease: job.lease, reason: "cancelled" });
+      core.note(now, "cancelled", job, "cancelled while running");
+      break;
+    }
+    default:
+      return refused(ErrorCode.invalidState, `job ${jobId} is ${was} and cannot be cancelled`);
+  }
+  settle(core, job, "cancelled", now, undefined, "cancelled by a client");
+  core.totals.cancelled += 1;
+  return done(was);
+}
+
+// {"type":"retry","jobId":1}   a failed or cancelled job starts over at the back of its queue
+export function retry(core: CoreState, now: number, jobId: number): Result<void> {
+  const found = core.find(jobId);
+  if (!found.ok) return found;
+  const job = found.value;
+  if (job.state !== "failed" && job.state !== "cancelled") {
+    return refused(ErrorCode.invalidState, `job ${jobId} is ${job.state}; only failed or cancelled jobs can be retried`);
+  }
+  const full = core.refuseIfFull(1);
+  if (full !== undefined) return full;
+  core.retention.forget(job);
+  job.attempts = 0;
+  job.error = undefined;
+  job.result = undefined;
+  core.memory.release(job.resultBytes);
+  job.resultBytes = 0;
+  job.settledAt = 0;
+  core.moveTo(job, "pending");
+  job.order = ++core.lastOrder;
+  job.deadlineAt = now;
+  job.queue.append(job);
+  core.totals.retried += 1;
+  dispatch(core, job.queue, now);
+  return done(undefined);
+}
+
+// {"type":"watch","jobIds":[1,2]}   settled ones are reported at once, the rest when they settle;
+// one unknown id refuses the whole list and subscribes to none of it
+export function watch(core: CoreState, jobIds: readonly number[], connectionId: ConnectionId): Result<void> {
+  for (const id of jobIds) {
+    const found = core.find(id);
+    if (!found.ok) return found;
+  }
+  for (const id of jobIds) subscribe(core, id, connectionId);
+  return done(undefined);
+}
+
+// {"type":"pause","queue":"default"}
+export function pause(core: CoreState, queueName: string): Result<void> {
+  const queue = core.queueNamed(queueName);
+  if (queue === undefined) return core.tooManyQueues();
+  queue.paused = true;
+  return done(undefined);
+}
+
+// {"type":"resume","queue":"default"}
+export function resume(core: CoreState, now: number, queueName: string): Result<void> {
+  const queue = core.queueNamed(queueName);
+  if (queue === undefined) return core.tooManyQueues();
+  queue.paused = false;
+  dispatch(core, queue, now);
+  return done(undefined);
+}
+
+function subscribe(core: CoreState, jobId: number, connectionId: ConnectionId): void {
+  const job = core.jobs.get(jobId);
+  if (job === undefined) return;
+  if (isTerminal(job.state)) {
+    core.effects.push({ type: "settled", connectionId, jobId, state: job.state, result: job.result, error: job.error });
+  } else {
+    core.subscriptions.add(jobId, connectionId);
+  }
+}
