@@ -48,6 +48,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     job.payloadBytes = options.payloadBytes?.[i] ?? 0;
     core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes);
     core.jobs.set(job.id, job);
+    core.changes?.job(job);
     if (watcher !== undefined) core.subscriptions.add(job.id, watcher);
     core.counts[job.state] += 1;
     queue.counts[job.state] += 1;
@@ -62,7 +63,10 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     ids[i] = job.id;
   }
   core.totals.submitted += specs.length;
-  if (options.key !== undefined) core.keys.remember(options.key, ids, now);
+  if (options.key !== undefined) {
+    core.keys.remember(options.key, ids, now);
+    core.changes?.key(options.key, ids, now);
+  }
   for (const queue of touched) dispatch(core, queue, now);
   return done(ids);
 }
@@ -133,10 +137,11 @@ export function watch(core: CoreState, jobIds: readonly number[], connectionId: 
 }
 
 // {"type":"pause","queue":"default"}
-export function pause(core: CoreState, queueName: string): Result<void> {
+export function pause(core: CoreState, now: number, queueName: string): Result<void> {
   const queue = core.queueNamed(queueName);
   if (queue === undefined) return core.tooManyQueues();
   queue.paused = true;
+  core.changes?.paused(queueName, true, now);
   return done(undefined);
 }
 
@@ -145,6 +150,7 @@ export function resume(core: CoreState, now: number, queueName: string): Result<
   const queue = core.queueNamed(queueName);
   if (queue === undefined) return core.tooManyQueues();
   queue.paused = false;
+  core.changes?.paused(queueName, false, now);
   dispatch(core, queue, now);
   return done(undefined);
 }

@@ -21,6 +21,11 @@ export class IdempotencyKeys {
     return this.keys.size;
   }
 
+  /** Every key remembered, oldest first. */
+  entries(): IterableIterator<[string, { readonly jobIds: number[]; readonly at: number }]> {
+    return this.keys.entries();
+  }
+
   lookup(key: string): number[] | undefined {
     return this.keys.get(key)?.jobIds;
   }

@@ -141,7 +141,8 @@ export const SnapshotStarted = z.strictObject({
 });
 export type SnapshotStarted = z.infer<typeof SnapshotStarted>;
 
-/** One live job as it stands, history included. Which fields are set follows from `state`:
+/** One job as it stands, history included: in a snapshot, each live job; in a segment, each job
+ * a turn changed, as it stood at the end of that turn (so the last record of a job wins). Which fields are set follows from `state`:
  * `order` while pending, `runAt` while delayed, `lease`/`workerId`/`leaseExpiresAt` while
  * running, `settledAt` once settled. */
 export const JobSnapshot = z.strictObject({
@@ -160,10 +161,15 @@ export const JobSnapshot = z.strictObject({
   error: z.string().optional(),
   settledAt: At.optional(),
   history: z.array(AttemptView),
+  /** Encoded sizes of the payload and the result, as the queue measured them: the memory
+   * budget's charge, restored without measuring again. */
+  payloadBytes: z.number().int().min(0).optional(),
+  resultBytes: z.number().int().min(0).optional(),
 });
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
-/** A submission key still remembered, with the ids it produced and when. */
+/** A submission key remembered, with the ids it produced and when: in a snapshot, each key
+ * still open; in a segment, each key a submission opened. */
 export const KeySnapshot = z.strictObject({ type: z.literal("key"), key: z.string().min(1), jobIds: z.array(JobId).min(1), at: At });
 export type KeySnapshot = z.infer<typeof KeySnapshot>;
 
@@ -194,5 +200,6 @@ export type JournalRecordType = JournalRecord["type"];
 
 export const journalRecordTypes: readonly JournalRecordType[] = JournalRecord.options.map((o) => o.shape.type.value);
 
-/** The records only a snapshot holds: one of them in the log after a snapshot is damage. */
-export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "job", "key", "snapshot-end"]);
+/** The records only a snapshot holds: one of them in the log after a snapshot is damage. Job and
+ * key records are in both: a segment records each changed job and each new key the same way. */
+export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "snapshot-end"]);

@@ -160,9 +160,9 @@ describe("replaying a journal", () => {
   });
 
   it("refuses a snapshot's record inside a segment", async () => {
-    await writeJournal(dir, [[r1, { type: "key", key: "k", jobIds: [1], at: 1 }]]);
+    await writeJournal(dir, [[r1, { type: "snapshot-end", jobs: 0, keys: 0 }]]);
     await writeJournal(dir, [[r2]], { fileNumber: 2, nextSeq: 3 });
     const refusal = (await replay(dir).catch((error: unknown) => error)) as JournalDamagedError;
-    expect(refusal.damage.reason).toBe("a snapshot's key record inside a segment");
+    expect(refusal.damage.reason).toBe("a snapshot's snapshot-end record inside a segment");
   });
 });
