@@ -1,7 +1,6 @@
 // What happens around the queue rather than inside it: the queue process dies and a new one
 // takes its port, or a reply is lost on the way back. Workers and clients must find their way
 // back by themselves, say plainly what was lost, and never make a job twice by resending.
-import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobLostError, connectClient, type DjqClient } from "@djq/client";
 import { createLogger } from "@djq/runtime";
@@ -9,6 +8,7 @@ import { jobStatus, queueStats, submitJob } from "./harness/client-cli.js";
 import { programs, runClient, start, startQueue, startWorker } from "./harness/processes.js";
 import { RawSocket } from "./harness/raw-socket.js";
 import { PartitionRelay } from "./harness/relay.js";
+import { freePort } from "./harness/free-port.js";
 import { nthEvent, until } from "./harness/waiting.js";
 
 const clients: DjqClient[] = [];
@@ -21,14 +21,6 @@ afterEach(async () => {
 // Nothing here is about noticing silence: a loaded machine must not make a worker look lost.
 const calmQueue = ["--heartbeat-interval-ms", "200", "--heartbeat-timeout-ms", "20000"];
 
-/** A port nobody listens on now, so a queue can be started on it twice. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1" }, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A client that keeps what it logs, to see what it did by itself. */
 async function libraryClient(port: number, events: { event: string; [field: string]: unknown }[]): Promise<DjqClient> {

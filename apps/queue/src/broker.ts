@@ -10,11 +10,18 @@ import type { Clock, Timer } from "./clock.js";
 import type { Connection } from "./connection.js";
 import { handlers, type Handler, type Peer } from "./handlers.js";
 import type { QueueConfig } from "./queue-config.js";
+import { QueueJournal } from "./queue-journal.js";
 import { sendSettled } from "./settled-frames.js";
+
+/** Requests that may change a job or a queue: refused once the journal cannot record the change. */
+const changesState: ReadonlySet<Request["type"]> = new Set(["submit", "cancel", "retry", "pause", "resume", "fetch", "complete", "fail", "release"]);
 
 export class Broker {
   readonly core: QueueCore;
-  readonly queueRunId = randomUUID().slice(0, 8);
+  /** What `welcome` says: a new one each start without the journal, the journal's own with it. */
+  queueRunId = randomUUID().slice(0, 8);
+  /** Set with `--journal`: every turn's changes are recorded before its output leaves. */
+  journal: QueueJournal | undefined;
   /** Open connections by id: where effects addressed to a connection are delivered. */
   readonly connections = new Map<ConnectionId, Connection>();
   stopping = false;
@@ -28,7 +35,15 @@ export class Broker {
     readonly clock: Clock,
     readonly log: Logger,
   ) {
-    this.core = new QueueCore(config.core);
+    this.core = new QueueCore({ ...config.core, recordChanges: config.journal !== undefined });
+  }
+
+  /** Before serving: restores the core from the journal and takes on its identity. */
+  async openJournal(): Promise<void> {
+    if (this.config.journal === undefined) return;
+    this.journal = await QueueJournal.open(this.config.journal, this.core, () => this.clock.now(), this.log);
+    this.queueRunId = this.journal.queueId;
+    this.performEffects();
   }
 
   opened(connection: Connection): void {
@@ -47,6 +62,11 @@ export class Broker {
     // A reply to a second request with the id of a fetch still open could not be told apart.
     if (peer.role === "worker" && this.core.isFetchOpen(peer.id, request.id)) {
       peer.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
+      return;
+    }
+    const unrecordable = this.journal?.unavailable;
+    if (unrecordable !== undefined && changesState.has(request.type)) {
+      peer.refuse(request.id, ErrorCode.journalUnavailable, `${unrecordable}; the queue takes no new work until it is restarted`);
       return;
     }
     const handle = handlers[request.type] as Handler<Request["type"]>;
@@ -109,6 +129,7 @@ export class Broker {
 
   /** Performs the core's effects in order and re-arms the timer; runs after every event. */
   performEffects(): void {
+    this.journal?.record();
     const effects = this.core.takeEffects();
     let settled: Map<ConnectionId, SettledJob[]> | undefined;
     for (const effect of effects) {

@@ -19,6 +19,7 @@ import {
 import type { Logger } from "@djq/runtime";
 import type { Clock, Timer } from "./clock.js";
 import { LineDeadline } from "./line-deadline.js";
+import type { DurabilityGate } from "./durability-gate.js";
 import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { Turns } from "./turns.js";
@@ -65,6 +66,7 @@ export class Connection {
     private readonly log: Logger,
     clock: Clock,
     turns: Turns,
+    private readonly gate: DurabilityGate | undefined = undefined,
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
@@ -159,7 +161,33 @@ export class Connection {
   private readonly flushAfterWorkers = (): void => process.nextTick(this.flush);
 
   private readonly flush = (): void => {
-    if (!this.closing) this.output.flush();
+    if (this.closing) return;
+    const gate = this.gate;
+    if (gate === undefined) {
+      this.output.flush();
+      return;
+    }
+    // With the journal on: this turn's replies wait for this turn's records.
+    const epoch = gate.required;
+    if (gate.isDurable(epoch) && !this.output.holding) {
+      this.output.flush();
+      return;
+    }
+    this.output.hold(epoch);
+    gate.whenDurable(epoch, this.release);
+  };
+
+  private readonly release = (): void => {
+    const gate = this.gate as DurabilityGate;
+    if (this.socket.destroyed) return;
+    this.output.release((epoch) => gate.isDurable(epoch));
+    if (this.output.holding && gate.failure !== undefined) {
+      // What it was about to be told was never recorded: it must not hear it.
+      this.log.warn("connection.dropped", { conn: this.id, peer: this.label, code: ErrorCode.journalUnavailable, reason: gate.failure });
+      this.drop();
+      return;
+    }
+    if (this.closing && !this.output.holding) this.socket.end();
   };
 
   /** An error reply; fatal codes and a spent error budget also close the connection. */
@@ -184,7 +212,8 @@ export class Connection {
     this.lineDeadline.stop();
     this.flush();
     this.closing = true;
-    this.socket.end();
+    // Replies still held for the journal are written, then the socket ends (see release).
+    if (!this.output.holding) this.socket.end();
     // A peer that never reads would hold the socket open forever: give the flush a bound.
     setTimeout(() => this.socket.destroy(), 1_000).unref();
   }

@@ -6,7 +6,9 @@ import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
 import { payloadLimitBytes } from "./job-sizes.js";
 import { defaultMemoryBytes } from "./memory-default.js";
+import { fsyncModes } from "./journal/index.js";
 import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
+import { defaultJournalSettings as dj, type JournalSettings } from "./queue-journal.js";
 
 const memoryDefault = defaultMemoryBytes();
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
@@ -42,6 +44,16 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --tls-cert FILE --tls-key FILE   serve TLS (env DJQ_TLS_CERT, DJQ_TLS_KEY)
   --dashboard-port N          serve the web dashboard and /metrics on --host at this port, 0 for any free one (default off)
   --grace-ms N                on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
+  --journal DIR               record every acknowledged change in DIR and recover from it on start (default off:
+                              nothing touches the disk). One queue per directory
+  --journal-fsync M           always: every reply waits for its records' fdatasync (one per turn, shared);
+                              interval: it waits for the write, a sync follows within --journal-fsync-interval-ms
+                              (a power cut can lose that much; a crash of the queue alone loses nothing) (default ${dj.fsync})
+  --journal-fsync-interval-ms N   (default ${dj.fsyncIntervalMs})
+  --journal-grace-ms N        after recovery, how long running jobs wait for their workers to reconnect
+                              before they are requeued (default ${dj.recoveryGraceMs})
+  --journal-start-anyway      start from the last good record when the journal is damaged, setting the rest
+                              aside as .broken files (default: refuse to start, naming file and offset)
   --check-invariants          verify the core's invariants after every event (slow; for testing)
   --log-level L               debug|info|warn|error (default info)
   --log-format F              text|json (default text)
@@ -56,6 +68,7 @@ const { values: f } = parseFlags(
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
     "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
+    journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-start-anyway": { type: "boolean" },
   },
   usage,
 );
@@ -95,7 +108,32 @@ const config: QueueConfig = {
   tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
   graceMs: int("grace-ms", d.graceMs),
   checkInvariants: f["check-invariants"] === true,
+  journal: journalSettings(),
 };
+
+function journalSettings(): JournalSettings | undefined {
+  const dir = f.journal as string | undefined;
+  const named = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-start-anyway"].filter((name) => f[name as keyof typeof f] !== undefined);
+  if (dir === undefined) {
+    if (named.length > 0) {
+      process.stderr.write(`--${named[0]} needs --journal DIR\n`);
+      process.exit(2);
+    }
+    return undefined;
+  }
+  if (dir === "") {
+    process.stderr.write("--journal needs a directory\n");
+    process.exit(2);
+  }
+  return {
+    ...dj,
+    dir,
+    fsync: choiceFlag("journal-fsync", f["journal-fsync"] as string | undefined, fsyncModes, dj.fsync),
+    fsyncIntervalMs: int("journal-fsync-interval-ms", dj.fsyncIntervalMs, 1),
+    recoveryGraceMs: int("journal-grace-ms", dj.recoveryGraceMs),
+    startAnyway: f["journal-start-anyway"] === true,
+  };
+}
 if (payloadLimitBytes(config) < 1) {
   process.stderr.write(`--max-frame-bytes ${config.maxFrameBytes} leaves no room for a payload beside a result of --max-result-bytes ${config.core.memory.maxResultBytes} and a job's other fields\n`);
   process.exit(2);
@@ -106,7 +144,11 @@ const log = createLogger({
   format: choiceFlag("log-format", f["log-format"] as string | undefined, logFormats, "text"),
 });
 
-const queue = await startQueueServer(config, log);
+const queue = await startQueueServer(config, log).catch((error: unknown) => {
+  // A damaged journal, a locked directory, a disk that refuses the start's record: one line, no stack.
+  log.error("queue.start-failed", { reason: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});
 log.info("queue.listening", { host: queue.host, port: queue.port, tls: config.tls !== undefined, run: queue.broker.queueRunId });
 const loopback = /^(127\.|::1$|localhost$)/.test(config.host);
 if (!loopback && (config.clientSecret === undefined || config.workerSecret === undefined)) {
