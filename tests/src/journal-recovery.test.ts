@@ -10,6 +10,7 @@ import { createLogger } from "@djq/runtime";
 import { jobStatus } from "./harness/client-cli.js";
 import { start, programs, startQueue, startWorker, type QueueProcess } from "./harness/processes.js";
 import { freePort } from "./harness/free-port.js";
+import { RawSocket } from "./harness/raw-socket.js";
 import { until } from "./harness/waiting.js";
 
 const clients: DjqClient[] = [];
@@ -133,6 +134,34 @@ describe("a queue SIGKILLed with the journal on", () => {
 
     const anyway = await startQueue([...flags, "--journal-start-anyway"]);
     expect(anyway.events("queue.listening")).toHaveLength(1);
+  }, 60_000);
+
+  it("refuses new work with journal-unavailable once the disk refuses a write, and acknowledged nothing it did not record", async () => {
+    const dir = await journalDir();
+    const limited = await startQueue(["--journal", dir], {}, ["prlimit", "--fsize=16384"]);
+    const acknowledged: number[] = [];
+    let refusal: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && refusal === undefined; i += 1) {
+      const socket = await RawSocket.connect(limited.port);
+      expect(await socket.hello("client")).toMatchObject({ type: "welcome" });
+      // Each submission's record is about 1 KB: the limit is reached within 16.
+      while (refusal === undefined) {
+        const reply = await socket.request({ id: acknowledged.length + 1, type: "submit", jobs: [{ payload: "x".repeat(1000) }] }).catch(() => undefined);
+        if (reply === undefined) break; // dropped: its reply was held for a write that failed
+        if (reply.type === "submitted") acknowledged.push(...(reply.jobIds as number[]));
+        else refusal = reply;
+      }
+      socket.close();
+    }
+    expect(refusal).toMatchObject({ type: "error", code: "journal-unavailable" });
+    expect(acknowledged.length).toBeGreaterThan(5);
+    await limited.waitForEvent("journal.unavailable");
+    await killed(limited);
+
+    const again = await startQueue(["--journal", dir]);
+    const recovered = (await again.waitForEvent("journal.recovered")).pending as number;
+    expect(recovered).toBeGreaterThanOrEqual(acknowledged.length);
+    for (const id of acknowledged) expect((await jobStatus(again.port, id)).state).toBe("pending");
   }, 60_000);
 
   it("refuses a second queue on the same directory", async () => {
