@@ -29,4 +29,20 @@ describe("chaos against the real programs", () => {
     expect(report.detection.samples).toBeGreaterThan(0);
     expect(report.ok).toBe(true);
   }, 80_000);
+
+  it("loses no acknowledged job and accepts no completion twice while the queue itself is SIGKILLed and restarted on its journal", async () => {
+    console.log(`chaos --kill-queue seed=${seed} (replay with DJQ_SEED=${seed})`);
+    const report = await runChaos({ durationMs: 20_000, workers: 4, clients: 3, jobs: 1_500, seed, settleTimeoutMs: 25_000, queueKills: 3 });
+    console.log(formatChaosReport(report));
+
+    expect(report.problems).toEqual([]);
+    expect(report.jobs.submitted).toBe(1_500);
+    expect(report.jobs.lost).toBe(0);
+    expect(report.doubleCompletions).toBe(0);
+    expect(report.jobs.unexpectedFailures).toBe(0);
+    expect(report.jobs.completed + report.jobs.failedAsDesigned).toBe(1_500);
+    expect(report.clients).toEqual({ completed: 3, failed: [], disagreements: 0 });
+    expect(report.actions.kill).toBeGreaterThan(0);
+    expect(report.ok).toBe(true);
+  }, 90_000);
 });
