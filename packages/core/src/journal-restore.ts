@@ -6,13 +6,15 @@
 // them, and past the window the ordinary silence check loses the worker and requeues them.
 import { DEFAULT_QUEUE_NAME, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
+import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
 import { JOB_RECORD_BYTES } from "./memory-budget.js";
 import type { NamedQueue } from "./named-queue.js";
 import { WorkerRecord } from "./worker-record.js";
 
 export class Restoration {
-  private readonly jobs = new Map<number, JobSnapshot>();
+  /** By id, in id order: a paged array, since a million pending jobs make a Map dear here. */
+  private readonly jobs = new IdTable<JobSnapshot>();
   private readonly keys = new Map<string, KeySnapshot>();
   private readonly paused = new Map<string, boolean>();
   private lastJobId = 0;
@@ -74,14 +76,19 @@ export class Restoration {
           settled.push(job);
       }
     }
-    pending.sort((a, b) => a.order - b.order);
+    // Usually in order already (ids and places in line both count up): sorting then costs a scan.
+    if (!inOrder(pending, (job) => job.order)) pending.sort((a, b) => a.order - b.order);
     for (const job of pending) job.queue.append(job);
-    settled.sort((a, b) => a.settledAt - b.settledAt);
+    if (!inOrder(settled, (job) => job.settledAt)) settled.sort((a, b) => a.settledAt - b.settledAt);
     for (const job of settled) core.retention.keep(job);
     for (const key of [...this.keys.values()].sort((a, b) => a.at - b.at)) core.keys.remember(key.key, key.jobIds, key.at);
-    this.jobs.clear();
     this.keys.clear();
   }
+}
+
+function inOrder(jobs: readonly JobRecord[], key: (job: JobRecord) => number): boolean {
+  for (let i = 1; i < jobs.length; i += 1) if (key(jobs[i - 1] as JobRecord) > key(jobs[i] as JobRecord)) return false;
+  return true;
 }
 
 function queueOf(core: CoreState, name: string): NamedQueue {
