@@ -164,6 +164,27 @@ describe("a queue SIGKILLed with the journal on", () => {
     for (const id of acknowledged) expect((await jobStatus(again.port, id)).state).toBe("pending");
   }, 60_000);
 
+  it("compacts while serving, so the journal follows the live jobs, and recovers the same jobs from the snapshot and its tail", async () => {
+    const dir = await journalDir();
+    const flags = ["--journal", dir, "--journal-compact-min-bytes", "20000", "--journal-segment-bytes", "8192"];
+    const first = await startQueue(flags);
+    const c = await client(first.port);
+    const kept: number[] = [];
+    // Jobs come and go (submitted, then cancelled): the history grows, the live state does not.
+    for (let round = 0; round < 40; round += 1) {
+      const ids = await c.submit(Array.from({ length: 10 }, (_, i) => ({ payload: `r${round}-${i}-${"x".repeat(100)}` })));
+      for (const id of ids.slice(1)) await c.cancel(id);
+      kept.push(ids[0]!);
+    }
+    await first.waitForEvent("journal.compacted");
+    const files = await readdir(dir);
+    expect(files.some((name) => name.startsWith("snapshot-"))).toBe(true);
+    await killed(first);
+    const again = await startQueue(flags);
+    expect((await again.waitForEvent("journal.recovered")).pending).toBe(kept.length);
+    for (const id of kept.slice(-3)) expect((await jobStatus(again.port, id)).state).toBe("pending");
+  }, 60_000);
+
   it("refuses a second queue on the same directory", async () => {
     const dir = await journalDir();
     await startQueue(["--journal", dir]);

@@ -52,6 +52,9 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --journal-fsync-interval-ms N   (default ${dj.fsyncIntervalMs})
   --journal-grace-ms N        after recovery, how long running jobs wait for their workers to reconnect
                               before they are requeued (default ${dj.recoveryGraceMs})
+  --journal-segment-bytes N   a segment file past this size is closed, the next write starts a new one (default ${dj.segmentBytes})
+  --journal-compact-min-bytes N   compaction waits until the segments since the last snapshot hold this much
+                              and more than the snapshot (default ${dj.minCompactBytes})
   --journal-start-anyway      start from the last good record when the journal is damaged, setting the rest
                               aside as .broken files (default: refuse to start, naming file and offset)
   --check-invariants          verify the core's invariants after every event (slow; for testing)
@@ -68,7 +71,7 @@ const { values: f } = parseFlags(
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
     "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
-    journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-start-anyway": { type: "boolean" },
+    journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-segment-bytes": s, "journal-compact-min-bytes": s, "journal-start-anyway": { type: "boolean" },
   },
   usage,
 );
@@ -113,7 +116,7 @@ const config: QueueConfig = {
 
 function journalSettings(): JournalSettings | undefined {
   const dir = f.journal as string | undefined;
-  const named = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-start-anyway"].filter((name) => f[name as keyof typeof f] !== undefined);
+  const named = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-segment-bytes", "journal-compact-min-bytes", "journal-start-anyway"].filter((name) => f[name as keyof typeof f] !== undefined);
   if (dir === undefined) {
     if (named.length > 0) {
       process.stderr.write(`--${named[0]} needs --journal DIR\n`);
@@ -131,6 +134,8 @@ function journalSettings(): JournalSettings | undefined {
     fsync: choiceFlag("journal-fsync", f["journal-fsync"] as string | undefined, fsyncModes, dj.fsync),
     fsyncIntervalMs: int("journal-fsync-interval-ms", dj.fsyncIntervalMs, 1),
     recoveryGraceMs: int("journal-grace-ms", dj.recoveryGraceMs),
+    segmentBytes: int("journal-segment-bytes", dj.segmentBytes, 4096),
+    minCompactBytes: int("journal-compact-min-bytes", dj.minCompactBytes, 0),
     startAnyway: f["journal-start-anyway"] === true,
   };
 }

@@ -17,6 +17,8 @@ export interface JournalSettings {
   recoveryGraceMs: number;
   /** Compaction waits until the segments since the last snapshot hold at least this much. */
   minCompactBytes: number;
+  /** A segment past this size is closed and the next batch starts a new one. */
+  segmentBytes: number;
 }
 
 export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
@@ -25,6 +27,7 @@ export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
   startAnyway: false,
   recoveryGraceMs: 10_000,
   minCompactBytes: defaultJournalOptions.minCompactBytes,
+  segmentBytes: defaultJournalOptions.segmentBytes,
 };
 
 export class QueueJournal {
