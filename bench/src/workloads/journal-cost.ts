@@ -47,7 +47,8 @@ export async function runRecovery(pending: number): Promise<RecoveryRun> {
       return system.producer.next<FillDone>("fill-done", 600_000);
     });
     const startedAt = performance.now();
-    const { queue, control } = await startQueue(["--journal", dir, "--log-level", "info"]);
+    // A recovery slower than the 3 s target is still a figure to report, not a failure.
+    const { queue, control } = await startQueue(["--journal", dir, "--log-level", "info"], {}, 120_000);
     const startToServingMs = performance.now() - startedAt;
     const stats = await control.stats();
     await control.close();
