@@ -82,7 +82,7 @@ describe("journal records", () => {
     expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 0 }).success).toBe(false);
   });
 
-  it("names exactly the snapshot's own records as snapshot records", () => {
-    expect([...snapshotRecordTypes].sort()).toEqual(["job", "key", "snapshot", "snapshot-end"]);
+  it("names as snapshot-only exactly a snapshot's opening and closing records (job and key records are in segments too)", () => {
+    expect([...snapshotRecordTypes].sort()).toEqual(["snapshot", "snapshot-end"]);
   });
 });
