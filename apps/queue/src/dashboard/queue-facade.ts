@@ -37,6 +37,17 @@ export class QueueFacade {
     return reply.type === "ok" ? { ok: true, value: undefined } : refusal(reply);
   }
 
+  /** Runs `reply` once the change just made is on disk (at once without the journal), or `failed`
+   * if it never will be: the dashboard acknowledges a cancel or retry no sooner than a wire peer. */
+  whenRecorded(reply: () => void, failed: (refused: { ok: false; code: ErrorCode; message: string }) => void): void {
+    const gate = this.broker.journal?.gate;
+    if (gate === undefined) return reply();
+    gate.whenDurable(gate.required, () => {
+      if (gate.failure === undefined) reply();
+      else failed({ ok: false, code: ErrorCode.journalUnavailable, message: gate.failure });
+    });
+  }
+
   /** Waits from ready to assigned so far, per bucket: a copy, so readers cannot change the core. */
   assignmentLatency(): { boundsMs: readonly number[]; counts: number[]; count: number; sumMs: number } {
     const latency = this.broker.core.assignmentLatency;
