@@ -34,8 +34,8 @@ export interface ChaosRecords {
   queueExit: { code: number | null; signal: string | null } | undefined;
   /** Times the run SIGKILLed and restarted the queue (with its journal). A killed queue may have
    * logged a submission or a completion whose record never reached the disk and whose reply was
-   * never sent: then the jobs that count are those the clients were told of, and a completion
-   * counts twice only under two different leases. */
+   * never sent: then the jobs that count are those the clients were told of, and the completions
+   * those the workers were told were accepted (their `report.acked` lines), one per lease. */
   queueKills?: number;
   workerLogs: LogEvent[][];
   clients: ClientOutcome[];
@@ -94,14 +94,20 @@ export function buildChaosReport(records: ChaosRecords): ChaosReport {
   const lostIds = [...submitted].filter((id) => !completed.has(id) && !failedAsDesigned.has(id)).sort((a, b) => a - b);
 
   const completions = new Map<number, Set<unknown>>();
-  let completionLines = 0;
-  for (const event of queueLogs) {
-    if (event.event !== "job.completed") continue;
-    completionLines += 1;
-    const leases = completions.get(event.job as number) ?? new Set();
-    // Without kills every accepted completion counts; with them, one lease's completion resent after a restart is the same one.
-    leases.add(killed ? event.lease : completionLines);
-    completions.set(event.job as number, leases);
+  const accepted = (jobId: number, distinct: unknown) => completions.set(jobId, (completions.get(jobId) ?? new Set()).add(distinct));
+  if (killed) {
+    // A killed queue may have logged a completion it never recorded nor acknowledged: count what
+    // the workers were told was accepted, each lease once (a report resent after a restart).
+    for (const event of records.workerLogs.flat()) {
+      if (event.event !== "report.acked" || event.report !== "complete") continue;
+      for (const pair of String(event.jobs).split(",")) {
+        const [jobId, lease] = pair.split(":");
+        accepted(Number(jobId), lease);
+      }
+    }
+  } else {
+    let line = 0;
+    for (const event of queueLogs) if (event.event === "job.completed") accepted(event.job as number, ++line);
   }
   const doubleCompletionIds = [...completions].filter(([, leases]) => leases.size > 1).map(([id]) => id);
 
