@@ -37,6 +37,13 @@ async function client(port: number): Promise<RawSocket> {
   return socket;
 }
 
+async function clientWithSecret(port: number, secret: string): Promise<RawSocket> {
+  const socket = await RawSocket.connect(port);
+  sockets.push(socket);
+  await socket.hello("client", { secret });
+  return socket;
+}
+
 async function submit(socket: RawSocket, jobs: Record<string, unknown>[]): Promise<number[]> {
   const reply = await socket.request({ id: `s${Date.now()}`, type: "submit", jobs });
   expect(reply).toMatchObject({ type: "submitted" });
@@ -183,9 +190,7 @@ describe.skipIf(!hasChromium)("the dashboard page in a browser", () => {
 
   it("cancels a job from the page when the client secret is given", async () => {
     const { queue, base } = await startQueueWithDashboard(["--client-secret", "page-secret"]);
-    const socket = await RawSocket.connect(queue.port);
-    sockets.push(socket);
-    await socket.hello("client", { secret: "page-secret" });
+    const socket = await clientWithSecret(queue.port, "page-secret");
     const [jobId] = await submit(socket, [{ durationMs: 10 }]);
     page = await browser.newPage();
     await page.goto(`${base}#job=${jobId}`);
@@ -197,6 +202,54 @@ describe.skipIf(!hasChromium)("the dashboard page in a browser", () => {
     await page.click("#job-cancel");
     await page.locator("#job-state", { hasText: "cancelled" }).waitFor();
     await page.locator("#count-cancelled", { hasText: /^1$/ }).waitFor();
+  });
+
+  it("lists a state's jobs a page at a time, and cancels and retries a selected set, answered job by job", async () => {
+    const { queue, base } = await startQueueWithDashboard(["--client-secret", "list-secret"]);
+    const socket = await clientWithSecret(queue.port, "list-secret");
+    const ids = await submit(socket, Array.from({ length: 55 }, () => ({ durationMs: 10 })));
+    page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(base);
+    const rows = page.locator("#jobs-list tbody tr");
+    await page.locator("#jobs-list", { hasText: `#${ids[49]}` }).waitFor();
+    expect(await rows.count()).toBe(50);
+
+    // A worker (of another queue, so the list stays put) that stops cleanly is no failure.
+    const leaving = await startWorker(queue.port, ["--worker-id", "leaving-worker", "--queues", "elsewhere"]);
+    await page.locator("#workers", { hasText: "leaving-worker" }).waitFor();
+    leaving.kill("SIGTERM");
+    await queue.waitForEvent("worker.left", { worker: "leaving-worker" });
+    await page.locator("#workers", { hasText: "no workers connected" }).waitFor();
+    expect(await page.textContent("#recent")).toContain("nothing has gone wrong yet");
+    expect(await rows.nth(0).getAttribute("data-job")).toBe(String(ids[0]));
+    await page.click("#jobs-next");
+    await page.locator("#jobs-list", { hasText: `#${ids[54]}` }).waitFor();
+    expect(await rows.count()).toBe(5);
+    expect(await page.isDisabled("#jobs-next")).toBe(true);
+
+    await page.click("#jobs-first");
+    await page.locator("#jobs-list", { hasText: `#${ids[0]}` }).waitFor();
+    await page.fill("#secret", "list-secret");
+    for (const jobId of ids.slice(0, 4)) await page.check(`.job-pick[value="${jobId}"]`);
+    // Job 4 is cancelled by someone else before the button is pressed: it is refused on its own.
+    const elsewhere = await fetch(`${base}api/jobs/${ids[3]}/cancel`, { method: "POST", headers: { authorization: "Bearer list-secret" } });
+    expect(elsewhere.status).toBe(200);
+    await page.click("#jobs-cancel");
+    await page.locator("#jobs-note", { hasText: `cancel: #${ids[0]}, #${ids[1]}, #${ids[2]} done; refused: #${ids[3]}` }).waitFor();
+    await page.locator("#count-cancelled", { hasText: /^4$/ }).waitFor();
+    expect(await rows.nth(0).getAttribute("data-job")).toBe(String(ids[4]));
+
+    await page.selectOption("#jobs-state", "cancelled");
+    await page.locator("#jobs-list", { hasText: `#${ids[3]}` }).waitFor();
+    expect(await rows.count()).toBe(4);
+    for (const jobId of ids.slice(0, 2)) await page.check(`.job-pick[value="${jobId}"]`);
+    await page.click("#jobs-retry");
+    await page.locator("#jobs-note", { hasText: `retry: #${ids[0]}, #${ids[1]} done` }).waitFor();
+    await page.locator("#count-cancelled", { hasText: /^2$/ }).waitFor();
+    expect(await rows.count()).toBe(2);
+    expect(pageErrors).toEqual([]);
   });
 });
 
@@ -250,9 +303,7 @@ describe("changing jobs through the dashboard", () => {
 
   it("cancels and retries with the client secret as a bearer token, and refuses a wrong one with 401", async () => {
     const { queue, base } = await startQueueWithDashboard(["--client-secret", "s3cret"]);
-    const socket = await RawSocket.connect(queue.port);
-    sockets.push(socket);
-    await socket.hello("client", { secret: "s3cret" });
+    const socket = await clientWithSecret(queue.port, "s3cret");
     const [jobId] = await submit(socket, [{ durationMs: 10 }]);
     const post = (path: string, authorization?: string) =>
       fetch(`${base}${path}`, { method: "POST", headers: authorization === undefined ? {} : { authorization } });
@@ -273,6 +324,46 @@ describe("changing jobs through the dashboard", () => {
     expect(await (await fetch(`${base}api/jobs/${jobId}`)).json()).toMatchObject({ state: "pending" });
     expect((await post("api/jobs/424242/retry", "Bearer s3cret")).status).toBe(404);
     await queue.waitForEvent("job.cancelled", { job: jobId, was: "pending" });
+  });
+
+  it("answers HEAD wherever it answers GET, and Allow names what each route takes", async () => {
+    const { base } = await startQueueWithDashboard();
+    for (const path of ["", "api/stats", "metrics", "events", "api/jobs?state=pending", "api/jobs/1"]) {
+      const head = await fetch(`${base}${path}`, { method: "HEAD" });
+      expect([path, head.status]).toEqual([path, path === "api/jobs/1" ? 404 : 200]);
+      expect(await head.text()).toBe("");
+    }
+    const page = await fetch(base);
+    expect((await fetch(base, { method: "HEAD" })).headers.get("content-length")).toBe(page.headers.get("content-length"));
+    const postOnly = await fetch(`${base}api/jobs/1/cancel`);
+    expect(postOnly.status).toBe(405);
+    expect(postOnly.headers.get("allow")).toBe("POST");
+    const getOnly = await fetch(base, { method: "POST" });
+    expect(getOnly.status).toBe(405);
+    expect(getOnly.headers.get("allow")).toBe("GET, HEAD");
+    expect((await fetch(`${base}metrics`, { method: "DELETE" })).headers.get("allow")).toBe("GET, HEAD");
+  });
+
+  it("lists jobs by state with the list cursor and acts on a set of job ids, answering each", async () => {
+    const { queue, base } = await startQueueWithDashboard(["--client-secret", "set-secret"]);
+    const socket = await clientWithSecret(queue.port, "set-secret");
+    const ids = await submit(socket, Array.from({ length: 3 }, () => ({ durationMs: 10 })));
+    type JobsPage = { jobs: { jobId: number }[]; next?: number };
+    const first = (await (await fetch(`${base}api/jobs?state=pending&limit=2`)).json()) as JobsPage;
+    expect(first.jobs.map((job) => job.jobId)).toEqual(ids.slice(0, 2));
+    const cancelled = await fetch(`${base}api/jobs/cancel?ids=${ids[1]},${ids[1]},424242`, { method: "POST", headers: { authorization: "Bearer set-secret" } });
+    expect(await cancelled.json()).toEqual({
+      results: [
+        { jobId: ids[1], ok: true },
+        { jobId: ids[1], ok: false, error: "invalid-state", message: expect.stringContaining("cancelled") },
+        { jobId: 424242, ok: false, error: "unknown-job", message: expect.any(String) },
+      ],
+    });
+    const next = (await (await fetch(`${base}api/jobs?state=pending&limit=2&after=${first.next}`)).json()) as JobsPage;
+    expect(next.jobs.map((job) => job.jobId)).toEqual([ids[2]]);
+    expect((await fetch(`${base}api/jobs?state=bogus`)).status).toBe(400);
+    expect((await fetch(`${base}api/jobs?state=pending&after=999`)).status).toBe(400);
+    expect((await fetch(`${base}api/jobs/retry?ids=${ids[0]}`, { method: "POST" })).status).toBe(401);
   });
 
   it("answers only its own routes and methods, and bounds request bodies", async () => {

@@ -1,9 +1,10 @@
 // The whole system as a user runs it: the real queue, three real workers and several client
 // processes submitting at once over TCP. Every job must run and complete exactly once, and the
 // CLI must tell the user what happened to each.
+import type { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { cliJson, jobStatus, queueStats } from "./harness/client-cli.js";
-import { runClient, startQueue, startWorker, type Program } from "./harness/processes.js";
+import { programs, runClient, start, startQueue, startWorker, type Program } from "./harness/processes.js";
 
 // Nothing here is about failure detection: timeouts generous enough that a loaded CI machine
 // cannot make a healthy worker look lost.
@@ -111,5 +112,15 @@ describe("looking at jobs", () => {
     const unknown = await runClient(queue.port, ["status", "9999"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("unknown-job");
+  });
+
+  it("ends quietly with status 0 when what reads its output goes away, as in `djq watch | head -1`", async () => {
+    const queue = await startQueue(calmQueue);
+    const watch = start("client", programs.client, ["watch", "--port", String(queue.port), "--interval-ms", "100"]);
+    const stdout = watch.child.stdout as Readable;
+    await new Promise((resolve) => stdout.once("data", resolve));
+    stdout.destroy(); // the reader's end of the pipe closes, as when `head` has its line and exits
+    expect(await watch.exited).toEqual({ code: 0, signal: null });
+    expect(watch.stderr).toBe("");
   });
 });

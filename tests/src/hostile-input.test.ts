@@ -220,4 +220,32 @@ describe("access control", () => {
     const worker = await connect(queue.port);
     expect(await worker.hello("worker", { secret: "worker-s3cret" })).toMatchObject({ type: "welcome" });
   });
+
+  it("binds a liveness connection only with the worker secret and its session's token, and lets it only beat", async () => {
+    const queue = await startQueue([], { DJQ_WORKER_SECRET: "worker-s3cret" });
+    const worker = await connect(queue.port);
+    const welcome = await worker.hello("worker", { secret: "worker-s3cret", workerId: "w1" });
+    const token = welcome.livenessToken as string;
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
+
+    const noSecret = await connect(queue.port);
+    expect(await noSecret.hello("liveness", { workerId: "w1", livenessToken: token })).toMatchObject({ code: "auth-failed" });
+    await noSecret.waitClosed();
+    const guessed = await connect(queue.port);
+    expect(await guessed.hello("liveness", { secret: "worker-s3cret", workerId: "w1", livenessToken: "f".repeat(32) })).toMatchObject({
+      code: "unknown-session",
+    });
+    await guessed.waitClosed();
+    const noSession = await connect(queue.port);
+    expect(await noSession.hello("liveness", { secret: "worker-s3cret", workerId: "w2", livenessToken: token })).toMatchObject({
+      code: "unknown-session",
+    });
+    await noSession.waitClosed();
+
+    const liveness = await connect(queue.port);
+    expect(await liveness.hello("liveness", { secret: "worker-s3cret", workerId: "w1", livenessToken: token })).toMatchObject({ type: "welcome" });
+    expect(await liveness.request({ id: 1, type: "fetch", max: 1 })).toMatchObject({ code: "role-forbidden" });
+    expect(await liveness.request({ id: 2, type: "complete", jobs: [{ jobId: 1, lease: 1 }] })).toMatchObject({ code: "role-forbidden" });
+    expect(await liveness.request({ id: 3, type: "heartbeat" })).toEqual({ id: 3, type: "heartbeat" });
+  });
 });

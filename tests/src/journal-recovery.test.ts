@@ -68,7 +68,9 @@ describe("a queue SIGKILLed with the journal on", () => {
     expect(second.events("queue.listening")[0]?.run).toBe(runId);
 
     // Nothing acknowledged is lost, and nothing is made twice by a resend.
-    expect(await submitter.submit([{ payload: "twice?" }], { key: "only-once" })).toEqual(keyed);
+    expect(await submitter.submit([{ payload: "once" }], { key: "only-once" })).toEqual(keyed);
+    // The key's body digest came back too: other jobs under it are still a conflict.
+    await expect(submitter.submit([{ payload: "other" }], { key: "only-once" })).rejects.toMatchObject({ code: "key-conflict" });
     const [fresh] = await submitter.submit([{ payload: "after" }]);
     expect(fresh).toBe(running[1]! + 1);
     expect((await jobStatus(port, settledId!)).state).toBe("completed");

@@ -93,12 +93,12 @@ describe("delayed jobs", () => {
     }
   });
 
-  it("lists delayed jobs in the order they fall due", async () => {
+  it("lists delayed jobs oldest first, each with the time it falls due", async () => {
     const queue = await startQueue();
     const [inAnHour] = await submit(queue.port, "--delay", "3600000");
     const [inAMinute] = await submit(queue.port, "--delay", "60000");
     const due = await djqJson<Page>(queue.port, "list", "--state", "delayed");
-    expect(due.jobs.map((job) => [job.jobId, job.runAt! - job.submittedAt])).toEqual([[inAMinute, 60_000], [inAnHour, 3_600_000]]);
+    expect(due.jobs.map((job) => [job.jobId, job.runAt! - job.submittedAt])).toEqual([[inAnHour, 3_600_000], [inAMinute, 60_000]]);
     expect((await stats(queue.port)).counts).toMatchObject({ delayed: 2, pending: 0 });
   });
 });
@@ -116,8 +116,9 @@ describe("priorities", () => {
     const normal = await submit(queue.port, "--count", "1", "--duration", "20");
 
     const pending = await djqJson<Page>(queue.port, "list", "--state", "pending");
+    // Listed oldest first, as `list --help` says; handed out by priority (checked below).
     expect(pending.jobs.map((job) => [job.jobId, job.priority])).toEqual([
-      [high[0], 9], [high[1], 9], [normal[0], 5], [low[0], 1], [low[1], 1],
+      [low[0], 1], [low[1], 1], [high[0], 9], [high[1], 9], [normal[0], 5],
     ]);
     await djq(queue.port, "cancel", String(busy));
     await each(sleeper, "job.completed", [...low, ...high, ...normal]);
@@ -207,17 +208,17 @@ describe("listing", () => {
     expect(await djq(queue.port, "list", "--state", "pending", "--queue", "elsewhere")).toBe("no pending jobs\n");
   });
 
-  it("shows the last failed job first", async () => {
+  it("lists failed jobs in the order they failed, oldest first, a page at a time", async () => {
     const queue = await startQueue();
     await worker(queue.port, "w-1");
     const failing = ["--payload", '{"fail":"out of paper"}', "--max-attempts", "1", "--duration", "0", "--wait"];
     for (let i = 0; i < 3; i += 1) expect((await runClient(queue.port, ["submit", ...failing])).code).toBe(1);
     const failed = await djqJson<Page>(queue.port, "list", "--state", "failed");
-    const newestFirst = failed.jobs.map((job) => job.jobId);
-    expect(newestFirst).toEqual([3, 2, 1]);
+    expect(failed.jobs.map((job) => job.jobId)).toEqual([1, 2, 3]);
 
-    const lastFailed = await djqJson<Page>(queue.port, "list", "--state", "failed", "--limit", "1");
-    expect(lastFailed.jobs).toMatchObject([{ jobId: 3, state: "failed", error: "out of paper", attempts: 1 }]);
-    expect(lastFailed.next).toBe(3);
+    const firstFailed = await djqJson<Page>(queue.port, "list", "--state", "failed", "--limit", "1");
+    expect(firstFailed.jobs).toMatchObject([{ jobId: 1, state: "failed", error: "out of paper", attempts: 1 }]);
+    const secondPage = await djqJson<Page>(queue.port, "list", "--state", "failed", "--limit", "1", "--after", String(firstFailed.next));
+    expect(secondPage.jobs).toMatchObject([{ jobId: 2 }]);
   });
 });

@@ -55,6 +55,8 @@ describe.skipIf(openssl === undefined)("a queue serving TLS", () => {
     const queue = await tlsQueue();
     const worker = await startWorker(queue.port, ["--worker-id", "tls-worker", "--concurrency", "2", "--tls-ca", cert]);
     await worker.waitForEvent("welcome");
+    // The liveness thread's own TLS connection, to the address and with the CA handed to it.
+    await queue.waitForEvent("worker.liveness-bound", { worker: "tls-worker" });
 
     const run = await runClient(queue.port, ["submit", "--count", "5", "--duration", "10", "--wait", "--json", "--tls-ca", cert]);
     expect(run.code, run.stderr).toBe(0);

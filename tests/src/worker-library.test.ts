@@ -5,7 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { connectClient, type DjqClient, type JobView } from "@djq/client";
 import { afterEach, describe, expect, it } from "vitest";
-import { start, startQueue, type Program, type QueueProcess } from "./harness/processes.js";
+import { runClient, start, startQueue, startWorker, type Program, type QueueProcess } from "./harness/processes.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
@@ -50,6 +50,26 @@ async function statusUntil(client: DjqClient, jobId: number, done: (job: JobView
 /** Heartbeats every 50 ms, lost after 600 ms of silence: a handler holding the loop is noticed fast. */
 const quickLoss = ["--heartbeat-interval-ms", "50", "--heartbeat-timeout-ms", "600"];
 
+describe("a job whose type a worker has no handler for", () => {
+  it("is handed back unrun, passed over by that worker's later fetches, and run by a worker that has the handler", async () => {
+    const { queue, client } = await setup();
+    const sleeper = await startWorker(queue.port, ["--worker-id", "sleeper"]);
+    await sleeper.waitForEvent("welcome");
+    const [echoId] = await client.submit({ type: "echo", payload: { to: "a@example.com" } }, { watch: true });
+    await sleeper.waitForEvent("type.skipped", { type: "echo" });
+    await statusUntil(client, echoId!, (job) => job.state === "pending");
+    // The sleeper still takes what it can run, although the echo job is ahead in the line.
+    const [sleepId] = await client.submit({ durationMs: 10 }, { watch: true });
+    expect(await settle(client, sleepId!)).toMatchObject({ state: "completed" });
+    expect(sleeper.events("job.unhandled")).toHaveLength(1);
+    expect(await client.status(echoId!)).toMatchObject({ state: "pending" });
+    await libraryWorker(queue.port, "lib-1");
+    const echo = await settle(client, echoId!);
+    expect(echo.state).toBe("completed");
+    expect(echo.result).toMatchObject({ workerId: "lib-1" });
+  });
+});
+
 describe("a worker built with the library", () => {
   it("fails a job for good, with the queue's reason, when its result is larger than the queue keeps", async () => {
     const { queue, client } = await setup(["--max-result-bytes", "1000"]);
@@ -91,14 +111,6 @@ describe("a worker built with the library", () => {
     expect(job.history).toHaveLength(1);
   });
 
-  it("fails a job of a type it has no handler for, permanently and saying so", async () => {
-    const { queue, client } = await setup();
-    await libraryWorker(queue.port, "lib-1");
-    const [jobId] = await client.submit({ type: "transcode", maxAttempts: 5 }, { watch: true });
-    const job = await settle(client, jobId!);
-    expect(job).toMatchObject({ state: "failed", attempts: 1, error: 'no handler for job type "transcode"' });
-  });
-
   it("checks a payload against the job type's zod schema before the handler runs", async () => {
     const { queue, client } = await setup();
     const worker = await libraryWorker(queue.port, "lib-1");
@@ -133,12 +145,17 @@ describe("a worker built with the library", () => {
 
   it("fires the handler's ctx.signal when the queue revokes the lease after the job's run timeout", async () => {
     const { queue, client } = await setup();
-    const worker = await libraryWorker(queue.port, "lib-1");
+    const worker = await libraryWorker(queue.port, "lib-1", ["--stuck-loop-kill-ms", "200"]);
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-1" });
     const [jobId] = await client.submit({ type: "slow", durationMs: 60_000, timeoutMs: 300, maxAttempts: 1 }, { watch: true });
     expect(await worker.waitForEvent("handler.aborted", { jobId })).toMatchObject({ reason: "timed-out" });
     const job = await settle(client, jobId!);
     expect(job).toMatchObject({ state: "failed", attempts: 1, history: [{ outcome: "timed-out" }] });
     expect(job.error).toContain("timed out after 300 ms");
+    // Its main loop was free: the liveness thread, which would kill a stuck process, leaves this one be.
+    await worker.waitForEvent("liveness.loop-turned", { jobId });
+    expect(worker.events("liveness.killing-stuck-process")).toEqual([]);
+    expect(worker.child.exitCode).toBeNull();
   });
 
   it("keeps heartbeating through CPU-bound work that yields between slices", async () => {
@@ -151,25 +168,22 @@ describe("a worker built with the library", () => {
     expect(queue.events("worker.lost")).toEqual([]);
   });
 
-  it("loses a worker whose handler never yields, and gives the job to another (the documented limit)", async () => {
+  it("keeps a worker whose handler never yields alive: the job completes there, once, and its report is accepted", async () => {
     const { queue, client } = await setup(quickLoss);
     const blocked = await libraryWorker(queue.port, "lib-blocked");
     await libraryWorker(queue.port, "lib-other");
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-blocked" });
     // Both have a fetch waiting; the older one, lib-blocked's, is served first.
     const [jobId] = await client.submit({ type: "block", durationMs: 2_500 }, { watch: true });
     await blocked.waitForEvent("job.started", { jobId });
     const job = await settle(client, jobId!);
-    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
-      [1, "lib-blocked", "worker-lost"],
-      [2, "lib-other", "completed"],
-    ]);
-    expect(job).toMatchObject({ state: "completed", result: { attempt: 2, workerId: "lib-other" } });
-    expect(queue.events("worker.lost").map((e) => e.worker)).toEqual(["lib-blocked"]);
-    // Once it wakes, the blocked worker's report names a lease that is no longer the job's: fenced off.
-    await blocked.waitForEvent("job.completed", { jobId });
-    expect(await queue.waitForEvent("report.refused", { job: jobId, worker: "lib-blocked" })).toMatchObject({ code: "stale-lease" });
-    const current = await client.status(jobId!);
-    expect(current.result).toEqual({ attempt: 2, workerId: "lib-other" });
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([[1, "lib-blocked", "completed"]]);
+    expect(job).toMatchObject({ state: "completed", result: { attempt: 1, workerId: "lib-blocked" } });
+    // 2.5 s without a turn of its main loop, under a 600 ms heartbeat timeout: its liveness thread kept beating.
+    expect(queue.events("worker.lost")).toEqual([]);
+    expect(await blocked.waitForEvent("heard.completed", { jobId })).toMatchObject({ lease: job.history[0]!.lease });
+    expect(queue.events("report.refused")).toEqual([]);
+    expect((await client.stats()).totals.reassigned).toBe(0);
   });
 
   it("runs up to its concurrency of jobs at the same time", async () => {
@@ -192,6 +206,16 @@ describe("a worker built with the library", () => {
     const done = await settle(client, jobId!);
     expect(done).toMatchObject({ state: "completed" });
     expect(done.progress).toBeUndefined();
+  });
+
+  it("shows ctx.progress in submit --wait as the queue pushes it", async () => {
+    const { queue } = await setup();
+    await libraryWorker(queue.port, "lib-1");
+    const run = await runClient(queue.port, ["submit", "--type", "report", "--duration", "2500", "--payload", '{"everyMs":100}', "--wait"]);
+    expect(run.code).toBe(0);
+    // Not a TTY: one line a second, with the job's latest progress while it runs.
+    expect(run.stdout).toMatch(/^progress 0\/1 done, 0 failed, [\d.]+ jobs\/s, eta \?, job 1 \d+% step at \d+ ms$/m);
+    expect(run.stdout).toContain("job 1 completed");
   });
 
   it("keeps the lease of a job that reports progress more often than its run timeout", async () => {
@@ -268,5 +292,64 @@ describe("a typed client program", () => {
     expect(out.refused.message).toContain('payload for job type "resize" is not valid');
     // Only the good job ever reached the queue.
     expect(out.submitted).toMatchObject({ completed: 1, pending: 0 });
+  });
+});
+
+describe("a worker whose handler holds the event loop (default heartbeats: 200 ms, lost after 800 ms)", () => {
+  it("completes a 5 s synchronous job exactly once, while a SIGSTOPped worker beside it is still found within 1 s", async () => {
+    const { queue, client } = await setup();
+    // Fetches are served oldest first: lib-busy takes the first job, lib-frozen the second.
+    const busy = await libraryWorker(queue.port, "lib-busy");
+    const frozen = await libraryWorker(queue.port, "lib-frozen");
+    await libraryWorker(queue.port, "lib-spare");
+    for (const worker of ["lib-busy", "lib-frozen", "lib-spare"]) await queue.waitForEvent("worker.liveness-bound", { worker });
+    const [blockJob] = await client.submit({ type: "block", durationMs: 5_000 }, { watch: true });
+    await busy.waitForEvent("job.started", { jobId: blockJob });
+    const [slowJob] = await client.submit({ type: "slow", durationMs: 2_000 }, { watch: true });
+    await frozen.waitForEvent("job.started", { jobId: slowJob });
+    const stoppedAt = Date.now();
+    frozen.kill("SIGSTOP");
+    const lost = await queue.waitForEvent("worker.lost", { worker: "lib-frozen" });
+    const detectedMs = Date.parse(lost.at as string) - stoppedAt;
+    expect(detectedMs).toBeLessThan(1_100);
+    expect(await settle(client, slowJob!)).toMatchObject({ state: "completed", history: [{ workerId: "lib-frozen", outcome: "worker-lost" }, { workerId: "lib-spare", outcome: "completed" }] });
+    const job = await settle(client, blockJob!);
+    expect(job).toMatchObject({ state: "completed", attempts: 1, result: { attempt: 1, workerId: "lib-busy" } });
+    // The frozen worker was found while the busy one was still inside its 5 s block.
+    expect(Date.parse(lost.at as string)).toBeLessThan(job.history[0]!.endedAt!);
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([[1, "lib-busy", "completed"]]);
+    expect(await busy.waitForEvent("heard.completed", { jobId: blockJob })).toMatchObject({ lease: job.history[0]!.lease });
+    expect(busy.events("job.started").map((e) => e.jobId)).toEqual([blockJob]);
+    expect(queue.events("worker.lost").map((e) => e.worker)).toEqual(["lib-frozen"]);
+    expect(queue.events("report.refused")).toEqual([]);
+    expect(busy.events("disconnected")).toEqual([]);
+    frozen.kill("SIGKILL");
+  });
+
+  it("takes an endless synchronous loop's job back at its run timeout, completes it elsewhere once, and kills the stuck process", async () => {
+    const { queue, client } = await setup();
+    const stuck = await libraryWorker(queue.port, "lib-stuck", ["--stuck-loop-kill-ms", "1000"]);
+    await queue.waitForEvent("worker.liveness-bound", { worker: "lib-stuck" });
+    const [jobId] = await client.submit({ type: "spin-forever", timeoutMs: 2_000 }, { watch: true });
+    await stuck.waitForEvent("job.started", { jobId });
+    await libraryWorker(queue.port, "lib-other");
+
+    const job = await settle(client, jobId!);
+    expect(job.history.map((a) => [a.attempt, a.workerId, a.outcome])).toEqual([
+      [1, "lib-stuck", "timed-out"],
+      [2, "lib-other", "completed"],
+    ]);
+    expect(job).toMatchObject({ state: "completed", result: { attempt: 2, workerId: "lib-other" } });
+    // Ended by the run timeout on the queue's clock, not by a lost heartbeat.
+    const first = job.history[0]!;
+    expect(first.endedAt! - first.startedAt).toBeGreaterThanOrEqual(2_000);
+    expect(first.endedAt! - first.startedAt).toBeLessThan(2_500);
+    expect(queue.events("worker.lost")).toEqual([]);
+
+    // Its liveness thread sees the main loop still blocked a second after the abandon, and ends the process.
+    expect(await stuck.exited).toEqual({ code: null, signal: "SIGKILL" });
+    expect(stuck.events("liveness.killing-stuck-process")).toMatchObject([{ jobId, reason: "timed-out" }]);
+    expect(await queue.waitForEvent("worker.disconnected", { worker: "lib-stuck" })).toBeDefined();
+    expect((await client.status(jobId!)).history).toHaveLength(2);
   });
 });

@@ -170,6 +170,24 @@ describe("waiting for jobs", () => {
     expect(seen.map((job) => job.jobId)).toEqual([2, 1, 3]);
   });
 
+  it("emits the progress the queue pushes for watched jobs, and hands a wait the progress of its own jobs only", async () => {
+    const { client, conn } = await setup();
+    const submitting = client.submit([{}, {}], { watch: true });
+    conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1, 2] });
+    await submitting;
+    const emitted: unknown[] = [];
+    client.on("progress", (progress) => emitted.push(progress));
+    const waitedOn: unknown[] = [];
+    const waiting = client.waitFor(1, { onProgress: (progress) => waitedOn.push(progress) });
+    conn.push({ type: "progress", jobId: 1, percent: 40, message: "resizing" });
+    conn.push({ type: "progress", jobId: 2, percent: 10 });
+    conn.push({ type: "settled", jobs: [{ jobId: 1, state: "completed" }] });
+    await waiting;
+    expect(emitted).toEqual([{ jobId: 1, percent: 40, message: "resizing" }, { jobId: 2, percent: 10 }]);
+    expect(waitedOn).toEqual([{ jobId: 1, percent: 40, message: "resizing" }]);
+    expect(client.listenerCount("progress")).toBe(1);
+  });
+
   it("watches jobs that were submitted without watch before waiting on them", async () => {
     const { client, conn } = await setup();
     const waiting = client.waitFor([7, 8]);

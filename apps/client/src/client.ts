@@ -1,6 +1,7 @@
 // The client library: submit jobs, look them up, and wait for them to settle, over a connection
 // that survives drops and queue restarts. Each method is one request; the reconnect policy lives
 // in ReconnectingSession and the watched-job bookkeeping in WatchRegistry.
+import { EventEmitter } from "node:events";
 import {
   JobId,
   JobSpec,
@@ -51,29 +52,44 @@ export interface ListFilter {
   queue?: QueueName;
   /** Jobs per page, 1 to 500. */
   limit?: number;
-  /** Start after this job id (the previous page's `next`). */
-  after?: JobId;
+  /** Start after this place in the state's listing (the previous page's `next`). */
+  after?: number;
 }
 
 export interface ListPage {
   jobs: JobView[];
   /** Pass as `after` for the next page; absent on the last page. */
-  next?: JobId;
+  next?: number;
 }
 
 export interface WaitOptions {
   /** Called once per job as it settles (at once for jobs already settled). */
   onSettled?: (job: SettledJob) => void;
+  /** Called for each progress report of these jobs' running attempts, as the queue pushes it. */
+  onProgress?: (progress: JobProgressEvent) => void;
+}
+
+/** A running attempt's `ctx.progress(percent, message)`, as the queue pushes it to the job's watchers. */
+export interface JobProgressEvent {
+  jobId: JobId;
+  percent: number;
+  message?: string;
+}
+
+export interface ClientEvents {
+  /** Progress of a job this client watches (submitted with `watch`, or waited for). */
+  progress: [event: JobProgressEvent];
 }
 
 export type StatsSnapshot = Omit<StatsReply, "id" | "type">;
 
-export class DjqClient<T extends JobTypeMap = Record<never, never>> {
+export class DjqClient<T extends JobTypeMap = Record<never, never>> extends EventEmitter<ClientEvents> {
   private readonly session: ReconnectingSession;
   private readonly registry: WatchRegistry;
   private readonly jobTypes: JobTypeMap;
 
   private constructor(options: ClientOptions<T>) {
+    super();
     this.jobTypes = options.jobTypes ?? {};
     this.registry = new WatchRegistry(options.maxRetainedSettled);
     const host = options.host ?? "127.0.0.1";
@@ -90,6 +106,11 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
       {
         onPush: (message, runId) => {
           if (message.type === "settled" && runId !== undefined) for (const job of message.jobs) this.registry.recordSettled(job, runId);
+          // {"type":"progress","jobId":7,"percent":40,"message":"resizing"}
+          else if (message.type === "progress") {
+            const { type: _type, ...progress } = message;
+            this.emit("progress", progress);
+          }
         },
         onRunChanged: (previousRunId, runId) => {
           this.registry.loseRun(
@@ -174,9 +195,19 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
     ids.forEach((jobId, index) => {
       if (!JobId.safeParse(jobId).success) throw new TypeError(`jobIds[${index}]: ${JSON.stringify(jobId)} is not a job id (a positive integer)`);
     });
-    const handle = this.registry.wait(ids, options.onSettled);
-    const [results] = await Promise.all([handle.done, this.watch(handle.unknown)]);
-    return results;
+    const onProgress = options.onProgress;
+    const wanted = onProgress === undefined ? undefined : new Set(ids);
+    const listener = (progress: JobProgressEvent) => {
+      if (wanted?.has(progress.jobId) === true) onProgress?.(progress);
+    };
+    if (onProgress !== undefined) this.on("progress", listener);
+    try {
+      const handle = this.registry.wait(ids, options.onSettled);
+      const [results] = await Promise.all([handle.done, this.watch(handle.unknown)]);
+      return results;
+    } finally {
+      this.off("progress", listener);
+    }
   }
 
   // {"type":"status","jobId":7} → {"type":"job","job":{…}}
@@ -216,14 +247,14 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> {
     await this.sendOnce({ type: "retry", jobId }, (job) => job.state !== "failed" && job.state !== "cancelled");
   }
 
-  // {"type":"pause","queue":"default"} → {"type":"ok"}
-  async pause(queue: QueueName): Promise<void> {
-    await this.session.request({ type: "pause", queue });
+  // {"type":"pause","queue":"default"} → {"type":"ok"}; an unknown queue is refused unless `create`
+  async pause(queue: QueueName, options: { create?: boolean } = {}): Promise<void> {
+    await this.session.request({ type: "pause", queue, ...(options.create === true ? { create: true } : {}) });
   }
 
-  // {"type":"resume","queue":"default"} → {"type":"ok"}
-  async resume(queue: QueueName): Promise<void> {
-    await this.session.request({ type: "resume", queue });
+  // {"type":"resume","queue":"default"} → {"type":"ok"}; an unknown queue is refused unless `create`
+  async resume(queue: QueueName, options: { create?: boolean } = {}): Promise<void> {
+    await this.session.request({ type: "resume", queue, ...(options.create === true ? { create: true } : {}) });
   }
 
   /** Closes the connection; pending waitFor calls reject. Jobs keep running on the queue. */

@@ -3,8 +3,10 @@
 export {
   DjqClient,
   connectClient,
+  type ClientEvents,
   type ClientOptions,
   type EnqueueOptions,
+  type JobProgressEvent,
   type ListFilter,
   type ListPage,
   type StatsSnapshot,

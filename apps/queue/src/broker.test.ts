@@ -92,6 +92,82 @@ describe("the broker", () => {
     expect(await summary).toEqual({ pending: 2, delayed: 0, running: 0, unfinishedJobIds: [2, 3] });
   });
 
+  it("keeps a worker whose data connection is silent while its liveness connection beats, and loses it once both are", async () => {
+    const { queue, clock } = await open();
+    const client = await connect(queue.port, "client");
+    const worker = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(worker);
+    const welcome = await worker.request({ type: "hello", role: "worker", version: 1, workerId: "busy" });
+    expect(welcome.livenessToken).toMatch(/^[0-9a-f]{32}$/);
+    const liveness = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(liveness);
+    await liveness.request({ type: "hello", role: "liveness", version: 1, workerId: "busy", livenessToken: welcome.livenessToken! });
+    await client.request({ type: "submit", jobs: [{}] });
+    await worker.request({ type: "fetch", max: 1 });
+
+    for (let beat = 0; beat < 10; beat += 1) {
+      clock.advance(400);
+      await liveness.request({ type: "heartbeat" });
+      queue.broker.tick();
+    }
+    expect(worker.closed).toBe(false);
+    expect((await client.request({ type: "status", jobId: 1 })).job).toMatchObject({ state: "running", attempts: 1 });
+
+    const bothClosed = Promise.all([worker, liveness].map((c) => new Promise<void>((resolve) => c.onClose(() => resolve()))));
+    clock.advance(501);
+    queue.broker.tick();
+    await bothClosed;
+    expect((await client.request({ type: "status", jobId: 1 })).job).toMatchObject({ state: "pending", history: [{ outcome: "worker-lost" }] });
+  });
+
+  it("refuses a liveness hello with a wrong token, and a liveness connection anything but heartbeats", async () => {
+    const { queue } = await open();
+    const worker = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(worker);
+    const welcome = await worker.request({ type: "hello", role: "worker", version: 1, workerId: "w1" });
+    const intruder = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(intruder);
+    await expect(intruder.request({ type: "hello", role: "liveness", version: 1, workerId: "w1", livenessToken: "0".repeat(32) })).rejects.toMatchObject({
+      code: "unknown-session",
+    });
+    const liveness = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(liveness);
+    await liveness.request({ type: "hello", role: "liveness", version: 1, workerId: "w1", livenessToken: welcome.livenessToken! });
+    await expect(liveness.request({ type: "fetch", max: 1 })).rejects.toMatchObject({ code: "role-forbidden" });
+    expect(await liveness.request({ type: "heartbeat" })).toMatchObject({ type: "heartbeat" });
+
+    // The session's end ends its liveness connection too.
+    const closed = new Promise<void>((resolve) => liveness.onClose(() => resolve()));
+    worker.destroy();
+    await closed;
+  });
+
+  it("pushes a watched job's progress to its watchers as the worker reports it, and the abandon to both worker connections", async () => {
+    const { queue } = await open();
+    const watcher = await connect(queue.port, "client");
+    const pushes: unknown[] = [];
+    watcher.onPush((message) => pushes.push(message));
+    const worker = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(worker);
+    const welcome = await worker.request({ type: "hello", role: "worker", version: 1, workerId: "w1" });
+    const liveness = await QueueConnection.open({ host: "127.0.0.1", port: queue.port });
+    connections.push(liveness);
+    await liveness.request({ type: "hello", role: "liveness", version: 1, workerId: "w1", livenessToken: welcome.livenessToken! });
+    const abandons: unknown[] = [];
+    liveness.onPush((message) => abandons.push(message));
+
+    await watcher.request({ type: "submit", jobs: [{}], watch: true });
+    const [job] = (await worker.request({ type: "fetch", max: 1 })).jobs;
+    await worker.request({ type: "progress", jobId: 1, lease: job!.lease, percent: 40, message: "resizing" });
+    await watcher.request({ type: "cancel", jobId: 1 });
+    expect(pushes).toEqual([
+      { type: "progress", jobId: 1, percent: 40, message: "resizing" },
+      { type: "settled", jobs: [{ jobId: 1, state: "cancelled", error: "cancelled by a client" }] },
+    ]);
+    await liveness.request({ type: "heartbeat" });
+    expect(abandons).toEqual([{ type: "abandon", jobId: 1, lease: job!.lease, reason: "cancelled" }]);
+  });
+
   it("subscribes nothing when a watch is refused, so the job's later settling is not pushed to it", async () => {
     const { queue } = await open();
     const refused = await connect(queue.port, "client");

@@ -52,10 +52,8 @@ export class Broker {
 
   /** Bytes arrived: proof of life, recorded before any frame from any connection is handled. */
   heard(connection: Connection): void {
-    if (connection.role === "worker") {
-      const workerId = this.core.workerOn(connection.id);
-      if (workerId !== undefined) this.core.touchWorker(this.clock.now(), workerId);
-    }
+    // A liveness connection's beats keep its worker's session alive while the worker's main loop is busy.
+    if (connection.role === "worker" || connection.role === "liveness") this.core.heardOn(this.clock.now(), connection.id);
   }
 
   request(peer: Peer, request: Request): void {
@@ -82,8 +80,9 @@ export class Broker {
 
   closed(connection: Connection): void {
     this.connections.delete(connection.id);
-    const workerId = this.core.closeConnection(this.clock.now(), connection.id);
-    if (workerId !== undefined) this.log.info("worker.disconnected", { worker: workerId, conn: connection.id });
+    const worker = this.core.closeConnection(this.clock.now(), connection.id);
+    if (worker?.left === true) this.log.info("worker.left", { worker: worker.workerId, conn: connection.id });
+    else if (worker !== undefined) this.log.info("worker.disconnected", { worker: worker.workerId, conn: connection.id });
     else if (connection.role === "client") this.log.info("client.disconnected", { conn: connection.id });
     this.performEffects();
   }
@@ -169,9 +168,25 @@ export class Broker {
         }
         return;
       }
-      case "abandon":
-        connection?.send({ type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason });
+      case "abandon": {
+        // Also on the liveness connection: a worker whose main loop is stuck cannot read the other.
+        const abandon = { type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason } as const;
+        // It acknowledges nothing: sent before its turn's records are durable, the worst a crash
+        // can do is leave the job running under its lease after recovery, and run it again.
+        connection?.send(abandon, false);
+        if (effect.livenessConnectionId !== undefined) this.connections.get(effect.livenessConnectionId)?.send(abandon, false);
         this.log.info("job.abandon-sent", { job: effect.jobId, worker: effect.workerId, lease: effect.lease, reason: effect.reason });
+        return;
+      }
+      case "progress":
+        // {"type":"progress","jobId":1,"percent":40,"message":"resizing"}: one job, its message at most
+        // 200 characters, so it fits any frame the report it passes on fitted in. Progress is not
+        // recorded, so it waits for no journal write.
+        connection?.send({ type: "progress", jobId: effect.jobId, ...effect.progress }, false);
+        return;
+      case "liveness-ended":
+        // Beats must not outlive the session they vouch for.
+        connection?.end();
         return;
       case "worker-lost":
         this.log.warn("worker.lost", { worker: effect.workerId, reason: "missed heartbeats" });

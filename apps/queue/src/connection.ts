@@ -45,6 +45,9 @@ const garbageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.duplicateRequestId,
 ]);
 
+/** A liveness connection only beats; `heartbeat` is allowed on every connection. */
+const heartbeatOnly: ReadonlySet<string> = new Set();
+
 export class Connection {
   readonly id = ++lastConnectionId;
   readonly remote: string;
@@ -53,6 +56,8 @@ export class Connection {
   private name: string | undefined = undefined;
   private errors = 0;
   private readonly output: OutputBuffer;
+  /** Whether a message queued since the last flush must wait for its turn's records (see send). */
+  private unflushedWaitsForRecord = false;
   private readonly lineDeadline: LineDeadline;
   private closing = false;
   private readonly helloTimer: Timer;
@@ -112,13 +117,18 @@ export class Connection {
     this.helloTimer.cancel();
   }
 
-  send(message: ServerMessage): void {
+  /**
+   * Queues a message. With the journal on, it leaves once the records of its turn are durable,
+   * unless `waitsForRecord` is false: a message that acknowledges nothing recorded (a heartbeat
+   * reply, a progress push, an abandon) then leaves at once when nothing before it is held.
+   */
+  send(message: ServerMessage, waitsForRecord = true): void {
     if (this.closing) return;
     if (this.output.roomBytes <= 0) {
       this.overflow(0);
       return;
     }
-    this.sendFrame(encodeFrame(message));
+    this.sendFrame(encodeFrame(message), undefined, waitsForRecord);
   }
 
   /** Bytes that may still be queued for this peer; a reply built piece by piece checks it as it grows. */
@@ -127,7 +137,7 @@ export class Connection {
   }
 
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
-  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame)): void {
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), waitsForRecord = true): void {
     if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
@@ -136,6 +146,7 @@ export class Connection {
       this.overflow(frameBytes);
       return;
     }
+    if (waitsForRecord) this.unflushedWaitsForRecord = true;
     if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
   }
 
@@ -167,9 +178,12 @@ export class Connection {
       this.output.flush();
       return;
     }
-    // With the journal on: this turn's replies wait for this turn's records.
+    // With the journal on: this turn's replies wait for this turn's records, and for the output
+    // held before them, whose order they keep.
     const epoch = gate.required;
-    if (gate.isDurable(epoch) && !this.output.holding) {
+    const waits = this.unflushedWaitsForRecord;
+    this.unflushedWaitsForRecord = false;
+    if (!this.output.holding && (!waits || gate.isDurable(epoch))) {
       this.output.flush();
       return;
     }
@@ -256,7 +270,7 @@ export class Connection {
       this.refuse(request.id, ErrorCode.alreadyHello, "this connection has already said hello");
       return;
     }
-    const allowed = this.role === "client" ? clientRequestTypes : workerRequestTypes;
+    const allowed = this.role === "client" ? clientRequestTypes : this.role === "worker" ? workerRequestTypes : heartbeatOnly;
     if (!allowed.has(request.type) && request.type !== "heartbeat") {
       this.refuse(request.id, ErrorCode.roleForbidden, `a ${this.role} may not send "${request.type}"`);
       return;

@@ -7,10 +7,11 @@ import type { Broker } from "./broker.js";
 import { hello } from "./hello.js";
 import { measurePayloads, withResultBytes } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
+import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
 export interface FramedPeer {
-  send(message: ServerMessage): void;
+  send(message: ServerMessage, waitsForRecord?: boolean): void;
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
   sendFrame(frame: string, frameBytes?: number): void;
   /** Bytes that may still be queued for this peer. */
@@ -26,7 +27,7 @@ export interface Peer extends FramedPeer {
   /** Who asked, for the log, when it was not a wire peer (the dashboard's caller). */
   readonly by?: string | undefined;
   readonly remote?: string;
-  send(message: ServerMessage): void;
+  send(message: ServerMessage, waitsForRecord?: boolean): void;
   /** Takes the role a hello was accepted for; `name` is the worker id, for log lines. */
   accept?(role: Role, name: string | undefined): void;
   refuse(id: RequestId | undefined, code: ErrorCode, message: string): void;
@@ -43,7 +44,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":3,"type":"heartbeat"}
   heartbeat(_broker, peer, request) {
-    peer.send({ id: request.id, type: "heartbeat" });
+    peer.send({ id: request.id, type: "heartbeat" }, false);
   },
 
   // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}
@@ -53,7 +54,8 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     if (!sizes.ok) {
       return peer.refuse(request.id, ErrorCode.payloadTooLarge, `jobs.${sizes.index}.payload is ${sizes.bytes} bytes; the limit is ${sizes.limit}, so that the job fits in one frame`);
     }
-    const options = { key: request.key, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
+    const bodyDigest = request.key === undefined ? undefined : submissionDigest(request.jobs);
+    const options = { key: request.key, bodyDigest, watchedBy: request.watch ? peer.id : undefined, payloadBytes: sizes.bytes };
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
@@ -102,7 +104,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":9,"type":"pause","queue":"default"}
   pause(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.pause(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.paused", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });
@@ -110,7 +112,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":10,"type":"resume","queue":"default"}
   resume(broker, peer, request) {
-    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue), () => {
+    broker.answer(peer, request.id, broker.core.resume(broker.clock.now(), request.queue, request.create === true), () => {
       broker.log.info("queue.resumed", { queue: request.queue });
       peer.send({ id: request.id, type: "ok" });
     });
@@ -119,7 +121,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   // {"id":4,"type":"fetch","max":1}   answered by "assign" when jobs are there
   fetch(broker, peer, request) {
     if (broker.stopping) return; // held unanswered: a stopping queue hands out nothing
-    const result = broker.core.fetch(broker.clock.now(), workerOf(broker, peer), request.id, request.max);
+    const result = broker.core.fetch(broker.clock.now(), workerOf(broker, peer), request.id, request.max, request.skipTypes);
     if (!result.ok) peer.refuse(request.id, result.code, result.message);
   },
 

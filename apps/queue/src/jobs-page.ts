@@ -3,12 +3,12 @@
 // the page is dropped before the rest of it is built.
 import { type JobView, type RequestId } from "@djq/protocol";
 import type { ListQuery, QueueCore } from "@djq/core";
-import type { FramedPeer } from "./handlers.js";
+import type { Peer } from "./handlers.js";
 
 /** `,"next":` and a job id, `]}` and the newline. */
 const PAGE_TAIL_BYTES = 40;
 
-export function sendJobsPage(core: QueueCore, now: number, connection: FramedPeer, id: RequestId, query: ListQuery, maxFrameBytes: number): void {
+export function sendJobsPage(core: QueueCore, now: number, connection: Peer, id: RequestId, query: ListQuery, maxFrameBytes: number): void {
   const head = `{"id":${JSON.stringify(id)},"type":"jobs","jobs":[`;
   const frameRoom = maxFrameBytes - Buffer.byteLength(head) - PAGE_TAIL_BYTES;
   const outputRoom = connection.outputRoomBytes - Buffer.byteLength(head) - PAGE_TAIL_BYTES;
@@ -28,10 +28,11 @@ export function sendJobsPage(core: QueueCore, now: number, connection: FramedPee
     bytes += partBytes;
     return true;
   });
+  if (!page.ok) return connection.refuse(id, page.code, page.message);
   if (overflow) {
     connection.overflow(bytes);
     return;
   }
-  const tail = page.next === undefined ? "]}\n" : `],"next":${page.next}}\n`;
+  const tail = page.value.next === undefined ? "]}\n" : `],"next":${page.value.next}}\n`;
   connection.sendFrame(`${head}${parts.join(",")}${tail}`);
 }

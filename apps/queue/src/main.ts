@@ -1,7 +1,7 @@
 // The queue program: parse flags, build the broker and server, listen, stop on a signal.
 import { readFileSync } from "node:fs";
 import { defaultCoreConfig } from "@djq/core";
-import { choiceFlag, createLogger, integerFlag, logFormats, logLevels, onShutdownSignal, parseFlags } from "@djq/runtime";
+import { choiceFlag, createLogger, flagOrEnvironment, integerFlag, logFormats, logLevels, onShutdownSignal, packageVersion, parseFlags, type DjqSetting } from "@djq/runtime";
 import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
 import { payloadLimitBytes } from "./job-sizes.js";
@@ -13,8 +13,8 @@ import { defaultJournalSettings as dj, type JournalSettings } from "./queue-jour
 const memoryDefault = defaultMemoryBytes();
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
 
-  --host ADDR                 listen address (default ${d.host}; warns if exposed without secrets)
-  --port N                    TCP port, 0 for any free one (default ${d.port})
+  --host ADDR                 listen address (env DJQ_HOST; default ${d.host}; warns if exposed without secrets)
+  --port N                    TCP port, 0 for any free one (env DJQ_PORT; default ${d.port})
   --heartbeat-interval-ms N   how often workers must send a heartbeat (default ${d.heartbeatIntervalMs})
   --heartbeat-timeout-ms N    silence after which a worker is lost and its jobs requeued (default ${defaultCoreConfig.heartbeatTimeoutMs})
   --client-heartbeat-interval-ms N   how often clients check that the queue answers (default ${d.clientHeartbeatIntervalMs})
@@ -24,6 +24,8 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --retry-base-ms N           first retry backoff, doubling per attempt (default ${defaultCoreConfig.retry.baseMs})
   --retry-max-ms N            backoff ceiling (default ${defaultCoreConfig.retry.maxMs})
   --max-jobs N                unfinished jobs held at most; more is refused as queue-full (default ${defaultCoreConfig.maxUnfinishedJobs})
+  --max-queues N              distinct queue names in use at once; a queue is forgotten once it holds no
+                              job, is not paused and no worker serves it (default ${defaultCoreConfig.maxQueues})
   --max-payload-bytes N       largest job payload; lowered if a job could not fit a frame (default ${d.maxPayloadBytes})
   --max-result-bytes N        largest result a worker may complete a job with (default ${defaultCoreConfig.memory.maxResultBytes},
                               or a quarter of --max-frame-bytes if that is less)
@@ -60,30 +62,34 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --check-invariants          verify the core's invariants after every event (slow; for testing)
   --log-level L               debug|info|warn|error (default info)
   --log-format F              text|json (default text)
-  -h, --help                  this text`;
+  -h, --help                  this text
+  --version                   the version
+
+A flag wins over its environment variable.`;
 
 const s = { type: "string" } as const;
 const { values: f } = parseFlags(
   process.argv.slice(2),
   {
     host: s, port: s, "heartbeat-interval-ms": s, "heartbeat-timeout-ms": s, "client-heartbeat-interval-ms": s, "client-heartbeat-timeout-ms": s, "job-timeout-ms": s, "max-attempts": s,
-    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
+    "retry-base-ms": s, "retry-max-ms": s, "max-jobs": s, "max-queues": s, "max-payload-bytes": s, "max-frame-bytes": s, "max-result-bytes": s, "max-memory-bytes": s, "line-timeout-ms": s,
     "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
     "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
     "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
     journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-segment-bytes": s, "journal-compact-min-bytes": s, "journal-start-anyway": { type: "boolean" },
   },
   usage,
+  packageVersion(import.meta.url),
 );
-const env = process.env;
 const core = defaultCoreConfig;
 const int = (name: keyof typeof f, fallback: number, min = 0) => integerFlag(name, f[name] as string | undefined, fallback, min);
+const flagOrEnv = (name: keyof typeof f, setting: DjqSetting) => flagOrEnvironment(f[name] as string | undefined, setting);
 const maxFrameBytes = int("max-frame-bytes", d.maxFrameBytes, 64);
-const certFile = (f["tls-cert"] as string | undefined) ?? env.DJQ_TLS_CERT;
-const keyFile = (f["tls-key"] as string | undefined) ?? env.DJQ_TLS_KEY;
+const certFile = flagOrEnv("tls-cert", "tlsCert");
+const keyFile = flagOrEnv("tls-key", "tlsKey");
 const config: QueueConfig = {
-  host: (f.host as string | undefined) ?? d.host,
-  port: int("port", d.port),
+  host: flagOrEnv("host", "host") ?? d.host,
+  port: integerFlag("port", flagOrEnv("port", "port"), d.port),
   heartbeatIntervalMs: int("heartbeat-interval-ms", d.heartbeatIntervalMs, 10),
   clientHeartbeatIntervalMs: int("client-heartbeat-interval-ms", d.clientHeartbeatIntervalMs, 10),
   clientHeartbeatTimeoutMs: int("client-heartbeat-timeout-ms", d.clientHeartbeatTimeoutMs, 20),
@@ -94,6 +100,7 @@ const config: QueueConfig = {
     defaultMaxAttempts: int("max-attempts", core.defaultMaxAttempts, 1),
     retry: { baseMs: int("retry-base-ms", core.retry.baseMs), maxMs: int("retry-max-ms", core.retry.maxMs) },
     maxUnfinishedJobs: int("max-jobs", core.maxUnfinishedJobs, 1),
+    maxQueues: int("max-queues", core.maxQueues, 1),
     retention: { maxJobs: int("retention-jobs", core.retention.maxJobs), maxAgeMs: int("retention-ms", core.retention.maxAgeMs) },
     idempotency: { ...core.idempotency, windowMs: int("idempotency-ms", core.idempotency.windowMs) },
     memory: { maxBytes: int("max-memory-bytes", memoryDefault, 1), maxResultBytes: int("max-result-bytes", Math.min(core.memory.maxResultBytes, Math.floor(maxFrameBytes / 4))) },
@@ -106,8 +113,8 @@ const config: QueueConfig = {
   helloTimeoutMs: int("hello-timeout-ms", d.helloTimeoutMs, 1),
   lineTimeoutMs: int("line-timeout-ms", d.lineTimeoutMs, 1),
   maxOutputBytes: int("max-output-bytes", d.maxOutputBytes, 1024),
-  clientSecret: (f["client-secret"] as string | undefined) ?? env.DJQ_CLIENT_SECRET,
-  workerSecret: (f["worker-secret"] as string | undefined) ?? env.DJQ_WORKER_SECRET,
+  clientSecret: flagOrEnv("client-secret", "clientSecret"),
+  workerSecret: flagOrEnv("worker-secret", "workerSecret"),
   tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
   graceMs: int("grace-ms", d.graceMs),
   checkInvariants: f["check-invariants"] === true,

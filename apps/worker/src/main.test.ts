@@ -1,19 +1,26 @@
 // The worker program as an operator runs it: the built dist/main.js in a child process, against
 // the fake queue. Run `tsc -b` first (turbo's test task does).
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeQueue, assignment } from "@djq/runtime/testing";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+/** A started program's first hello: Node's start-up takes seconds on a loaded machine (the
+ * compiler run of typed-handlers.test.ts beside this file took 8 s in the whole suite). */
+const START_MS = 20_000;
 let queue: FakeQueue;
 let children: ChildProcess[];
+/** Environment variables added for the programs a test starts. */
+let env: Record<string, string>;
 
 beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: build the worker first (npx tsc -b)`);
 });
 beforeEach(async () => {
+  env = {};
   queue = await FakeQueue.start({ scriptHello: true });
   children = [];
 });
@@ -23,7 +30,7 @@ afterEach(async () => {
 });
 
 function run(...args: string[]) {
-  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -41,6 +48,19 @@ describe("djq-worker", () => {
     expect(worker.output().stdout).toContain("--concurrency <n>");
   });
 
+  it("prints its package's version for --version and exits 0", async () => {
+    const worker = run("--version");
+    expect(await worker.exited).toBe(0);
+    expect(worker.output().stdout).toBe(`${version}\n`);
+  });
+
+  it("connects to DJQ_HOST:DJQ_PORT with DJQ_WORKER_SECRET when no flag says otherwise", async () => {
+    env = { DJQ_HOST: "127.0.0.1", DJQ_PORT: String(queue.port), DJQ_WORKER_SECRET: "env-secret" };
+    run("--worker-id", "env-1");
+    const { hello } = await queue.nextSession({}, START_MS);
+    expect(hello).toMatchObject({ workerId: "env-1", secret: "env-secret" });
+  });
+
   it("exits 2 with the usage on a wrong flag", async () => {
     const worker = run("--concurrency", "many");
     expect(await worker.exited).toBe(2);
@@ -49,7 +69,7 @@ describe("djq-worker", () => {
 
   it("on SIGTERM finishes the job it holds, reports it and exits 0", async () => {
     const worker = run("--port", String(queue.port), "--worker-id", "cli-1", "--log-format", "json", "--grace-ms", "5000");
-    const { connection, hello } = await queue.nextSession();
+    const { connection, hello } = await queue.nextSession({}, START_MS);
     expect(hello).toMatchObject({ workerId: "cli-1", queues: ["default"] });
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 300 })]);
     while (!worker.events().includes("job.started")) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -64,7 +84,7 @@ describe("djq-worker", () => {
 
   it("exits 1 at once on a job that asks it to crash", async () => {
     const worker = run("--port", String(queue.port), "--log-format", "json");
-    const { connection } = await queue.nextSession();
+    const { connection } = await queue.nextSession({}, START_MS);
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 10_000, payload: { crash: true } })]);
     expect(await worker.exited).toBe(1);
     expect(worker.events()).toContain("crash");

@@ -23,6 +23,8 @@ export interface ReportBatcherOptions {
    * out in the same write as the reports (the worker fetches again here, for the slots they free).
    */
   onSent?: () => void;
+  /** Each report once the queue answered it: accepted (no refusal) or refused. Not called for reports lost with a connection (they are sent again). */
+  onAcked?: (report: Report, refusal: { code: ErrorCode; message: string } | undefined) => void;
 }
 
 /** Room left in a frame for the message around the items. */
@@ -126,10 +128,12 @@ export class ReportBatcher {
         this.options.logger.warn("report.refused", { report: kind, jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
         if (refusal.code === ErrorCode.resultTooLarge) this.failInstead(reports, refusal.jobId, refusal.message);
       }
+      this.tellAcked(reports, ack.refused);
     } catch (error) {
       if (error instanceof QueueError) {
         // The whole message was refused; sending it again would be refused again, forever.
         this.options.logger.error("report.rejected", { report: kind, jobs: reports.length, code: error.code, reason: error.message });
+        this.tellAcked(reports, reports.map(({ item }) => ({ jobId: item.jobId, code: error.code, message: error.message })));
       } else {
         // The connection went down with the request: we cannot know whether the queue saw it, so
         // send it again on the next session. A duplicate comes back refused and is dropped.
@@ -139,6 +143,14 @@ export class ReportBatcher {
       this.inFlight.delete(reports);
       this.inFlightReports -= reports.length;
     }
+  }
+
+  private tellAcked(reports: Report[], refused: readonly { jobId: JobId; code: ErrorCode; message: string }[]): void {
+    const onAcked = this.options.onAcked;
+    if (onAcked === undefined) return;
+    // Refusals name jobs, not leases: a message holds one report per job.
+    const refusals = refused.length === 0 ? undefined : new Map(refused.map((r) => [r.jobId, { code: r.code, message: r.message }]));
+    for (const report of reports) onAcked(report, refusals?.get(report.item.jobId));
   }
 }
 

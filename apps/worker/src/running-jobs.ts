@@ -65,6 +65,8 @@ export interface RunningJobsOptions {
   session: () => Session | undefined;
   /** A slot freed or a report was queued. */
   onChange: () => void;
+  /** An attempt was given up for good, whatever its handler does next (`reason` as logged). */
+  onAbandoned?: (jobId: JobId, lease: Lease, reason: string) => void;
 }
 
 export class RunningJobs {
@@ -110,6 +112,7 @@ export class RunningJobs {
     if (job !== undefined) this.giveUp(job, "abandoned", reason);
     else if (this.options.batcher.drop(jobId, lease)) {
       this.options.logger.info("job.abandoned", { jobId, lease, reason, finished: true });
+      this.options.onAbandoned?.(jobId, lease, reason);
       this.options.onChange();
     } else this.options.logger.debug("abandon.unknown", { jobId, lease, reason });
   }
@@ -166,6 +169,7 @@ export class RunningJobs {
     this.jobs.remove(job);
     job.abort(new DOMException(reason, "AbortError"));
     this.options.logger.info(state === "abandoned" ? "job.abandoned" : "job.released", { jobId, lease, reason });
+    if (state === "abandoned") this.options.onAbandoned?.(jobId, lease, reason);
     this.options.onChange();
   }
 }

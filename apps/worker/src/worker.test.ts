@@ -7,7 +7,7 @@ import { PermanentJobError } from "./permanent-job-error.js";
 import { captureLogger } from "./test-support/capture-logger.js";
 import { FakeQueue, assignment } from "@djq/runtime/testing";
 import { createWorker, type Worker } from "./worker.js";
-import type { WorkerOptions } from "./worker-options.js";
+import type { JobTypeSchemas, WorkerOptions } from "./worker-options.js";
 
 let queue: FakeQueue;
 let workers: Worker[];
@@ -23,9 +23,9 @@ afterEach(async () => {
   await Promise.all(workers.map((worker) => worker.stop({ graceMs: 0 })));
 });
 
-function startWorker(options: Partial<WorkerOptions> = {}) {
+function startWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: Partial<WorkerOptions<T>> = {}) {
   const logger = captureLogger();
-  const worker = createWorker({
+  const worker = createWorker<T>({
     host: "127.0.0.1",
     port: queue.port,
     workerId: "w-1",
@@ -109,7 +109,7 @@ describe("fetching", () => {
 
 describe("reporting", () => {
   it("reports jobs that finish in the same tick as one complete message, then fetches again", async () => {
-    startWorker({ concurrency: 5, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
+    startWorker({ concurrency: 5, jobTypes: { double: z.number() }, handlers: { double: async (job) => ({ twice: job.payload * 2 }) } });
     const { connection } = await queue.nextSession();
     const fetch = await connection.expect("fetch");
     connection.assign(fetch, [1, 2, 3, 4, 5].map((id) => assignment(id, { type: "double", payload: id })));
@@ -191,9 +191,17 @@ describe("reporting", () => {
     expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: "no such customer", permanent: true }]);
   });
 
-  it("fails a job permanently when no handler knows its type", async () => {
-    const fail = await reportOf({}, assignment(1, { type: "mystery" }));
-    expect(fail.jobs).toEqual([{ jobId: 1, lease: 10, error: 'no handler for job type "mystery"', permanent: true }]);
+  it("releases a job whose type it has no handler for, asking first that its fetches skip that type, and runs the rest", async () => {
+    const { logger } = startWorker({ concurrency: 2, handlers: { known: () => "ok" } });
+    const { connection } = await queue.nextSession();
+    const first = await connection.expect("fetch");
+    expect(first.skipTypes).toBeUndefined();
+    connection.assign(first, [assignment(1, { type: "mystery" }), assignment(2, { type: "known" })]);
+    const refetch = await connection.expect("fetch");
+    expect(refetch.skipTypes).toEqual(["mystery"]);
+    expect((await connection.expect("release")).jobs).toEqual([{ jobId: 1, lease: 10 }]);
+    expect((await connection.expect("complete", { skip: ["fetch"] })).jobs).toEqual([{ jobId: 2, lease: 20, result: "ok" }]);
+    expect(logger.entries.find((e) => e.event === "job.unhandled")?.fields).toMatchObject({ jobId: 1, type: "mystery" });
   });
 
   it("fails a job permanently, without running the handler, when its payload does not match its type's schema", async () => {
@@ -427,3 +435,85 @@ describe("stopping", () => {
     await connection.nothingBeforeTwoHeartbeats();
   });
 });
+
+describe("the events a program hears", () => {
+  function record(worker: Worker): { name: string; event: unknown }[] {
+    const heard: { name: string; event: unknown }[] = [];
+    for (const name of ["completed", "failed", "refused", "abandoned", "connected", "disconnected"] as const) {
+      worker.on(name, (event: unknown) => heard.push({ name, event }));
+    }
+    return heard;
+  }
+
+  it("emits completed only once the queue acknowledged it, refused with the queue's code, and failed when accepted", async () => {
+    const { worker } = startWorker({
+      concurrency: 3,
+      handlers: { ok: () => "done", bad: () => Promise.reject(new Error("boom")) },
+    });
+    const heard = record(worker);
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "ok" }), assignment(2, { type: "ok" }), assignment(3, { type: "bad" })]);
+    const complete = await connection.expect("complete", { skip: ["fetch"] });
+    expect(complete.jobs.map((job) => job.jobId)).toEqual([1, 2]);
+    // The worker logs job.completed when the handler returns; the event waits for the queue's word.
+    expect(heard.filter((h) => h.name === "completed")).toEqual([]);
+    connection.ack(complete, [{ jobId: 2, code: "stale-lease", message: "lease 20 is not the job's current lease (21)" }]);
+    const fail = await connection.expect("fail", { skip: ["fetch"] });
+    connection.ack(fail);
+    await until(() => heard.some((h) => h.name === "failed"));
+    expect(heard.filter((h) => h.name !== "connected")).toEqual([
+      { name: "completed", event: { jobId: 1, lease: 10, result: "done" } },
+      { name: "refused", event: { jobId: 2, lease: 20, report: "complete", code: "stale-lease", message: "lease 20 is not the job's current lease (21)" } },
+      { name: "failed", event: { jobId: 3, lease: 30, error: "boom", permanent: false } },
+    ]);
+  });
+
+  it("emits abandoned with the queue's reason when it takes a running job back", async () => {
+    const { worker, logger } = startWorker({ concurrency: 2, handlers: { stuck: (_job, ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))) } });
+    const heard = record(worker);
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.expect("fetch"), [assignment(7, { type: "stuck" }), assignment(8, { type: "stuck" })]);
+    await logger.waitFor("job.started", (fields) => fields.jobId === 8);
+    connection.send({ type: "abandon", jobId: 7, lease: 70, reason: "timed-out" });
+    connection.send({ type: "abandon", jobId: 8, lease: 80, reason: "lease-revoked" });
+    await until(() => heard.filter((h) => h.name === "abandoned").length === 2);
+    expect(heard.filter((h) => h.name === "abandoned")).toEqual([
+      { name: "abandoned", event: { jobId: 7, lease: 70, reason: "timed-out", detail: "timed-out" } },
+      { name: "abandoned", event: { jobId: 8, lease: 80, reason: "lease-lost", detail: "lease-revoked" } },
+    ]);
+  });
+
+  it("emits disconnected when the session is lost and connected again, as a reconnection, on the next", async () => {
+    const { worker } = startWorker();
+    const heard = record(worker);
+    const first = await queue.nextSession();
+    await until(() => heard.length === 1);
+    first.connection.drop();
+    await queue.nextSession({ queueRunId: "run-1" });
+    await until(() => heard.length === 3);
+    expect(heard.map((h) => h.name)).toEqual(["connected", "disconnected", "connected"]);
+    expect(heard[0]!.event).toEqual({ queueRunId: "run-1", reconnected: false });
+    expect(heard[2]!.event).toEqual({ queueRunId: "run-1", reconnected: true });
+  });
+
+  it("logs a listener that throws and goes on reporting", async () => {
+    const { worker, logger } = startWorker({ handlers: { ok: () => "done" } });
+    worker.on("completed", () => {
+      throw new Error("listener bug");
+    });
+    const { connection } = await queue.nextSession();
+    connection.assign(await connection.expect("fetch"), [assignment(1, { type: "ok" })]);
+    connection.ack(await connection.expect("complete"));
+    await logger.waitFor("listener.failed", (fields) => fields.event === "completed");
+    connection.assign(await connection.expect("fetch"), [assignment(2, { type: "ok" })]);
+    expect((await connection.expect("complete")).jobs).toEqual([{ jobId: 2, lease: 20, result: "done" }]);
+  });
+});
+
+async function until(done: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("the condition never held");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

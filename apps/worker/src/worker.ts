@@ -1,13 +1,14 @@
 // The worker: keeps one session with the queue alive across losses, fetches jobs within its
 // concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
 // they keep going through a reconnect and their reports wait for the next session.
-import { ErrorCode, MAX_FETCH, MAX_HELD_LEASES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { ErrorCode, MAX_FETCH, MAX_HELD_LEASES, MAX_SKIP_TYPES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
 import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
 import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
 import { RunningJobs } from "./running-jobs.js";
 import { Session } from "./session.js";
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
+import { WorkerEmitter, abandonedReason } from "./worker-events.js";
+import { resolveWorkerOptions, type JobTypeSchemas, type ResolvedWorkerOptions, type WorkerOptions } from "./worker-options.js";
 
 export interface StopOptions {
   /** How long running handlers get to finish before they are aborted and released. Default 30 s. */
@@ -23,10 +24,11 @@ const MAX_FETCHES_OUT = 2;
 const FINAL_ACK_MS = 2_000;
 /** Refusals of a hello that mean this worker is misconfigured, not that the queue is busy. */
 const configErrorCodes: ReadonlySet<string> = new Set([ErrorCode.authFailed, ErrorCode.versionMismatch, ErrorCode.badMessage, ErrorCode.roleForbidden]);
-export class Worker {
+
+export class Worker extends WorkerEmitter {
   readonly workerId: string;
   private readonly options: ResolvedWorkerOptions;
-  private readonly log: Logger;
+  protected readonly log: Logger;
   private readonly running: RunningJobs;
   // Three things that each span awaits take turns on this lock: setting up a session (connect,
   // hello, welcome), sending a batch of reports and waiting for its ack, and stop()'s last words
@@ -54,10 +56,14 @@ export class Worker {
   private stopped: Promise<void> | undefined;
   private wakeLoop: (() => void) | undefined;
   private readonly waiters = new Set<() => void>();
+  /** Job types the queue handed this worker without a handler here: every fetch asks it to skip them. */
+  private readonly unhandledTypes = new Set<string>();
   /** Releases not yet acknowledged; stop() waits for them before closing. */
   private readonly releasing = new Set<Promise<void>>();
 
-  constructor(options: WorkerOptions) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  constructor(options: WorkerOptions<any>) {
+    super();
     this.options = resolveWorkerOptions(options);
     this.workerId = this.options.workerId;
     this.log = this.options.logger;
@@ -68,6 +74,11 @@ export class Worker {
       onFlushed: () => this.notify(),
       // Ask for the slots the reports' jobs freed now, so the fetch goes out in their write.
       onSent: () => this.pump(),
+      onAcked: (report, refusal) => {
+        if (refusal !== undefined) this.tell("refused", { jobId: report.item.jobId, lease: report.item.lease, report: report.kind, ...refusal });
+        else if (report.kind === "complete") this.tell("completed", { jobId: report.item.jobId, lease: report.item.lease, result: report.item.result });
+        else this.tell("failed", { jobId: report.item.jobId, lease: report.item.lease, error: report.item.error, permanent: report.item.permanent === true });
+      },
     });
     this.running = new RunningJobs({
       workerId: this.workerId,
@@ -80,6 +91,7 @@ export class Worker {
         this.schedulePump();
         this.notify();
       },
+      onAbandoned: (jobId, lease, reason) => this.tell("abandoned", { jobId, lease, reason: abandonedReason(reason), detail: reason }),
     });
   }
 
@@ -106,6 +118,7 @@ export class Worker {
 
   private async connectLoop(): Promise<void> {
     let failures = 0;
+    let sessions = 0;
     while (!this.closed) {
       try {
         const session = await this.lock.runExclusive(() => (this.closed ? undefined : this.openSession()));
@@ -115,9 +128,11 @@ export class Worker {
           this.firstSession = undefined;
           this.batcher.schedule();
           this.schedulePump();
+          this.tell("connected", { queueRunId: session.welcome.queueRunId, reconnected: sessions++ > 0 });
           const reason = await session.lost;
           this.session = undefined;
           if (!this.closed) this.log.warn("disconnected", { reason, running: this.running.size, unreported: this.batcher.size });
+          this.tell("disconnected", { reason });
         }
       } catch (error) {
         const reason = (error as Error).message;
@@ -150,7 +165,14 @@ export class Worker {
     const { host, port, tls } = this.options;
     const session = await Session.connect(
       { host, port, ...(tls !== undefined ? { tls } : {}) },
-      { connectTimeoutMs: this.options.connectTimeoutMs, onPush: (s, message) => this.onPush(s, message) },
+      {
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        stuckLoopKillMs: this.options.stuckLoopKillMs,
+        // Handlers that block the main loop may then get this worker declared lost, as before liveness threads.
+        onLivenessUnavailable: (reason) => this.log.warn("liveness.unavailable", { reason }),
+        onLoopTurned: (jobId, lease) => this.log.debug("liveness.loop-turned", { jobId, lease }),
+        onPush: (s, message) => this.onPush(s, message),
+      },
     );
     this.log.info("connected", { host, port });
     const holding = this.holding();
@@ -221,7 +243,8 @@ export class Worker {
       this.requested -= max;
       this.fetchesOut -= 1;
     };
-    session.connection.request({ type: "fetch", max }).then(
+    const skipTypes = this.unhandledTypes.size > 0 ? { skipTypes: [...this.unhandledTypes] } : {};
+    session.connection.request({ type: "fetch", max, ...skipTypes }).then(
       (assign) => {
         answered();
         this.accept(session, assign.jobs);
@@ -246,12 +269,29 @@ export class Worker {
   private accept(session: Session, jobs: Assignment[]): void {
     const refused: Assignment[] = [];
     const startedAt = Date.now();
+    let newlyUnhandled = false;
     for (const assignment of jobs) {
+      if (!this.options.handlers.has(assignment.type)) {
+        // Not this worker's to fail: handed back unrun for a worker that has the handler.
+        refused.push(assignment);
+        newlyUnhandled = this.skipType(assignment) || newlyUnhandled;
+      }
       // A fetch answered after stop() or the queue's shutdown, or a queue handing out more than asked.
-      if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
+      else if (this.stopping || session.draining || this.running.size >= this.options.concurrency) refused.push(assignment);
       else this.running.start(assignment, startedAt);
     }
+    // A fetch naming the new type goes out before the release, so the job is not handed straight back.
+    if (newlyUnhandled) this.pump();
     if (refused.length > 0) void this.release(session, refused);
+  }
+
+  /** Remembers a job's type as one to skip; true if it was not already skipped. */
+  private skipType({ jobId, type }: Assignment): boolean {
+    this.log.warn("job.unhandled", { jobId, type, reason: `no handler for job type "${type}": released for another worker` });
+    if (this.unhandledTypes.has(type) || this.unhandledTypes.size >= MAX_SKIP_TYPES) return false;
+    this.unhandledTypes.add(type);
+    this.log.warn("type.skipped", { type, skipping: [...this.unhandledTypes].join(",") });
+    return true;
   }
 
   // {"id":10,"type":"release","jobs":[{"jobId":1,"lease":1}]}: hands jobs back unrun, no attempt used up
@@ -325,7 +365,8 @@ export class Worker {
   }
 }
 
-export function createWorker(options: WorkerOptions): Worker {
+/** Each handler's `job.payload` is typed by its job type's schema in `jobTypes`. */
+export function createWorker<const T extends JobTypeSchemas = JobTypeSchemas>(options: WorkerOptions<T>): Worker {
   return new Worker(options);
 }
 

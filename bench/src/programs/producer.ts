@@ -35,7 +35,7 @@ async function run(command: ProducerCommand): Promise<ProducerReport | undefined
       const submittedAt = monotonicMs();
       const failed = await waitAll(ids);
       const settledAt = monotonicMs();
-      if (command.pauseAfter !== undefined) await client.pause(command.pauseAfter);
+      if (command.pauseAfter !== undefined) await client.pause(command.pauseAfter, { create: true });
       return { type: "bulk-done", startedAt, submittedAt, settledAt, failed };
     }
     case "serial": {

@@ -78,7 +78,7 @@ export function runMemory(pending: number): Promise<MemoryRun> {
 export function runSweep(backlogs: number[], batch: number, repeats: number): Promise<SweepRun[]> {
   return withSystem({ fleet: fleetA }, async (system) => {
     for (let i = 0; i < WARM_UP_BATCHES; i++) await measureBulk(system, batch, undefined, { freshClient: true }); // before there is any backlog
-    await system.control.pause(BACKLOG_QUEUE);
+    await system.control.pause(BACKLOG_QUEUE, { create: true }); // no backlog job exists yet
     const runs: SweepRun[] = [];
     for (const target of backlogs) {
       for (let r = 0; r < repeats; r++) {

@@ -13,6 +13,8 @@ import type { WorkerRecord } from "./worker-record.js";
 
 export interface SubmitOptions {
   key?: string | undefined;
+  /** A digest of the submitted jobs, computed by the shell: a key reused with another body is refused. */
+  bodyDigest?: string | undefined;
   /** The connection to tell when each job settles, if it asked to watch them. */
   watchedBy?: ConnectionId | undefined;
   /** Encoded size of each job's payload, as the shell measured it; absent means none. */
@@ -25,8 +27,11 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
   if (options.key !== undefined) {
     const earlier = core.keys.lookup(options.key);
     if (earlier !== undefined) {
-      if (watcher !== undefined) for (const id of earlier) subscribe(core, id, watcher);
-      return done(earlier);
+      if (earlier.bodyDigest !== (options.bodyDigest ?? "")) {
+        return refused(ErrorCode.keyConflict, `idempotency key ${JSON.stringify(options.key)} was used for a different request (jobs ${describeIds(earlier.jobIds)}); use a new key for new jobs`);
+      }
+      if (watcher !== undefined) for (const id of earlier.jobIds) subscribe(core, id, watcher);
+      return done(earlier.jobIds);
     }
   }
   const full = core.refuseIfFull(specs.length) ?? core.refuseIfNoRoom(specs.length, options.payloadBytes);
@@ -34,7 +39,10 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
   const named: NamedQueue[] = [];
   for (const spec of specs) {
     const queue = core.queueNamed(spec.queue ?? DEFAULT_QUEUE_NAME);
-    if (queue === undefined) return core.tooManyQueues();
+    if (queue === undefined) {
+      for (const made of named) core.forgetQueueIfUnused(made);
+      return core.tooManyQueues();
+    }
     named.push(queue);
   }
   const ids: number[] = new Array(specs.length);
@@ -53,6 +61,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     core.counts[job.state] += 1;
     queue.counts[job.state] += 1;
     if (delayed) {
+      job.listOrder = ++core.lastListOrder;
       job.deadlineAt = runAt;
       core.deadlines.push(job);
     } else {
@@ -64,8 +73,9 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
   }
   core.totals.submitted += specs.length;
   if (options.key !== undefined) {
-    core.keys.remember(options.key, ids, now);
-    core.changes?.key(options.key, ids, now);
+    const bodyDigest = options.bodyDigest ?? "";
+    core.keys.remember(options.key, ids, bodyDigest, now);
+    core.changes?.key(options.key, ids, bodyDigest, now);
   }
   for (const queue of touched) dispatch(core, queue, now);
   return done(ids);
@@ -87,7 +97,7 @@ export function cancel(core: CoreState, now: number, jobId: number): Result<JobS
     case "running": {
       const worker = job.worker as WorkerRecord;
       endAttempt(core, job, now, "cancelled", "cancelled by a client");
-      core.effects.push({ type: "abandon", connectionId: worker.connectionId, workerId: worker.id, jobId: job.id, lease: job.lease, reason: "cancelled" });
+      core.effects.push({ type: "abandon", ...worker.address(), jobId: job.id, lease: job.lease, reason: "cancelled" });
       core.note(now, "cancelled", job, "cancelled while running");
       break;
     }
@@ -136,23 +146,37 @@ export function watch(core: CoreState, jobIds: readonly number[], connectionId: 
   return done(undefined);
 }
 
-// {"type":"pause","queue":"default"}
-export function pause(core: CoreState, now: number, queueName: string): Result<void> {
-  const queue = core.queueNamed(queueName);
-  if (queue === undefined) return core.tooManyQueues();
-  queue.paused = true;
+// {"type":"pause","queue":"default"}   a queue that does not exist is refused unless "create":true
+export function pause(core: CoreState, now: number, queueName: string, create: boolean): Result<void> {
+  const queue = queueToSwitch(core, queueName, create);
+  if (!queue.ok) return queue;
+  queue.value.paused = true;
   core.changes?.paused(queueName, true, now);
   return done(undefined);
 }
 
 // {"type":"resume","queue":"default"}
-export function resume(core: CoreState, now: number, queueName: string): Result<void> {
-  const queue = core.queueNamed(queueName);
-  if (queue === undefined) return core.tooManyQueues();
-  queue.paused = false;
+export function resume(core: CoreState, now: number, queueName: string, create: boolean): Result<void> {
+  const queue = queueToSwitch(core, queueName, create);
+  if (!queue.ok) return queue;
+  queue.value.paused = false;
   core.changes?.paused(queueName, false, now);
-  dispatch(core, queue, now);
+  dispatch(core, queue.value, now);
+  core.forgetQueueIfUnused(queue.value);
   return done(undefined);
+}
+
+/** A typo in `pause` must not make up a paused queue that nothing serves. */
+function queueToSwitch(core: CoreState, queueName: string, create: boolean): Result<NamedQueue> {
+  const existing = core.existingQueue(queueName);
+  if (existing !== undefined) return done(existing);
+  if (!create) return refused(ErrorCode.unknownQueue, `no queue named ${JSON.stringify(queueName)} exists (none holds a job, is paused or is served by a worker); pass create to make it`);
+  const made = core.queueNamed(queueName);
+  return made === undefined ? core.tooManyQueues() : done(made);
+}
+
+function describeIds(ids: readonly number[]): string {
+  return ids.length <= 3 ? ids.join(", ") : `${ids[0]}…${ids[ids.length - 1]}`;
 }
 
 function subscribe(core: CoreState, jobId: number, connectionId: ConnectionId): void {

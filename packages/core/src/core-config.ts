@@ -13,6 +13,7 @@ export interface CoreConfig {
   retry: RetryPolicy;
   /** Pending + delayed + running jobs at most; past it submissions are refused. */
   maxUnfinishedJobs: number;
+  /** Distinct queue names in use at once; an unused queue is forgotten and stops counting. */
   maxQueues: number;
   retention: RetentionLimits;
   idempotency: IdempotencyLimits;

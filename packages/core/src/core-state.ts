@@ -42,6 +42,8 @@ export class CoreState {
   readonly recent: RecentEvent[] = [];
   lastJobId = 0;
   lastOrder = 0;
+  /** The last place handed out in the delayed, running and settled listings. */
+  lastListOrder = 0;
   lastLease: number;
   effects: Effect[] = [];
   /** Set with `recordChanges`: what the journal is told after each event. */
@@ -63,6 +65,16 @@ export class CoreState {
       return refused(ErrorCode.jobExpired, `job ${jobId} settled and has been dropped from retention`);
     }
     return refused(ErrorCode.unknownJob, `no job ${jobId} was ever submitted to this queue`);
+  }
+
+  /** The queue of this name if it exists; `queueNamed` creates it. */
+  existingQueue(name: string): NamedQueue | undefined {
+    return this.queues.get(name);
+  }
+
+  /** Drops a queue that holds nothing and matters to no one, so its name stops counting against the limit. */
+  forgetQueueIfUnused(queue: NamedQueue): void {
+    if (queue.unused && this.queues.get(queue.name) === queue) this.queues.delete(queue.name);
   }
 
   queueNamed(name: string): NamedQueue | undefined {
@@ -97,10 +109,11 @@ export class CoreState {
     this.jobs.delete(job.id);
     this.counts[job.state] -= 1;
     job.queue.counts[job.state] -= 1;
+    this.forgetQueueIfUnused(job.queue);
   }
 
   tooManyQueues(): Refused {
-    return refused(ErrorCode.queueFull, `the limit of ${this.config.maxQueues} named queues is reached`);
+    return refused(ErrorCode.queueFull, `the limit of ${this.config.maxQueues} named queues in use is reached (a queue is forgotten once it holds no job, is not paused and no worker serves it)`);
   }
 
   moveTo(job: JobRecord, to: JobState): void {
@@ -111,6 +124,7 @@ export class CoreState {
     job.queue.counts[from] -= 1;
     job.queue.counts[to] += 1;
     job.state = to;
+    if (to !== "pending") job.listOrder = ++this.lastListOrder;
     this.changes?.job(job);
   }
 

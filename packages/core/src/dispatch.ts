@@ -8,17 +8,22 @@ import type { AttemptRecord, JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { WorkerRecord } from "./worker-record.js";
 
-/** Hands jobs to waiting workers, first come first served, while this queue has any. */
+/**
+ * Hands jobs to waiting workers, first come first served, while this queue has any. A worker
+ * that skips every type ready here keeps its place, and the next in line is asked.
+ */
 export function dispatch(core: CoreState, queue: NamedQueue, now: number): void {
-  for (let node = queue.headWaiter; node !== undefined && queue.canAssign; node = queue.headWaiter) {
-    serve(core, node.worker, now);
+  let node = queue.headWaiter;
+  while (node !== undefined && queue.canAssign) {
+    const next = node.next;
+    node = serve(core, node.worker, now) ? queue.headWaiter : next;
   }
 }
 
-/** Answers the worker's oldest fetch with as many jobs as it asked for and are there. */
-export function serve(core: CoreState, worker: WorkerRecord, now: number): void {
+/** Answers the worker's oldest fetch with as many jobs as it asked for and are there; false if none was. */
+export function serve(core: CoreState, worker: WorkerRecord, now: number): boolean {
   const fetch = worker.fetches.shift();
-  if (fetch === undefined) return;
+  if (fetch === undefined) return false;
   const assignments: Assignment[] = [];
   let bytes = 0;
   while (assignments.length < fetch.max) {
@@ -34,11 +39,12 @@ export function serve(core: CoreState, worker: WorkerRecord, now: number): void 
   }
   if (assignments.length === 0) {
     worker.fetches.unshift(fetch);
-    return;
+    return false;
   }
   leaveLines(worker);
   if (worker.fetches.length > 0) joinLines(worker);
   core.effects.push({ type: "assign", connectionId: worker.connectionId, workerId: worker.id, requestId: fetch.requestId, jobs: assignments });
+  return true;
 }
 
 export function joinLines(worker: WorkerRecord): void {
@@ -61,8 +67,11 @@ function takeFor(worker: WorkerRecord): JobRecord | undefined {
     const index = (worker.cursor + i) % n;
     const queue = queues[index] as NamedQueue;
     if (!queue.canAssign) continue;
+    const skip = worker.skipTypes;
+    const job = skip === undefined ? queue.take() : queue.takeFirst((ready) => !skip.has(ready.type));
+    if (job === undefined) continue;
     worker.cursor = (index + 1) % n;
-    return queue.take();
+    return job;
   }
   return undefined;
 }

@@ -14,6 +14,15 @@ describe("idempotency keys", () => {
     expect(submit(core, 11, 1, { key: "k2" })).not.toEqual(first);
   });
 
+  it("refuses a key reused with a different body, naming the key, and still answers the same body", () => {
+    const core = newCore();
+    const first = submit(core, 0, 2, { key: "order-42", bodyDigest: "two jobs" });
+    const refusal = core.submit(1, [{}, {}, {}], { key: "order-42", bodyDigest: "three jobs" });
+    expect(refusal).toMatchObject({ ok: false, code: "key-conflict", message: expect.stringContaining('"order-42"') });
+    expect(core.jobCount()).toBe(2);
+    expect(submit(core, 2, 2, { key: "order-42", bodyDigest: "two jobs" })).toEqual(first);
+  });
+
   it("forgets a key after the window, so the same key then submits new jobs", () => {
     const core = newCore({ idempotency: { maxKeys: 100, windowMs: 1_000 } });
     const first = submit(core, 0, 1, { key: "k" });

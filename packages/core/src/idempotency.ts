@@ -1,5 +1,7 @@
 // Remembers which job ids a submission key produced, for a bounded window, so a client that
-// resends after a lost confirmation gets the same ids instead of a second copy of its jobs.
+// resends after a lost confirmation gets the same ids instead of a second copy of its jobs. It
+// keeps a digest of the request body too (the shell computes it), so a key reused for another
+// request is told apart from a resend.
 // A Map iterates in insertion order, which is also expiry order: eviction is O(1) per key.
 
 export interface IdempotencyLimits {
@@ -9,6 +11,8 @@ export interface IdempotencyLimits {
 
 interface Remembered {
   jobIds: number[];
+  /** The submitted body's digest, as the shell computed it; empty when it gave none. */
+  bodyDigest: string;
   at: number;
 }
 
@@ -22,16 +26,16 @@ export class IdempotencyKeys {
   }
 
   /** Every key remembered, oldest first. */
-  entries(): IterableIterator<[string, { readonly jobIds: number[]; readonly at: number }]> {
+  entries(): IterableIterator<[string, { readonly jobIds: number[]; readonly bodyDigest: string; readonly at: number }]> {
     return this.keys.entries();
   }
 
-  lookup(key: string): number[] | undefined {
-    return this.keys.get(key)?.jobIds;
+  lookup(key: string): { jobIds: number[]; bodyDigest: string } | undefined {
+    return this.keys.get(key);
   }
 
-  remember(key: string, jobIds: number[], now: number): void {
-    this.keys.set(key, { jobIds, at: now });
+  remember(key: string, jobIds: number[], bodyDigest: string, now: number): void {
+    this.keys.set(key, { jobIds, bodyDigest, at: now });
     this.evict(now);
   }
 

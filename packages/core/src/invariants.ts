@@ -26,7 +26,15 @@ export function checkInvariants(core: QueueCore): void {
       if (queueCounts[state] !== queue.counts[state]) fail(`queue ${queue.name} counts ${state}=${queue.counts[state]}, records say ${queueCounts[state]}`);
     }
     if (seen !== queue.counts.pending) fail(`queue ${queue.name} has ${seen} ready jobs but counts ${queue.counts.pending}`);
+    const serving = core.workerList().reduce((n, w) => n + w.queues.filter((q) => q === queue).length, 0);
+    if (serving !== queue.servedBy) fail(`queue ${queue.name} counts ${queue.servedBy} workers serving it, workers say ${serving}`);
+    if (queue.unused) fail(`queue ${queue.name} holds nothing, is not paused and is served by no one, yet is remembered`);
   }
+  const known = new Set(core.queueList());
+  for (const worker of core.workerList()) {
+    for (const queue of worker.queues) if (!known.has(queue)) fail(`worker ${worker.id} serves a queue ${queue.name} the core forgot`);
+  }
+  for (const job of core.allJobs()) if (!known.has(job.queue)) fail(`job ${job.id} is in a queue ${job.queue.name} the core forgot`);
   const runningByWorker = new Map<number, string>();
   for (const worker of core.workerList()) {
     for (const job of worker.running) {
@@ -36,6 +44,19 @@ export function checkInvariants(core: QueueCore): void {
       runningByWorker.set(job.id, worker.id);
     }
   }
+  // A liveness connection is bound to one live session, from both sides, and is never its hello connection.
+  let bound = 0;
+  for (const worker of core.workerList()) {
+    if (worker.livenessConnectionId === undefined) continue;
+    bound += 1;
+    if (worker.livenessConnectionId === worker.connectionId) fail(`worker ${worker.id} has connection ${worker.connectionId} as its own liveness connection`);
+    if (core.workers.keptAliveBy(worker.livenessConnectionId) !== worker) fail(`worker ${worker.id}'s liveness connection ${worker.livenessConnectionId} is not registered to it`);
+  }
+  for (const [connectionId, worker] of core.workers.livenessBindings()) {
+    if (core.workers.get(worker.id) !== worker) fail(`liveness connection ${connectionId} keeps alive worker ${worker.id}, which is gone`);
+    bound -= 1;
+  }
+  if (bound !== 0) fail("the liveness bindings of workers and of connections disagree");
   const delayed = new Set(core.delayedJobs().map((j) => j.id));
   let heldBytes = 0;
   for (const job of core.allJobs()) {

@@ -1,6 +1,6 @@
 // How an attempt ends and where its job goes next: settled (completed, failed, cancelled), back
 // to pending, or delayed for a retry. Also what time does on its own: a delayed job becomes due,
-// a run times out, a silent worker is lost.
+// a run times out, a silent worker is lost (or, having said goodbye, leaves).
 import type { AttemptOutcome, TerminalState } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { dispatch, leaveLines } from "./dispatch.js";
@@ -80,7 +80,7 @@ export function becomeDue(core: CoreState, job: JobRecord, now: number): void {
 export function timeOut(core: CoreState, job: JobRecord, now: number): void {
   const worker = job.worker as WorkerRecord;
   const reason = `timed out after ${job.timeoutMs} ms without completing`;
-  core.effects.push({ type: "abandon", connectionId: worker.connectionId, workerId: worker.id, jobId: job.id, lease: job.lease, reason: "timed-out" });
+  core.effects.push({ type: "abandon", ...worker.address(), jobId: job.id, lease: job.lease, reason: "timed-out" });
   endAttempt(core, job, now, "timed-out", reason);
   core.note(now, "timed-out", job, reason, worker.id);
   requeueOrFail(core, job, now, reason);
@@ -103,14 +103,38 @@ export function checkSilence(core: CoreState, worker: WorkerRecord, now: number)
 }
 
 export function loseWorker(core: CoreState, worker: WorkerRecord, now: number, reason: string): void {
-  core.workers.remove(worker);
-  core.deadlines.remove(worker);
-  leaveLines(worker);
-  worker.fetches.length = 0;
+  forgetWorker(core, worker);
   const jobs = [...worker.running].sort((a, b) => a.order - b.order);
   if (jobs.length > 0 || reason !== "") core.note(now, "worker-lost", undefined, reason, worker.id);
   for (const job of jobs) {
     endAttempt(core, job, now, "worker-lost", `worker ${worker.id} lost: ${reason}`);
     requeueOrFail(core, job, now, `worker ${worker.id} lost: ${reason}`);
+  }
+}
+
+/** The session's liveness connection, if bound, vouches for nothing any more: it is closed. */
+export function endLiveness(core: CoreState, worker: WorkerRecord): void {
+  const connectionId = core.workers.unbindLiveness(worker);
+  if (connectionId !== undefined) core.effects.push({ type: "liveness-ended", connectionId, workerId: worker.id });
+}
+
+/**
+ * The connection of a worker that withdrew its fetches and holds no job closed: it said goodbye
+ * (drained, or stopped cleanly). Nothing was lost, so nothing joins the recent failures.
+ */
+export function workerLeaves(core: CoreState, worker: WorkerRecord): void {
+  if (worker.running.size > 0) throw new Error(`worker ${worker.id} cannot leave while it holds ${worker.running.size} jobs`);
+  forgetWorker(core, worker);
+}
+
+function forgetWorker(core: CoreState, worker: WorkerRecord): void {
+  endLiveness(core, worker);
+  core.workers.remove(worker);
+  core.deadlines.remove(worker);
+  leaveLines(worker);
+  worker.fetches.length = 0;
+  for (const queue of worker.queues) {
+    queue.servedBy -= 1;
+    core.forgetQueueIfUnused(queue);
   }
 }

@@ -30,6 +30,8 @@ export class JobRun {
   settledAt = 0;
   /** Encoded bytes of the result, as the shell measured it. */
   resultBytes = 0;
+  /** Place in its state's listing (delayed, running, settled): rises each time a job enters one. */
+  listOrder = 0;
 }
 
 const states: readonly JobState[] = ["delayed", "pending", "running", "completed", "failed", "cancelled"];
@@ -170,6 +172,18 @@ export class JobRecord {
 
   set resultBytes(bytes: number) {
     if (bytes !== 0 || this.run !== undefined) this.ran().resultBytes = bytes;
+  }
+
+  /**
+   * Where `list` shows the job in its state, oldest first, and the cursor a page ends on: its
+   * place in line while pending (kept when put back), else when it entered its state.
+   */
+  get listOrder(): number {
+    return this.state === "pending" ? this.order : (this.run?.listOrder ?? 0);
+  }
+
+  set listOrder(order: number) {
+    this.ran().listOrder = order;
   }
 
   get currentAttempt(): AttemptRecord | undefined {

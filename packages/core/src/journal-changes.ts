@@ -15,8 +15,8 @@ export class ChangeLog {
     this.jobs.add(job);
   }
 
-  key(key: string, jobIds: number[], at: number): void {
-    this.others.push({ type: "key", key, jobIds, at });
+  key(key: string, jobIds: number[], bodyDigest: string, at: number): void {
+    this.others.push(keySnapshot(key, jobIds, bodyDigest, at));
   }
 
   paused(queue: string, paused: boolean, at: number): void {
@@ -46,6 +46,7 @@ export function jobSnapshot(job: JobRecord): JobSnapshot {
     history: job.history === undefined ? [] : job.history.map(attemptView),
   };
   if (job.order > 0) record.order = job.order;
+  if (job.state !== "pending" && job.listOrder > 0) record.listOrder = job.listOrder;
   if (job.lease > 0) record.lease = job.lease;
   if (job.payloadBytes > 0) record.payloadBytes = job.payloadBytes;
   switch (job.state) {
@@ -67,6 +68,6 @@ export function jobSnapshot(job: JobRecord): JobSnapshot {
   return record;
 }
 
-export function keySnapshot(key: string, jobIds: number[], at: number): KeySnapshot {
-  return { type: "key", key, jobIds, at };
+export function keySnapshot(key: string, jobIds: number[], bodyDigest: string, at: number): KeySnapshot {
+  return bodyDigest === "" ? { type: "key", key, jobIds, at } : { type: "key", key, jobIds, bodyDigest, at };
 }

@@ -28,24 +28,32 @@ function views(core: QueueCore) {
 }
 
 describe("restoring the core from its change log", () => {
-  it("rebuilds pending, delayed, running and settled jobs, keys and pauses as they stood", () => {
+  it("rebuilds pending, delayed, running and settled jobs, keys with their body digests, listing places and pauses as they stood", () => {
     const core = recorded();
     const log: JournalRecord[] = [];
     const [a, b, c] = submit(core, 0, 3);
     submit(core, 1, [{ delayMs: 60_000 }]);
-    const keyed = submit(core, 2, [{ payload: "k" }], { key: "key-1" });
+    const keyed = submit(core, 2, [{ payload: "k" }], { key: "key-1", bodyDigest: "digest-1" });
     connect(core, 3, "w1");
     const [running] = fetchJobs(core, 4, "w1", 1);
     const [done] = fetchJobs(core, 5, "w1", 1);
     expect(core.complete(6, "w1", [{ jobId: done!.jobId, lease: done!.lease, result: { ok: 1 } }])).toEqual([]);
     ok(core.cancel(7, c!));
-    ok(core.pause(8, "paused-queue"));
+    ok(core.pause(8, "paused-queue", true));
+    ok(core.pause(8, "undone-queue", true));
+    ok(core.resume(8, "undone-queue"));
     log.push(...core.takeChanges());
     take(core);
 
     const next = restart(log, 10);
     expect(views(next)).toEqual(views(core));
-    expect(ok(next.submit(11, [{ payload: "again" }], { key: "key-1" }))).toEqual(keyed);
+    for (const state of ["pending", "delayed", "running", "completed", "cancelled"] as const) {
+      expect(ok(next.list(10, { state }))).toEqual(ok(core.list(10, { state })));
+    }
+    expect([next.lastOrder, next.lastListOrder]).toEqual([core.lastOrder, core.lastListOrder]);
+    expect(next.submit(11, [{ payload: "other" }], { key: "key-1", bodyDigest: "digest-2" })).toMatchObject({ ok: false, code: "key-conflict" });
+    expect(ok(next.submit(11, [{ payload: "again" }], { key: "key-1", bodyDigest: "digest-1" }))).toEqual(keyed);
+    expect(next.queueList().map((q) => q.name)).not.toContain("undone-queue");
     expect(next.queueList().find((q) => q.name === "paused-queue")?.paused).toBe(true);
     expect(submit(next, 12, 1)[0]).toBe((keyed[0] as number) + 1);
     expect([running!.jobId, done!.jobId]).toEqual([a, b]);
@@ -112,5 +120,16 @@ describe("restoring the core from its change log", () => {
     ok(core.cancel(3, 5));
     const tail = core.takeChanges();
     expect(views(restart([...snapshotRecords, ...tail], 10))).toEqual(views(restart([...before, ...tail], 10)));
+  });
+
+  it("pages through jobs settled in the same millisecond in the order they settled, cursor included", () => {
+    const core = recorded();
+    const [first, second] = submit(core, 0, 2);
+    ok(core.cancel(5, second!));
+    ok(core.cancel(5, first!));
+    const next = restart(core.takeChanges(), 10);
+    const firstPage = ok(next.list(10, { state: "cancelled", limit: 1 }));
+    const secondPage = ok(next.list(10, { state: "cancelled", limit: 1, after: firstPage.next! }));
+    expect([...firstPage.jobs, ...secondPage.jobs].map((job) => job.jobId)).toEqual([second, first]);
   });
 });

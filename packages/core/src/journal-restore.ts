@@ -20,6 +20,7 @@ export class Restoration {
   private lastJobId = 0;
   private lastLease = 0;
   private lastOrder = 0;
+  private lastListOrder = 0;
 
   add(record: JournalRecord): void {
     switch (record.type) {
@@ -27,6 +28,7 @@ export class Restoration {
         this.lastJobId = Math.max(this.lastJobId, record.lastJobId);
         this.lastLease = Math.max(this.lastLease, record.lastLease);
         this.lastOrder = Math.max(this.lastOrder, record.lastOrder);
+        this.lastListOrder = Math.max(this.lastListOrder, record.lastListOrder ?? 0);
         for (const queue of record.pausedQueues) this.paused.set(queue, true);
         return;
       case "job":
@@ -34,6 +36,7 @@ export class Restoration {
         if (record.jobId > this.lastJobId) this.lastJobId = record.jobId;
         if (record.lease !== undefined && record.lease > this.lastLease) this.lastLease = record.lease;
         if (record.order !== undefined && record.order > this.lastOrder) this.lastOrder = record.order;
+        if (record.listOrder !== undefined && record.listOrder > this.lastListOrder) this.lastListOrder = record.listOrder;
         return;
       case "key":
         this.keys.delete(record.key);
@@ -56,6 +59,7 @@ export class Restoration {
     core.lastJobId = Math.max(core.lastJobId, this.lastJobId);
     core.lastLease = Math.max(core.lastLease, this.lastLease);
     core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
+    core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];
     const settled: JobRecord[] = [];
@@ -77,17 +81,24 @@ export class Restoration {
       }
     }
     // Usually in order already (ids and places in line both count up): sorting then costs a scan.
-    if (!inOrder(pending, (job) => job.order)) pending.sort((a, b) => a.order - b.order);
+    const byPlace = (a: JobRecord, b: JobRecord) => a.order - b.order;
+    if (!inOrder(pending, byPlace)) pending.sort(byPlace);
     for (const job of pending) job.queue.append(job);
-    if (!inOrder(settled, (job) => job.settledAt)) settled.sort((a, b) => a.settledAt - b.settledAt);
+    // Retention drops the oldest first and `list` pages through it with a cursor on listing
+    // places, so it is rebuilt in the order of those places (given out as jobs settled; a record
+    // from before listings had places has none, and goes first, by when it settled).
+    const bySettling = (a: JobRecord, b: JobRecord) => a.listOrder - b.listOrder || a.settledAt - b.settledAt;
+    if (!inOrder(settled, bySettling)) settled.sort(bySettling);
     for (const job of settled) core.retention.keep(job);
-    for (const key of [...this.keys.values()].sort((a, b) => a.at - b.at)) core.keys.remember(key.key, key.jobIds, key.at);
+    for (const key of [...this.keys.values()].sort((a, b) => a.at - b.at)) core.keys.remember(key.key, key.jobIds, key.bodyDigest ?? "", key.at);
     this.keys.clear();
+    // A queue named only by a pause since undone holds nothing: forgotten as a live run would have.
+    for (const queue of [...core.queues.values()]) core.forgetQueueIfUnused(queue);
   }
 }
 
-function inOrder(jobs: readonly JobRecord[], key: (job: JobRecord) => number): boolean {
-  for (let i = 1; i < jobs.length; i += 1) if (key(jobs[i - 1] as JobRecord) > key(jobs[i] as JobRecord)) return false;
+function inOrder(jobs: readonly JobRecord[], compare: (a: JobRecord, b: JobRecord) => number): boolean {
+  for (let i = 1; i < jobs.length; i += 1) if (compare(jobs[i - 1] as JobRecord, jobs[i] as JobRecord) > 0) return false;
   return true;
 }
 
@@ -102,6 +113,7 @@ function rebuild(core: CoreState, record: JobSnapshot): JobRecord {
   const job = new JobRecord(record.jobId, record.spec, queue, record.submittedAt, record.state);
   job.attempts = record.attempts;
   job.order = record.order ?? 0;
+  if (record.listOrder !== undefined && record.state !== "pending") job.listOrder = record.listOrder;
   job.payloadBytes = record.payloadBytes ?? 0;
   if (record.lease !== undefined) job.lease = record.lease;
   if (record.history.length > 0) job.history = record.history.map(attemptRecord);

@@ -65,9 +65,9 @@ describe("the memory budget", () => {
     const core = newCore();
     const jobIds = ok(core.submit(0, [{}, {}, {}, {}]));
     let room = 2;
-    const page = listJobs(core, { state: "pending", limit: 10 }, () => room-- > 0);
-    expect(page).toMatchObject({ next: jobIds[1] });
+    const page = ok(listJobs(core, { state: "pending", limit: 10 }, () => room-- > 0));
+    expect(page.next).toBeDefined();
     expect(page.jobs.map((j) => j.jobId)).toEqual(jobIds.slice(0, 2));
-    expect(listJobs(core, { state: "pending", after: page.next }).jobs.map((j) => j.jobId)).toEqual(jobIds.slice(2));
+    expect(ok(listJobs(core, { state: "pending", after: page.next })).jobs.map((j) => j.jobId)).toEqual(jobIds.slice(2));
   });
 });

@@ -107,13 +107,40 @@ describe("named queues", () => {
 describe("pause and resume", () => {
   it("assigns nothing from a paused queue and dispatches to waiting workers on resume", () => {
     const core = newCore();
-    ok(core.pause(0, "default"));
+    ok(core.pause(0, "default", true));
     const [a, b] = submit(core, 0, 2);
     connect(core, 0, "w1");
     expect(fetchJobs(core, 1, "w1", 5)).toEqual([]);
     expect(stateOf(core, a as number)).toBe("pending");
     ok(core.resume(2, "default"));
     expect(ids(assigned(take(core), "w1"))).toEqual([a, b]);
+  });
+
+  it("refuses to pause or resume a queue that does not exist unless asked to create it", () => {
+    const core = newCore();
+    expect(core.pause(0, "nosuchqueue")).toMatchObject({ ok: false, code: "unknown-queue", message: expect.stringContaining('"nosuchqueue"') });
+    expect(core.resume(0, "nosuchqueue")).toMatchObject({ ok: false, code: "unknown-queue" });
+    expect(core.queueList()).toEqual([]);
+    ok(core.pause(1, "nosuchqueue", true));
+    expect(core.queueList().map((q) => [q.name, q.paused])).toEqual([["nosuchqueue", true]]);
+    ok(core.resume(2, "nosuchqueue"));
+    expect(core.queueList()).toEqual([]);
+  });
+
+  it("forgets a queue once it holds no job, is not paused and no worker serves it, so its name stops counting", () => {
+    const core = newCore({ maxQueues: 2, retention: { maxJobs: 0, maxAgeMs: 1e9 }, heartbeatTimeoutMs: 1e9 });
+    const [a] = submit(core, 0, [{ queue: "a" }]);
+    submit(core, 0, [{ queue: "b", delayMs: 1e6 }]);
+    expect(core.submit(0, [{ queue: "c" }])).toMatchObject({ ok: false, code: "queue-full" });
+    ok(core.cancel(1, a as number));
+    core.advance(1); // retention keeps no settled job: "a" is empty
+    expect(core.queueList().map((q) => q.name)).toEqual(["b"]);
+    ok(core.connectWorker(2, "w1", ["c"]));
+    expect(core.queueList().map((q) => q.name)).toEqual(["b", "c"]);
+    core.disconnectWorker(3, "w1", "gone");
+    expect(core.queueList().map((q) => q.name)).toEqual(["b"]);
+    submit(core, 4, [{ queue: "d" }]);
+    expect(core.queueList().map((q) => q.name)).toEqual(["b", "d"]);
   });
 
   it("keeps serving a worker's other queues while one is paused", () => {

@@ -1,11 +1,13 @@
 // One named queue: its ready jobs by priority level, the workers waiting on it in the order
 // they asked, whether it is paused, and its counts per state. Picking the next job looks at the
-// highest non-empty level through a bit mask: constant work whatever the backlog.
+// highest non-empty level through a bit mask: constant work whatever the backlog. The core
+// forgets a queue once it is `unused`, so names do not pile up against the limit on them.
 import { MAX_PRIORITY, MIN_PRIORITY } from "@djq/protocol";
 import type { StateCounts } from "@djq/protocol";
 import { emptyCounts } from "./job-states.js";
 import type { JobRecord } from "./job-record.js";
 import { LinkedList } from "./linked-list.js";
+import { mergeSorted } from "./merge-sorted.js";
 import { PriorityLane } from "./priority-lane.js";
 import type { WorkerRecord } from "./worker-record.js";
 
@@ -24,6 +26,8 @@ export interface JobDefaults {
 
 export class NamedQueue {
   paused = false;
+  /** Connected workers that serve this queue, waiting or not. */
+  servedBy = 0;
   readonly counts: StateCounts = emptyCounts();
   private readonly lanes: (PriorityLane | undefined)[] = [];
   /** Bit p set when level p has a ready job. */
@@ -37,6 +41,13 @@ export class NamedQueue {
 
   get readySize(): number {
     return this.counts.pending;
+  }
+
+  /** Nothing would be lost by forgetting it: no job in any state, not paused, no worker serving it. */
+  get unused(): boolean {
+    if (this.paused || this.servedBy > 0) return false;
+    for (const state in this.counts) if (this.counts[state as keyof StateCounts] !== 0) return false;
+    return true;
   }
 
   /** A job can be handed out now. */
@@ -63,6 +74,19 @@ export class NamedQueue {
     return job;
   }
 
+  /**
+   * The first ready job, in hand-out order, that `accepts`: for a worker that skips some types.
+   * Walks past every skipped job ahead of it, so it costs as many steps as there are of those.
+   */
+  takeFirst(accepts: (job: JobRecord) => boolean): JobRecord | undefined {
+    for (const job of this.readyInOrder()) {
+      if (!accepts(job)) continue;
+      this.remove(job);
+      return job;
+    }
+    return undefined;
+  }
+
   remove(job: JobRecord): void {
     const lane = this.lanes[job.priority] as PriorityLane;
     lane.remove(job);
@@ -75,6 +99,14 @@ export class NamedQueue {
       const lane = this.lanes[level];
       if (lane !== undefined) yield* lane.inOrder();
     }
+  }
+
+  /** Ready jobs by place in line (`order`), whatever their priority: oldest first. */
+  readyByPlace(): IterableIterator<JobRecord> {
+    return mergeSorted(
+      this.lanes.filter((lane): lane is PriorityLane => lane !== undefined).map((lane) => lane.inOrder()),
+      (job) => job.order,
+    );
   }
 
   oldestReadySubmittedAt(): number | undefined {

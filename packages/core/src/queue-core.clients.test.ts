@@ -163,6 +163,22 @@ describe("watch", () => {
     expect(only(take(core), "settled")).toEqual([]);
   });
 
+  it("passes a running job's accepted progress to each of its watchers, and a refused one to none", () => {
+    const core = newCore();
+    const [a, b] = submit(core, 0, 2);
+    ok(core.watch(0, [a as number], 1));
+    ok(core.watch(0, [a as number], 2));
+    connect(core, 0, "w1");
+    const [heldA, heldB] = fetchJobs(core, 0, "w1", 2);
+    ok(core.progress(1, "w1", a as number, heldA?.lease as number, { percent: 40, message: "resizing" }));
+    ok(core.progress(1, "w1", b as number, heldB?.lease as number, { percent: 10 }));
+    expect(core.progress(2, "w1", a as number, 999, { percent: 90 })).toMatchObject({ ok: false, code: ErrorCode.staleLease });
+    expect(take(core)).toEqual([
+      { type: "progress", connectionId: 1, jobId: a, progress: { percent: 40, message: "resizing" } },
+      { type: "progress", connectionId: 2, jobId: a, progress: { percent: 40, message: "resizing" } },
+    ]);
+  });
+
   it("reports a watched job once, not again when it is retried and settles again", () => {
     const core = newCore();
     const [a] = submit(core, 0, 1, { watchedBy: 1 });

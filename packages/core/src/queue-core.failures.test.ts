@@ -249,8 +249,39 @@ describe("reconnecting workers", () => {
     expect(take(core)).toEqual([{ type: "worker-replaced", connectionId: 10, workerId: "w1" }]);
     expect(core.closeConnection(2, 10)).toBeUndefined();
     expect(core.workerOn(11)).toBe("w1");
-    expect(core.closeConnection(3, 11)).toBe("w1");
+    expect(core.closeConnection(3, 11)).toEqual({ workerId: "w1", left: false });
     expect(core.workerOn(11)).toBeUndefined();
     expect(core.workerList()).toEqual([]);
+    expect(core.recentEvents()).toEqual([expect.objectContaining({ kind: "worker-lost", workerId: "w1", reason: "connection closed" })]);
+  });
+
+  it("lets a worker that withdrew and holds no job leave, with nothing in the recent failures", () => {
+    const core = newCore();
+    ok(core.connectWorker(0, "w1", ["default"], [], 10));
+    ok(core.fetch(0, "w1", 1, 1));
+    core.withdraw(1, "w1");
+    expect(core.closeConnection(2, 10)).toEqual({ workerId: "w1", left: true });
+    expect(core.workerList()).toEqual([]);
+    expect(core.recentEvents()).toEqual([]);
+  });
+
+  it("still loses a worker that withdrew but holds a job, or fetched again since, and puts its job back", () => {
+    const core = newCore();
+    const [a] = submit(core, 0, 1);
+    ok(core.connectWorker(0, "w1", ["default"], [], 10));
+    fetchJobs(core, 0, "w1");
+    core.withdraw(1, "w1");
+    expect(core.closeConnection(2, 10)).toEqual({ workerId: "w1", left: false });
+    expect(ok(core.find(a as number)).state).toBe("pending");
+    ok(core.connectWorker(3, "w2", ["default"], [], 11));
+    core.withdraw(4, "w2");
+    ok(core.fetch(5, "w2", 1, 1)); // it takes job a
+    expect(core.closeConnection(6, 11)).toEqual({ workerId: "w2", left: false });
+    expect(core.recentEvents().map((e) => [e.kind, e.workerId])).toEqual([
+      ["worker-lost", "w1"],
+      ["reassigned", "w1"],
+      ["worker-lost", "w2"],
+      ["reassigned", "w2"],
+    ]);
   });
 });

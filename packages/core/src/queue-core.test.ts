@@ -83,6 +83,29 @@ describe("hand-out order", () => {
     expect(take(core).map((e) => (e.type === "assign" ? e.requestId : e.type))).toEqual(["f1", "f2"]);
   });
 
+  it("passes over the job types a fetch skips and leaves those jobs, in their place, for a worker that takes them", () => {
+    const core = newCore();
+    const [invoice, email] = submit(core, 0, [{ type: "invoice" }, { type: "email" }]);
+    connect(core, 0, "mailer");
+    connect(core, 0, "biller");
+    core.fetch(1, "mailer", "m1", 2, ["invoice"]);
+    expect(ids(assigned(take(core)))).toEqual([email]);
+    expect(stateOf(core, invoice as number)).toBe("pending");
+    expect(ids(fetchJobs(core, 2, "biller"))).toEqual([invoice]);
+  });
+
+  it("keeps a worker that skips every ready type waiting, and hands the job to the next worker in line", () => {
+    const core = newCore();
+    connect(core, 0, "mailer");
+    connect(core, 0, "biller");
+    core.fetch(1, "mailer", "m1", 1, ["invoice"]);
+    core.fetch(2, "biller", "b1", 1);
+    const [invoice] = submit(core, 3, [{ type: "invoice" }]);
+    expect(take(core).map((e) => (e.type === "assign" ? [e.workerId, ids(e.jobs)] : e.type))).toEqual([["biller", [invoice]]]);
+    const [email] = submit(core, 4, [{ type: "email" }]);
+    expect(take(core).map((e) => (e.type === "assign" ? [e.workerId, ids(e.jobs)] : e.type))).toEqual([["mailer", [email]]]);
+  });
+
   it("refuses a fetch from a worker that has not said hello", () => {
     const core = newCore();
     const result = core.fetch(0, "stranger", "f", 1);

@@ -7,13 +7,13 @@ import type { HeldLease, JobSnapshot, JobSpec, JournalRecord, KeySnapshot, JobSt
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
-import { becomeDue, checkSilence, loseWorker, timeOut } from "./job-endings.js";
+import { becomeDue, checkSilence, loseWorker, timeOut, workerLeaves } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
 import { jobSnapshot, keySnapshot } from "./journal-changes.js";
 import { Restoration } from "./journal-restore.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
-import { listJobs, statsView, type ListQuery, type StatsView } from "./views.js";
+import { listJobs, statsView, type JobsPage, type ListQuery, type StatsView } from "./views.js";
 import * as workers from "./worker-events.js";
 import { WorkerRecord } from "./worker-record.js";
 
@@ -24,6 +24,7 @@ export interface CoreSnapshot {
   lastJobId: number;
   lastLease: number;
   lastOrder: number;
+  lastListOrder: number;
   pausedQueues: string[];
   records: Iterable<JobSnapshot | KeySnapshot>;
 }
@@ -60,10 +61,11 @@ export class QueueCore extends CoreState {
       lastJobId: this.lastJobId,
       lastLease: this.lastLease,
       lastOrder: this.lastOrder,
+      lastListOrder: this.lastListOrder,
       pausedQueues: [...this.queues.values()].filter((q) => q.paused).map((q) => q.name),
       records: (function* () {
         for (const job of jobs) yield jobSnapshot(job);
-        for (const [key, entry] of keys) yield keySnapshot(key, entry.jobIds, entry.at);
+        for (const [key, entry] of keys) yield keySnapshot(key, entry.jobIds, entry.bodyDigest, entry.at);
       })(),
     };
   }
@@ -117,21 +119,36 @@ export class QueueCore extends CoreState {
     return clients.watch(this, jobIds, connectionId);
   }
 
-  pause(now: number, queueName: string): Result<void> {
+  /** Refused with unknown-queue when no queue of that name exists, unless `create`. */
+  pause(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.pause(this, now, queueName);
+    return clients.pause(this, now, queueName, create);
   }
 
-  resume(now: number, queueName: string): Result<void> {
+  resume(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.resume(this, now, queueName);
+    return clients.resume(this, now, queueName, create);
   }
 
   // ---- connections and workers ---------------------------------------------------------
 
-  connectWorker(now: number, workerId: string, queueNames: readonly string[], holding: readonly HeldLease[] = [], connectionId?: ConnectionId): Result<{ resumed: boolean }> {
+  /** `livenessToken`: what a liveness connection must name to keep this session alive (see bindLiveness). */
+  connectWorker(
+    now: number,
+    workerId: string,
+    queueNames: readonly string[],
+    holding: readonly HeldLease[] = [],
+    connectionId?: ConnectionId,
+    livenessToken?: string,
+  ): Result<{ resumed: boolean }> {
     this.advance(now);
-    return workers.connectWorker(this, now, workerId, queueNames, holding, connectionId);
+    return workers.connectWorker(this, now, workerId, queueNames, holding, connectionId, livenessToken);
+  }
+
+  /** A liveness connection said hello for a worker's session; its beats keep that session alive from now on. */
+  bindLiveness(now: number, workerId: string | undefined, connectionId: ConnectionId, tokenMatches: (token: string) => boolean): Result<void> {
+    this.advance(now);
+    return workers.bindLiveness(this, now, workerId, connectionId, tokenMatches);
   }
 
   /**
@@ -145,6 +162,12 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) worker.lastSeenAt = now;
   }
 
+  /** As touchWorker, for the worker whose session this connection is: the one it said hello on, or its liveness connection. */
+  heardOn(now: number, connectionId: ConnectionId): void {
+    const worker = this.workers.on(connectionId) ?? this.workers.keptAliveBy(connectionId);
+    if (worker !== undefined) worker.lastSeenAt = now;
+  }
+
   /** The worker is gone, and its jobs go back at once. */
   disconnectWorker(now: number, workerId: string, reason: string): void {
     this.advance(now);
@@ -152,18 +175,27 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) loseWorker(this, worker, now, reason);
   }
 
-  /** A connection closed: its subscriptions go, and so does the worker on it, if any (returned). */
-  closeConnection(now: number, connectionId: ConnectionId): string | undefined {
+  /**
+   * A connection closed: its subscriptions go, and so does the worker on it, if any (returned):
+   * it left if it had said goodbye (withdrew, holds no job), else it is lost and its jobs go back.
+   * A liveness connection that closes only stops vouching: the worker lives on its own beats.
+   */
+  closeConnection(now: number, connectionId: ConnectionId): { workerId: string; left: boolean } | undefined {
     this.advance(now);
     this.subscriptions.dropConnection(connectionId);
+    const keptAlive = this.workers.keptAliveBy(connectionId);
+    if (keptAlive !== undefined) this.workers.unbindLiveness(keptAlive);
     const worker = this.workers.on(connectionId);
-    if (worker !== undefined) loseWorker(this, worker, now, "connection closed");
-    return worker?.id;
+    if (worker === undefined) return undefined;
+    const left = worker.saidGoodbye && worker.running.size === 0;
+    if (left) workerLeaves(this, worker);
+    else loseWorker(this, worker, now, "connection closed");
+    return { workerId: worker.id, left };
   }
 
-  fetch(now: number, workerId: string, requestId: unknown, max: number): Result<void> {
+  fetch(now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[] = []): Result<void> {
     this.advance(now);
-    return workers.fetch(this, now, workerId, requestId, max);
+    return workers.fetch(this, now, workerId, requestId, max, skipTypes);
   }
 
   withdraw(now: number, workerId: string): void {
@@ -204,7 +236,7 @@ export class QueueCore extends CoreState {
   }
 
   /** A page of jobs in a state, as `list` returns it. */
-  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): { jobs: JobView[]; next?: number } {
+  list(now: number, query: ListQuery, fits?: (view: JobView) => boolean): Result<JobsPage> {
     this.advance(now);
     return listJobs(this, query, fits);
   }
@@ -244,6 +276,10 @@ export class QueueCore extends CoreState {
 
   delayedJobs(): JobRecord[] {
     return this.deadlines.values().filter((t): t is JobRecord => t instanceof JobRecord && t.state === "delayed");
+  }
+
+  settledInOrder(state: JobState): IterableIterator<JobRecord> {
+    return this.retention.inSettleOrder(state);
   }
 
   settledNewestFirst(state: JobState): IterableIterator<JobRecord> {

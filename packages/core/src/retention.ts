@@ -37,6 +37,12 @@ export class Retention {
     this.lists[job.state as TerminalState].unlink(job);
   }
 
+  /** In the order they settled, oldest first. */
+  *inSettleOrder(state: JobState): IterableIterator<JobRecord> {
+    const list = this.lists[state as TerminalState];
+    if (list !== undefined) yield* list;
+  }
+
   /** Newest first. */
   *newest(state: JobState): IterableIterator<JobRecord> {
     const list = this.lists[state as TerminalState];

@@ -57,7 +57,7 @@ export class Subscriptions {
     for (const [connectionId, jobs] of this.byConnection) for (const jobId of jobs) yield [jobId, connectionId];
   }
 
-  /** The subscribers of one job, as the job's side records them; for invariant checks. */
+  /** The subscribers of one job, as the job's side records them. */
   of(jobId: number): readonly ConnectionId[] {
     const subscribers = this.byJob.get(jobId);
     return subscribers === undefined ? [] : Array.isArray(subscribers) ? subscribers : [subscribers];

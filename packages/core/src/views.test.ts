@@ -40,72 +40,90 @@ describe("statsView", () => {
 });
 
 describe("listJobs", () => {
-  it("lists pending jobs in the order they will be handed out", () => {
+  const page = (core: ReturnType<typeof newCore>, query: Parameters<typeof listJobs>[1]) => ok(listJobs(core, query));
+  const ids = (core: ReturnType<typeof newCore>, query: Parameters<typeof listJobs>[1]) => page(core, query).jobs.map((j) => j.jobId);
+
+  it("lists pending jobs oldest first by place in line, whatever their priority, and a job put back keeps its place", () => {
     const core = newCore();
-    const [low, , high] = submit(core, 0, [{ priority: 1 }, {}, { priority: 9 }]);
+    const [low, middle, high] = submit(core, 0, [{ priority: 1 }, {}, { priority: 9 }]);
     connect(core, 0, "w1");
-    connect(core, 0, "w2");
     const [taken] = fetchJobs(core, 1, "w1");
     expect(taken?.jobId).toBe(high);
+    expect(ids(core, { state: "pending" })).toEqual([low, middle]);
     core.disconnectWorker(2, "w1", "gone");
     take(core);
-    const listed = listJobs(core, { state: "pending" }).jobs.map((j) => j.jobId);
-    const handedOut = fetchJobs(core, 3, "w2", 10).map((j) => j.jobId);
-    expect(listed).toEqual(handedOut);
-    expect(listed[0]).toBe(high);
-    expect(listed.at(-1)).toBe(low);
+    expect(ids(core, { state: "pending" })).toEqual([low, middle, high]);
   });
 
-  it("pages through a long list with after and next", () => {
+  it("pages through pending jobs with next, each job once, and next is a place in the listing", () => {
     const core = newCore();
     const jobIds = submit(core, 0, 120);
     const seen: number[] = [];
     let after: number | undefined;
     let pages = 0;
     for (;;) {
-      const page = listJobs(core, { state: "pending", limit: 50, after });
-      seen.push(...page.jobs.map((j) => j.jobId));
+      const shown = page(core, { state: "pending", limit: 50, after });
+      seen.push(...shown.jobs.map((j) => j.jobId));
       pages += 1;
-      if (page.next === undefined) break;
-      expect(page.next).toBe(page.jobs.at(-1)?.jobId);
-      after = page.next;
+      if (shown.next === undefined) break;
+      after = shown.next;
     }
     expect(pages).toBe(3);
     expect(seen).toEqual(jobIds);
   });
 
+  it("keeps paging from where it was when the last job shown was cancelled or started since", () => {
+    const core = newCore({ heartbeatTimeoutMs: 1e9 });
+    const jobIds = submit(core, 0, 6);
+    const first = page(core, { state: "pending", limit: 2 });
+    expect(first.jobs.map((j) => j.jobId)).toEqual(jobIds.slice(0, 2));
+    ok(core.cancel(1, jobIds[1] as number));
+    const second = page(core, { state: "pending", limit: 2, after: first.next });
+    expect(second.jobs.map((j) => j.jobId)).toEqual(jobIds.slice(2, 4));
+    connect(core, 2, "w1");
+    fetchJobs(core, 2, "w1", 4); // jobs 1, 3, 4 and 5 start: only the last pending one is left
+    expect(ids(core, { state: "pending", after: second.next })).toEqual([jobIds[5]]);
+  });
+
+  it("refuses a cursor past every place the state's listing has given out", () => {
+    const core = newCore();
+    submit(core, 0, 4);
+    const refusal = listJobs(core, { state: "pending", after: 999 });
+    expect(refusal).toMatchObject({ ok: false, code: "bad-cursor" });
+    expect(ids(core, { state: "pending", after: 0 })).toHaveLength(4);
+  });
+
   it("leaves next out when a page ends exactly at the last job", () => {
     const core = newCore();
     submit(core, 0, 4);
-    expect(listJobs(core, { state: "pending", limit: 4 }).next).toBeUndefined();
-    expect(listJobs(core, { state: "pending", limit: 3 }).next).toBe(3);
+    expect(page(core, { state: "pending", limit: 4 }).next).toBeUndefined();
+    expect(page(core, { state: "pending", limit: 3 }).next).toBe(3);
   });
 
-  it("lists failed jobs newest first and filters by queue", () => {
+  it("lists failed jobs in the order they settled, oldest first, and filters by queue", () => {
     const core = newCore({ heartbeatTimeoutMs: 1e9 });
     const jobIds = submit(core, 0, [{ maxAttempts: 1 }, { maxAttempts: 1, queue: "other" }, { maxAttempts: 1 }]);
     connect(core, 0, "w1", ["default", "other"]);
-    for (const [i, held] of fetchJobs(core, 0, "w1", 3).entries()) {
-      core.fail(10 + i, "w1", [{ jobId: held.jobId, lease: held.lease, error: `e${held.jobId}` }]);
-    }
-    const failed = listJobs(core, { state: "failed" }).jobs;
-    expect(failed.map((j) => j.jobId)).toEqual([...jobIds].reverse());
-    expect(failed[0]).toMatchObject({ state: "failed", error: `e${jobIds[2]}`, attempts: 1 });
-    expect(listJobs(core, { state: "failed", queue: "other" }).jobs.map((j) => j.jobId)).toEqual([jobIds[1]]);
+    const held = fetchJobs(core, 0, "w1", 3).reverse();
+    for (const [i, job] of held.entries()) core.fail(10 + i, "w1", [{ jobId: job.jobId, lease: job.lease, error: `e${job.jobId}` }]);
+    const failed = page(core, { state: "failed" }).jobs;
+    expect(failed.map((j) => j.jobId)).toEqual(held.map((j) => j.jobId));
+    expect(failed[0]).toMatchObject({ state: "failed", error: `e${held[0]?.jobId}`, attempts: 1 });
+    expect(ids(core, { state: "failed", queue: "other" })).toEqual([jobIds[1]]);
   });
 
-  it("lists delayed jobs by due time and running jobs by start", () => {
+  it("lists delayed jobs in the order they were delayed and running jobs by start", () => {
     const core = newCore({ heartbeatTimeoutMs: 1e9 });
     const [late, soon] = submit(core, 0, [{ delayMs: 900 }, { delayMs: 100 }]);
-    expect(listJobs(core, { state: "delayed" }).jobs.map((j) => [j.jobId, j.runAt])).toEqual([
-      [soon, 100],
+    expect(page(core, { state: "delayed" }).jobs.map((j) => [j.jobId, j.runAt])).toEqual([
       [late, 900],
+      [soon, 100],
     ]);
-    const [first, second] = submit(core, 0, 2);
+    const [first, second] = submit(core, 0, [{ priority: 1 }, { priority: 9 }]);
     connect(core, 0, "w1");
     fetchJobs(core, 5, "w1");
     fetchJobs(core, 6, "w1");
-    expect(listJobs(core, { state: "running" }).jobs.map((j) => j.jobId)).toEqual([first, second]);
+    expect(ids(core, { state: "running" })).toEqual([second, first]);
   });
 });
 

@@ -1,8 +1,10 @@
 // Read-only pictures of the core for status, listing and stats replies. Built on demand from
 // the records; nothing here changes state.
-import { MAX_LIST_LIMIT, type AttemptView, type JobState, type JobView, type MemoryUse, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
+import { ErrorCode, MAX_LIST_LIMIT, type AttemptView, type JobState, type JobView, type MemoryUse, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
 import type { AttemptRecord, JobRecord } from "./job-record.js";
+import { mergeSorted } from "./merge-sorted.js";
 import type { QueueCore } from "./queue-core.js";
+import { done, refused, type Result } from "./result.js";
 
 export function attemptView(a: AttemptRecord): AttemptView {
   return {
@@ -47,28 +49,35 @@ export interface ListQuery {
   state: JobState;
   queue?: string | undefined;
   limit?: number | undefined;
+  /** A place in the state's listing, as a previous page's `next` gave it: only jobs after it. */
   after?: number | undefined;
 }
 
+export interface JobsPage {
+  jobs: JobView[];
+  /** The place of the last job shown, when more follow: pass it as `after`. */
+  next?: number;
+}
+
 /**
- * One page of jobs in a state. Pending: in the order they will be handed out. Delayed: by due
- * time. Running: by start. Settled: newest first. `next` pages on from the last job shown.
- * `fits` is asked about each view before it joins the page (the shell measures its bytes); the
- * first it refuses ends the page there.
+ * One page of jobs in a state, oldest first: pending by place in line (a job put back after a
+ * failure keeps its place), the others in the order they entered the state (delayed, started,
+ * settled). The cursor is that place, not a job, so it still holds when the last job shown has
+ * left the state since; a place never handed out is refused. `fits` is asked about each view
+ * before it joins the page (the shell measures its bytes); the first it refuses ends the page.
  */
-export function listJobs(core: QueueCore, query: ListQuery, fits: (view: JobView) => boolean = () => true): { jobs: JobView[]; next?: number } {
+export function listJobs(core: QueueCore, query: ListQuery, fits: (view: JobView) => boolean = () => true): Result<JobsPage> {
+  const lastPlace = query.state === "pending" ? core.lastOrder : core.lastListOrder;
+  const after = query.after ?? 0;
+  if (after > lastPlace) {
+    return refused(ErrorCode.badCursor, `no ${query.state} listing has reached place ${after}: the last place given out is ${lastPlace}; start without a cursor`);
+  }
   const limit = Math.min(query.limit ?? 50, MAX_LIST_LIMIT);
-  const inQueue = (job: JobRecord) => query.queue === undefined || job.queue.name === query.queue;
   const page: JobView[] = [];
-  let lastId = 0;
-  let skipping = query.after !== undefined;
+  let lastShown = 0;
   let more = false;
   for (const job of candidates(core, query)) {
-    if (!inQueue(job)) continue;
-    if (skipping) {
-      if (job.id === query.after) skipping = false;
-      continue;
-    }
+    if (job.listOrder <= after || (query.queue !== undefined && job.queue.name !== query.queue)) continue;
     if (page.length === limit) {
       more = true;
       break;
@@ -79,27 +88,31 @@ export function listJobs(core: QueueCore, query: ListQuery, fits: (view: JobView
       break;
     }
     page.push(view);
-    lastId = job.id;
+    lastShown = job.listOrder;
   }
-  return more && page.length > 0 ? { jobs: page, next: lastId } : { jobs: page };
+  return done(more && page.length > 0 ? { jobs: page, next: lastShown } : { jobs: page });
 }
 
-function* candidates(core: QueueCore, query: ListQuery): IterableIterator<JobRecord> {
+/** The state's jobs in listing order. */
+function candidates(core: QueueCore, query: ListQuery): Iterable<JobRecord> {
+  const byListOrder = (a: JobRecord, b: JobRecord) => a.listOrder - b.listOrder;
   switch (query.state) {
-    case "pending":
-      for (const queue of core.queueList()) if (query.queue === undefined || queue.name === query.queue) yield* queue.readyInOrder();
-      return;
+    case "pending": {
+      const queues = core.queueList().filter((queue) => query.queue === undefined || queue.name === query.queue);
+      return mergeSorted(
+        queues.map((queue) => queue.readyByPlace()),
+        (job) => job.order,
+      );
+    }
     case "delayed":
-      yield* core.delayedJobs().sort((a, b) => a.deadlineAt - b.deadlineAt || a.id - b.id);
-      return;
+      return core.delayedJobs().sort(byListOrder);
     case "running":
-      yield* core
+      return core
         .workerList()
         .flatMap((w) => [...w.running])
-        .sort((a, b) => (a.currentAttempt?.startedAt ?? 0) - (b.currentAttempt?.startedAt ?? 0) || a.id - b.id);
-      return;
+        .sort(byListOrder);
     default:
-      yield* core.settledNewestFirst(query.state);
+      return core.settledInOrder(query.state);
   }
 }
 

@@ -1,10 +1,10 @@
-// What a worker's requests do: hello, fetch, withdraw, the reports (complete, fail, release) and
-// the lease keepers (extend, progress). Each takes the core after `advance(now)` has run.
+// What a worker's requests do: hello (and its liveness connection's), fetch, withdraw, the reports
+// (complete, fail, release) and the lease keepers (extend, progress, which its watchers are told). Each takes the core after `advance(now)` has run.
 import { ErrorCode, type HeldLease, type Progress, type Refusal } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { joinLines, leaveLines, serve } from "./dispatch.js";
 import type { ConnectionId } from "./effects.js";
-import { endAttempt, failForGood, putBack, requeueOrFail, restartRunTimeout, settle } from "./job-endings.js";
+import { endAttempt, endLiveness, failForGood, putBack, requeueOrFail, restartRunTimeout, settle } from "./job-endings.js";
 import type { JobRecord } from "./job-record.js";
 import type { NamedQueue } from "./named-queue.js";
 import { retryDelayMs } from "./retry-policy.js";
@@ -23,32 +23,46 @@ export function connectWorker(
   queueNames: readonly string[],
   holding: readonly HeldLease[],
   connectionId: ConnectionId | undefined,
+  livenessToken: string | undefined,
 ): Result<{ resumed: boolean }> {
   const queues: NamedQueue[] = [];
   for (const name of queueNames) {
     const queue = core.queueNamed(name);
-    if (queue === undefined) return core.tooManyQueues();
+    if (queue === undefined) {
+      for (const made of queues) core.forgetQueueIfUnused(made);
+      return core.tooManyQueues();
+    }
     queues.push(queue);
   }
+  for (const queue of queues) queue.servedBy += 1;
   const existing = core.workers.get(workerId);
   if (existing === undefined) {
     const worker = new WorkerRecord(workerId, queues, now, core.config.heartbeatTimeoutMs, connectionId);
+    worker.livenessToken = livenessToken;
     core.workers.add(worker);
     core.deadlines.push(worker);
     return done({ resumed: false });
   }
   const previous = core.workers.move(existing, connectionId);
   if (previous !== undefined) core.effects.push({ type: "worker-replaced", connectionId: previous, workerId });
+  // The old session's liveness connection vouched for that session; this one binds its own.
+  endLiveness(core, existing);
+  existing.livenessToken = livenessToken;
   leaveLines(existing);
   existing.fetches.length = 0;
+  const served = existing.queues;
   existing.queues = queues;
+  for (const queue of served) {
+    queue.servedBy -= 1;
+    core.forgetQueueIfUnused(queue);
+  }
   existing.cursor = 0;
   existing.lastSeenAt = now;
   const held = new Set(holding.map((h) => `${h.jobId}:${h.lease}`));
   for (const job of [...existing.running]) {
     if (!held.has(`${job.id}:${job.lease}`)) {
       // The worker may yet receive this assignment (it crossed the hello in flight): tell it.
-      core.effects.push({ type: "abandon", connectionId, workerId, jobId: job.id, lease: job.lease, reason: "lease-revoked" });
+      core.effects.push({ type: "abandon", ...existing.address(), jobId: job.id, lease: job.lease, reason: "lease-revoked" });
       endAttempt(core, job, now, "worker-lost", "the worker reconnected without this lease");
       requeueOrFail(core, job, now, "the worker reconnected without this lease");
     }
@@ -56,15 +70,37 @@ export function connectWorker(
   return done({ resumed: true });
 }
 
+/**
+ * A worker's liveness connection names the session it keeps alive, by worker id and the token
+ * the session's `welcome` carried; `tokenMatches` compares (in constant time, which is the
+ * shell's to do). A newer liveness connection of the same session replaces an older one.
+ */
+export function bindLiveness(core: CoreState, now: number, workerId: string | undefined, connectionId: ConnectionId, tokenMatches: (token: string) => boolean): Result<void> {
+  const worker = workerId === undefined ? undefined : core.workers.get(workerId);
+  if (worker?.livenessToken === undefined || worker.connectionId === undefined || !tokenMatches(worker.livenessToken)) {
+    return refused(ErrorCode.unknownSession, `no live session of worker ${workerId ?? "(none named)"} has this liveness token`);
+  }
+  const previous = core.workers.bindLiveness(worker, connectionId);
+  if (previous !== undefined) core.effects.push({ type: "liveness-ended", connectionId: previous, workerId: worker.id });
+  worker.lastSeenAt = now;
+  return done(undefined);
+}
+
 // {"type":"fetch","max":1}   answered now or later by an `assign` effect
-export function fetch(core: CoreState, now: number, workerId: string, requestId: unknown, max: number): Result<void> {
+// {"type":"fetch","max":1,"skipTypes":["invoice"]}   …never with a job of these types
+export function fetch(core: CoreState, now: number, workerId: string, requestId: unknown, max: number, skipTypes: readonly string[]): Result<void> {
   const worker = core.workers.get(workerId);
   if (worker === undefined) return refused(ErrorCode.helloRequired, `worker ${workerId} is not connected`);
   if (!(max >= 1)) throw new Error(`fetch max must be at least 1, got ${max}`);
   worker.lastSeenAt = now;
+  worker.saidGoodbye = false;
   worker.fetches.push({ requestId, max });
+  // The worker names every type it lacks on each fetch, so the latest list is the whole list.
+  worker.skipTypes = skipTypes.length > 0 ? new Set(skipTypes) : undefined;
   if (worker.waiting) return done(undefined);
-  while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) serve(core, worker, now);
+  while (worker.fetches.length > 0 && worker.queues.some((q) => q.canAssign)) {
+    if (!serve(core, worker, now)) break;
+  }
   if (worker.fetches.length > 0) joinLines(worker);
   return done(undefined);
 }
@@ -75,6 +111,7 @@ export function withdraw(core: CoreState, workerId: string): void {
   if (worker === undefined) return;
   leaveLines(worker);
   worker.fetches.length = 0;
+  worker.saidGoodbye = true;
 }
 
 type Report = { jobId: number; lease: number };
@@ -130,7 +167,12 @@ export function release(core: CoreState, now: number, workerId: string, items: r
 export function extend(core: CoreState, now: number, workerId: string, jobId: number, lease: number, progress?: Progress): Result<void> {
   const held = heldBy(core, workerId, jobId, lease);
   if (!held.ok) return held;
-  if (progress !== undefined) held.value.progress = progress;
+  if (progress !== undefined) {
+    held.value.progress = progress;
+    if (core.subscriptions.has(jobId)) {
+      for (const connectionId of core.subscriptions.of(jobId)) core.effects.push({ type: "progress", connectionId, jobId, progress });
+    }
+  }
   restartRunTimeout(core, held.value, now);
   return done(undefined);
 }

@@ -16,14 +16,22 @@ export class WorkerRecord {
   readonly fetches: PendingFetch[] = [];
   /** Set while the worker is in its queues' waiting lines. */
   waiterNodes: WaiterNode[] | undefined = undefined;
+  /** Job types its last fetch asked to pass over (it has no handler for them). */
+  skipTypes: ReadonlySet<string> | undefined = undefined;
   /** Round-robin position among `queues`, so no queue starves the others. */
   cursor = 0;
   lastSeenAt: number;
   /** When silence is next checked; the deadline heap's key. */
   deadlineAt: number;
   heapIndex = -1;
+  /** It withdrew its fetches (as a worker does before it stops) and has not fetched since. */
+  saidGoodbye = false;
   /** The connection it said hello on; effects for this worker go there. */
   connectionId: ConnectionId | undefined;
+  /** The secret a liveness connection names to keep this session alive; new with every hello. */
+  livenessToken: string | undefined = undefined;
+  /** The session's liveness connection, once one bound: its beats count, and abandons go there too. */
+  livenessConnectionId: ConnectionId | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -35,6 +43,11 @@ export class WorkerRecord {
     this.connectionId = connectionId;
     this.lastSeenAt = connectedAt;
     this.deadlineAt = connectedAt + heartbeatTimeoutMs;
+  }
+
+  /** Where an abandon for this worker goes: the connection it said hello on, and its liveness connection. */
+  address(): { workerId: string; connectionId: ConnectionId | undefined; livenessConnectionId: ConnectionId | undefined } {
+    return { workerId: this.id, connectionId: this.connectionId, livenessConnectionId: this.livenessConnectionId };
   }
 
   get waiting(): boolean {

@@ -1,6 +1,6 @@
 // Requests a client may send after hello. Clients submit and observe; they never run jobs.
 import { z } from "zod";
-import { JobId, JobSpec, JobState, QueueName } from "./job.js";
+import { JobId, JobSpec, JobState, ListPlace, QueueName } from "./job.js";
 import { MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_LIST_LIMIT } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
@@ -43,8 +43,8 @@ export const List = z.strictObject({
   state: JobState,
   queue: QueueName.optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
-  /** Page on: only jobs after this one in the listing's order. */
-  after: JobId.optional(),
+  /** Page on: only jobs after this place in the state's listing (a previous page's `next`). */
+  after: ListPlace.optional(),
 });
 export type List = z.infer<typeof List>;
 
@@ -52,12 +52,15 @@ export type List = z.infer<typeof List>;
 export const Stats = z.strictObject({ id: RequestId, type: z.literal("stats") });
 export type Stats = z.infer<typeof Stats>;
 
-// {"id":9,"type":"pause","queue":"default"}
-export const Pause = z.strictObject({ id: RequestId, type: z.literal("pause"), queue: QueueName });
+/** Without it, a queue that does not exist is refused with unknown-queue (a typo makes no phantom queue). */
+const CreateQueue = z.boolean().optional();
+
+// {"id":9,"type":"pause","queue":"default"}   {"id":9,"type":"pause","queue":"night","create":true}
+export const Pause = z.strictObject({ id: RequestId, type: z.literal("pause"), queue: QueueName, create: CreateQueue });
 export type Pause = z.infer<typeof Pause>;
 
 // {"id":10,"type":"resume","queue":"default"}
-export const Resume = z.strictObject({ id: RequestId, type: z.literal("resume"), queue: QueueName });
+export const Resume = z.strictObject({ id: RequestId, type: z.literal("resume"), queue: QueueName, create: CreateQueue });
 export type Resume = z.infer<typeof Resume>;
 
 export const clientRequestSchemas = [Submit, Status, Watch, Cancel, Retry, List, Stats, Pause, Resume] as const;

@@ -53,6 +53,14 @@ export const ErrorCode = {
   /** The queue could not record the change in its journal (a write error or a full disk), so it
    * did not make it: nothing was acknowledged. The queue takes no new work until restarted. */
   journalUnavailable: "journal-unavailable",
+  /** A liveness hello names no live worker session, or the wrong token for it. The connection is closed. */
+  unknownSession: "unknown-session",
+  /** A `list` cursor (`after`) names a place its state's listing never reached. */
+  badCursor: "bad-cursor",
+  /** An idempotency key reused, within its window, with a different request body. */
+  keyConflict: "key-conflict",
+  /** `pause` or `resume` of a queue that does not exist, without `create`. */
+  unknownQueue: "unknown-queue",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;
@@ -72,5 +80,6 @@ export const fatalErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.tooManyErrors,
   ErrorCode.tooManyConnections,
   ErrorCode.replaced,
+  ErrorCode.unknownSession,
   ErrorCode.badUtf8,
 ]);

@@ -56,6 +56,7 @@ export const serverMessageExamples: { [T in ServerMessage["type"]]: Extract<Serv
     heartbeatIntervalMs: 5_000,
     heartbeatTimeoutMs: 15_000,
     maxFrameBytes: DEFAULT_FRAME_BYTES,
+    livenessToken: "9f2c4e1a7b3d5f60",
   },
   submitted: { id: "s-1", type: "submitted", jobIds: [1, 2, 3] },
   job: { id: 3, type: "job", job: runningJobExample },
@@ -93,6 +94,7 @@ export const serverMessageExamples: { [T in ServerMessage["type"]]: Extract<Serv
   heartbeat: { id: 9, type: "heartbeat" },
   abandon: { type: "abandon", jobId: 1, lease: 7, reason: "cancelled" },
   settled: { type: "settled", jobs: [{ jobId: 1, state: "completed", result: { ok: true } }] },
+  progress: { type: "progress", jobId: 1, percent: 40, message: "resizing" },
   shutdown: { type: "shutdown", graceMs: 10_000 },
   error: { id: 10, type: "error", code: ErrorCode.unknownJob, message: "no job 99" },
 };

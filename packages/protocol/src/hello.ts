@@ -4,7 +4,9 @@ import { JobId, Lease, QueueName } from "./job.js";
 import { MAX_HELD_LEASES, MAX_ID_CHARS, MAX_QUEUES_PER_WORKER } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
-export const Role = z.enum(["client", "worker"]);
+// "liveness": a worker's second connection, opened by a thread apart from its handlers, that only
+// beats. It proves the process alive while handlers hold the worker's main event loop.
+export const Role = z.enum(["client", "worker", "liveness"]);
 export type Role = z.infer<typeof Role>;
 
 /** A worker's own name for itself, stable across reconnects. */
@@ -26,5 +28,7 @@ export const Hello = z.strictObject({
   queues: z.array(QueueName).min(1).max(MAX_QUEUES_PER_WORKER).optional(),
   /** Workers, on reconnect: the leases still being worked on; any other lease of this worker is revoked. */
   holding: z.array(HeldLease).max(MAX_HELD_LEASES).optional(),
+  /** Liveness connections: the token of the worker session this connection keeps alive, from its `welcome`. */
+  livenessToken: z.string().min(1).max(64).optional(),
 });
 export type Hello = z.infer<typeof Hello>;

@@ -15,6 +15,10 @@ import {
 export const JobId = z.number().int().min(1);
 export type JobId = z.infer<typeof JobId>;
 
+/** A place in one state's listing, oldest first: a `list` page's cursor, not a job id. */
+export const ListPlace = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+export type ListPlace = z.infer<typeof ListPlace>;
+
 /** A fencing token: unique per assignment across the queue process, increasing. */
 export const Lease = z.number().int().min(1);
 export type Lease = z.infer<typeof Lease>;

@@ -136,6 +136,8 @@ export const SnapshotStarted = z.strictObject({
   lastJobId: z.number().int().min(0),
   lastLease: z.number().int().min(0),
   lastOrder: z.number().int().min(0),
+  /** The last place given out in the delayed, running and settled listings (absent before listings had places). */
+  lastListOrder: z.number().int().min(0).optional(),
   nextSeq: z.number().int().min(1),
   pausedQueues: z.array(QueueName),
 });
@@ -153,6 +155,8 @@ export const JobSnapshot = z.strictObject({
   state: JobState,
   attempts: Attempts,
   order: Order.optional(),
+  /** Its place in its state's listing, once not pending: when it entered that state. */
+  listOrder: Order.optional(),
   runAt: At.optional(),
   lease: Lease.optional(),
   workerId: WorkerId.optional(),
@@ -170,7 +174,14 @@ export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
 /** A submission key remembered, with the ids it produced and when: in a snapshot, each key
  * still open; in a segment, each key a submission opened. */
-export const KeySnapshot = z.strictObject({ type: z.literal("key"), key: z.string().min(1), jobIds: z.array(JobId).min(1), at: At });
+export const KeySnapshot = z.strictObject({
+  type: z.literal("key"),
+  key: z.string().min(1),
+  jobIds: z.array(JobId).min(1),
+  /** The digest of the submission's body, so a reuse with another body is still a key-conflict after a restart. */
+  bodyDigest: z.string().min(1).optional(),
+  at: At,
+});
 export type KeySnapshot = z.infer<typeof KeySnapshot>;
 
 /** Closes a snapshot with the number of job and key records in it: a snapshot without its end,

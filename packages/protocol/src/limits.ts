@@ -19,6 +19,8 @@ export const MAX_ID_CHARS = 128;
 export const MAX_ERROR_CHARS = 4096;
 export const MAX_QUEUES_PER_WORKER = 32;
 export const MAX_FETCH = 1_000;
+/** Job types one fetch may ask the queue to pass over: 64 names of at most 64 characters. */
+export const MAX_SKIP_TYPES = 64;
 export const MAX_LIST_LIMIT = 500;
 /** Arrays and objects nested inside one another, counting the message itself. Deeper JSON would
  * overflow the stack when a payload is encoded again (JSON.stringify recurses). */

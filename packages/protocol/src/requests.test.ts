@@ -107,6 +107,11 @@ describe("parseRequest: round trips", () => {
     },
   );
 
+  it("round-trips a liveness hello with the worker's id and its session's token", () => {
+    const hello = { id: 1, type: "hello", role: "liveness", version: 1, workerId: "w1", livenessToken: "9f2c4e1a7b3d5f609f2c4e1a7b3d5f60" };
+    expect(throughTheWire(hello)).toStrictEqual({ ok: true, request: hello });
+  });
+
   it("round-trips a client hello without worker fields", () => {
     const hello = { id: "h", type: "hello", role: "client", version: 1 };
     expect(throughTheWire(hello)).toStrictEqual({ ok: true, request: hello });
@@ -242,7 +247,9 @@ describe("parseRequest: wrong shapes", () => {
     ["a list whose after is 0", { id: 1, type: "list", state: "failed", after: 0 }, "after"],
     ["a pause of a badly named queue", { id: 1, type: "pause", queue: "no spaces" }, "queue"],
     ["a stats with a field it does not take", { id: 1, type: "stats", queue: "default" }, ""],
-    ["a hello whose role is neither client nor worker", hello({ role: "admin" }), "role"],
+    ["a hello whose role is not client, worker or liveness", hello({ role: "admin" }), "role"],
+    ["a hello whose livenessToken is empty", hello({ role: "liveness", livenessToken: "" }), "livenessToken"],
+    ["a hello whose livenessToken is over 64 characters", hello({ role: "liveness", livenessToken: "f".repeat(65) }), "livenessToken"],
     ["a hello whose version is negative", hello({ version: -1 }), "version"],
     ["a hello whose version is a fraction", hello({ version: 1.5 }), "version"],
     ["a hello whose workerId is empty", hello({ workerId: "" }), "workerId"],

@@ -1,7 +1,7 @@
-// Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `abandon`,
-// `shutdown`) carry none.
+// Everything the queue sends. Replies echo the request's `id`; pushes (`settled`, `progress`,
+// `abandon`, `shutdown`) carry none.
 import { z } from "zod";
-import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, Progress, QueueName, TerminalState } from "./job.js";
+import { AttemptOutcome, Assignment, JobId, JobState, JobView, Lease, ListPlace, Progress, QueueName, TerminalState } from "./job.js";
 import { ErrorCode, errorCodes } from "./error-codes.js";
 import { RequestId } from "./request-id.js";
 
@@ -14,6 +14,11 @@ export const Welcome = z.object({
   heartbeatIntervalMs: z.number().int(),
   heartbeatTimeoutMs: z.number().int(),
   maxFrameBytes: z.number().int(),
+  /**
+   * Workers: binds a liveness connection (hello role "liveness") to this session. Beats on either
+   * connection keep the session; a queue without liveness connections leaves it out.
+   */
+  livenessToken: z.string().optional(),
 });
 export type Welcome = z.infer<typeof Welcome>;
 
@@ -27,8 +32,8 @@ export const JobsReply = z.object({
   id: RequestId,
   type: z.literal("jobs"),
   jobs: z.array(JobView),
-  /** Pass as `after` to get the next page; absent on the last page. */
-  next: JobId.optional(),
+  /** The place of the last job shown: pass as `after` to get the next page; absent on the last page. */
+  next: ListPlace.optional(),
 });
 export type JobsReply = z.infer<typeof JobsReply>;
 
@@ -139,6 +144,10 @@ export type SettledJob = z.infer<typeof SettledJob>;
 export const Settled = z.object({ type: z.literal("settled"), jobs: z.array(SettledJob).min(1) });
 export type Settled = z.infer<typeof Settled>;
 
+/** A watched job's running attempt reported progress: pushed to its watchers as it happens. */
+export const JobProgress = z.object({ type: z.literal("progress"), jobId: JobId, ...Progress.shape });
+export type JobProgress = z.infer<typeof JobProgress>;
+
 export const Shutdown = z.object({ type: z.literal("shutdown"), graceMs: z.number().int() });
 export type Shutdown = z.infer<typeof Shutdown>;
 
@@ -162,6 +171,7 @@ export const ServerMessage = z.discriminatedUnion("type", [
   HeartbeatReply,
   Abandon,
   Settled,
+  JobProgress,
   Shutdown,
   ErrorReply,
 ]);

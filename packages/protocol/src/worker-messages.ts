@@ -1,8 +1,8 @@
 // Requests a worker may send after hello. Every report names the lease it holds, so a late
 // report from a worker that lost its lease is refused instead of overwriting a newer attempt.
 import { z } from "zod";
-import { JobId, Lease } from "./job.js";
-import { MAX_ERROR_CHARS, MAX_FETCH, MAX_JOBS_PER_MESSAGE } from "./limits.js";
+import { JobId, JobType, Lease } from "./job.js";
+import { MAX_ERROR_CHARS, MAX_FETCH, MAX_JOBS_PER_MESSAGE, MAX_SKIP_TYPES } from "./limits.js";
 import { RequestId } from "./request-id.js";
 
 // {"id":3,"type":"heartbeat"}
@@ -10,10 +10,13 @@ export const Heartbeat = z.strictObject({ id: RequestId, type: z.literal("heartb
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
 // {"id":4,"type":"fetch","max":1}   answered by `assign` with the same id once a job is there
+// {"id":4,"type":"fetch","max":1,"skipTypes":["invoice"]}   …with no job of these types in it
 export const Fetch = z.strictObject({
   id: RequestId,
   type: z.literal("fetch"),
   max: z.number().int().min(1).max(MAX_FETCH),
+  /** Job types this worker has no handler for: the queue leaves them for other workers. */
+  skipTypes: z.array(JobType).max(MAX_SKIP_TYPES).optional(),
 });
 export type Fetch = z.infer<typeof Fetch>;
 

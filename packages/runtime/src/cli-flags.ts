@@ -1,5 +1,5 @@
-// Flag parsing shared by the programs: node:util's parseArgs plus `--help` and a clear error
-// for a wrong flag, so each main.ts stays one screen long.
+// Flag parsing shared by the programs: node:util's parseArgs plus `--help`, `--version` and a
+// clear error for a wrong flag, so each main.ts stays one screen long.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export type FlagSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -8,18 +8,25 @@ export function parseFlags<const T extends FlagSpec>(
   argv: string[],
   options: T,
   usage: string,
+  /** Given by a program's main: `--version` prints it. Subcommands leave it out. */
+  version?: string,
 ): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>["values"]; positionals: string[] } {
   // `pnpm run x -- --flag` hands the program a literal "--" first; it means nothing here.
   const args = argv[0] === "--" ? argv.slice(1) : argv;
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    const standard = { help: { type: "boolean", short: "h" }, ...(version !== undefined ? { version: { type: "boolean" } } : {}) } as const;
+    parsed = parseArgs({ args, options: { ...options, ...standard }, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${usage}\n`);
     process.exit(2);
   }
   if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  if (version !== undefined && (parsed.values as { version?: boolean }).version) {
+    process.stdout.write(`${version}\n`);
     process.exit(0);
   }
   return parsed as never;

@@ -113,6 +113,11 @@ export class QueueConnection {
     return this.closedWith !== null;
   }
 
+  /** The queue's IP address as connected: a second connection to it needs no name lookup. */
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
   /** Sends a request and resolves with its reply; an `error` reply rejects with a QueueError. */
   request<T extends RequestBody>(body: T): Promise<ReplyTo<T["type"]>> {
     if (this.closedWith !== null) return Promise.reject(new ConnectionClosedError());

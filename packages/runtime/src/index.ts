@@ -5,3 +5,5 @@ export * from "./connection.js";
 export * from "./keep-alive.js";
 export * from "./shutdown-signals.js";
 export * from "./cli-flags.js";
+export * from "./environment.js";
+export * from "./program-version.js";

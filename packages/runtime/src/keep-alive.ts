@@ -12,8 +12,8 @@ export interface KeepAliveOptions {
   onSilent: (silentMs: number) => void;
 }
 
-/** Starts heartbeats on the connection; they stop by themselves when it closes. */
-export function keepAlive(connection: QueueConnection, options: KeepAliveOptions): void {
+/** Starts heartbeats on the connection; they stop when it closes, or when the returned function is called. */
+export function keepAlive(connection: QueueConnection, options: KeepAliveOptions): () => void {
   let unansweredSince: number | undefined;
   const silentFor = (now: number): number | undefined => {
     if (unansweredSince === undefined || connection.lastHeardAt >= unansweredSince) return undefined;
@@ -39,5 +39,7 @@ export function keepAlive(connection: QueueConnection, options: KeepAliveOptions
   }, options.intervalMs);
   // The socket, not this timer, decides whether the process stays up.
   timer.unref();
-  connection.onClose(() => clearInterval(timer));
+  const stop = () => clearInterval(timer);
+  connection.onClose(stop);
+  return stop;
 }

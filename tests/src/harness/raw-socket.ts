@@ -66,7 +66,7 @@ export class RawSocket {
     return this.next(timeoutMs);
   }
 
-  async hello(role: "client" | "worker", extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  async hello(role: "client" | "worker" | "liveness", extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     return this.request({ id: 0, type: "hello", role, version: 1, ...extra });
   }
 

@@ -1,13 +1,13 @@
 // The flags every subcommand shares (where the queue is, how to authenticate, output format) and
 // the one place that turns them into a connected client.
 import { readFileSync } from "node:fs";
-import { QueueError, createLogger, integerFlag, logFormats, logLevels, type LogFormat, type LogLevel } from "@djq/runtime";
+import { QueueError, createLogger, flagOrEnvironment, integerFlag, logFormats, logLevels, type LogFormat, type LogLevel } from "@djq/runtime";
 import { connectClient, type DjqClient } from "../client.js";
 import { UsageError, type CliIo } from "./command.js";
 
 export const connectionFlags = {
-  host: { type: "string", default: "127.0.0.1" },
-  port: { type: "string", default: "7070" },
+  host: { type: "string" },
+  port: { type: "string" },
   secret: { type: "string" },
   "tls-ca": { type: "string" },
   "tls-servername": { type: "string" },
@@ -17,15 +17,16 @@ export const connectionFlags = {
 } as const;
 
 export const connectionUsage = `Common flags:
-  --host HOST            queue host (default 127.0.0.1)
-  --port PORT            queue port (default 7070)
+  --host HOST            queue host (default: $DJQ_HOST, else 127.0.0.1)
+  --port PORT            queue port (default: $DJQ_PORT, else 7070)
   --secret SECRET        client secret (default: $DJQ_CLIENT_SECRET)
   --tls-ca FILE          use TLS, trusting the CA in this PEM file (default: $DJQ_TLS_CA)
-  --tls-servername NAME  name on the queue's certificate (default: the host)
+  --tls-servername NAME  name on the queue's certificate (default: $DJQ_TLS_SERVERNAME, else the host)
   --json                 machine-readable output on stdout
   --log-level LEVEL      debug|info|warn|error|silent for the connection's events on stderr (default warn)
   --log-format FORMAT    text|json (default text)
-  -h, --help             show this help`;
+  -h, --help             show this help
+A flag wins over its environment variable.`;
 
 export interface ConnectionValues {
   host?: string;
@@ -39,17 +40,16 @@ export interface ConnectionValues {
 
 /** Connects, runs `use`, and always closes: a CLI run never leaves a socket behind. */
 export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (client: DjqClient) => Promise<R>): Promise<R> {
-  const host = values.host ?? "127.0.0.1";
-  const caFile = values["tls-ca"] ?? io.env.DJQ_TLS_CA;
-  const secret = values.secret ?? io.env.DJQ_CLIENT_SECRET;
-  const port = integerFlag("port", values.port, 7070, 1);
-  const servername = values["tls-servername"];
+  const { host, port } = queueAddress(values, io);
+  const caFile = flagOrEnvironment(values["tls-ca"], "tlsCa", io.env);
+  const secret = flagOrEnvironment(values.secret, "clientSecret", io.env);
+  const servername = flagOrEnvironment(values["tls-servername"], "tlsServername", io.env);
   // Without --tls-servername the runtime picks the name (the host, or none for an IP address).
-  const tls = caFile !== undefined && caFile !== "" ? { ca: readCa(caFile), ...(servername !== undefined ? { servername } : {}) } : undefined;
+  const tls = caFile !== undefined ? { ca: readCa(caFile), ...(servername !== undefined ? { servername } : {}) } : undefined;
   const client = await connectClient({
     host,
     port,
-    ...(secret !== undefined && secret !== "" ? { secret } : {}),
+    ...(secret !== undefined ? { secret } : {}),
     ...(tls !== undefined ? { tls } : {}),
     // By default reconnects and restarts are worth a line on stderr; routine traffic is not.
     logger: createLogger({
@@ -68,6 +68,14 @@ export async function withClient<R>(values: ConnectionValues, io: CliIo, use: (c
   } finally {
     await client.close();
   }
+}
+
+/** Where the queue is: the flags, else DJQ_HOST and DJQ_PORT, else 127.0.0.1:7070. */
+export function queueAddress(values: Pick<ConnectionValues, "host" | "port">, io: CliIo): { host: string; port: number } {
+  return {
+    host: flagOrEnvironment(values.host, "host", io.env) ?? "127.0.0.1",
+    port: integerFlag("port", flagOrEnvironment(values.port, "port", io.env), 7070, 1),
+  };
 }
 
 function choice(flag: string, value: string, allowed: readonly string[]): string {

@@ -12,18 +12,23 @@ export interface ActionSpec<A> {
   argument: string;
   explanation: string;
   parse(positionals: string[]): A;
-  act(client: DjqClient, target: A): Promise<void>;
+  /** `--create`, for the commands that take it: the flag's usage line. */
+  createFlag?: string;
+  act(client: DjqClient, target: A, options: { create: boolean }): Promise<void>;
   /** `cancelled job 7` */
   done(target: A): string;
   json(target: A): object;
 }
 
 export function actionCommand<A>(spec: ActionSpec<A>): Command {
-  const usage = `Usage: djq ${spec.name} ${spec.argument} [flags]\n\n${spec.explanation}\n\n${connectionUsage}`;
+  const ownFlags = spec.createFlag === undefined ? "" : `  --create        ${spec.createFlag}\n\n`;
+  const usage = `Usage: djq ${spec.name} ${spec.argument} [flags]\n\n${spec.explanation}\n\n${ownFlags}${connectionUsage}`;
+  const flags = spec.createFlag === undefined ? connectionFlags : { ...connectionFlags, create: { type: "boolean" } as const };
   const run = async (argv: string[], io: CliIo): Promise<number> => {
-    const { values, positionals } = parseFlags(argv, connectionFlags, usage);
+    const { values, positionals } = parseFlags(argv, flags, usage);
     const target = spec.parse(positionals);
-    await withClient(values, io, (client) => spec.act(client, target));
+    const create = (values as { create?: boolean }).create === true;
+    await withClient(values, io, (client) => spec.act(client, target, { create }));
     io.out(values.json === true ? `${JSON.stringify({ ok: true, ...spec.json(target) })}\n` : `${spec.done(target)}\n`);
     return 0;
   };

@@ -15,12 +15,15 @@ const flags = {
 
 const usage = `Usage: djq list --state STATE [flags]
 
-Lists jobs in one state, oldest first, one page at a time.
+Lists jobs in one state, oldest first, one page at a time: pending jobs by
+place in line (a job put back after a failure keeps its place; higher priorities
+are still handed out first), the others in the order they entered the state.
 
   --state STATE   ${JobState.options.join(" | ")} (required)
   --queue Q       only this queue
   --limit N       jobs per page, 1 to ${MAX_LIST_LIMIT} (default 50)
-  --after ID      the page after this job id (printed at the end of each page)
+  --after N       the page after this place in the listing (printed at the end
+                  of each page); it holds when the job shown last has moved on
 
 ${connectionUsage}`;
 

@@ -4,7 +4,7 @@
 import { QueueError, integerFlag, parseFlags } from "@djq/runtime";
 import type { DjqClient, StatsSnapshot } from "../client.js";
 import { UsageError, type CliIo, type Command } from "./command.js";
-import { connectionFlags, connectionUsage, withClient } from "./connection-flags.js";
+import { connectionFlags, connectionUsage, queueAddress, withClient } from "./connection-flags.js";
 import { RecentEventFeed } from "./recent-events.js";
 import { formatDurationMs, formatInstant } from "./time-format.js";
 import { renderFrame } from "./live-view-frame.js";
@@ -179,7 +179,8 @@ export function createLiveViewCommand(terminal: LiveViewTerminal): Command {
     const { values, positionals } = parseFlags(argv, liveViewFlags, usage);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const intervalMs = integerFlag("interval-ms", values["interval-ms"], 1_000, MIN_INTERVAL_MS);
-    const source = `${values.host}:${values.port}`;
+    const { host, port } = queueAddress(values, io);
+    const source = `${host}:${port}`;
     const json = values.json === true;
 
     if (values.once === true) {

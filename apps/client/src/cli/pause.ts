@@ -8,7 +8,8 @@ export const pauseCommand = actionCommand({
   argument: "<queue>",
   explanation: "Workers get no more jobs from this queue until it is resumed; running jobs finish.",
   parse: queueArgument,
-  act: (client, queue) => client.pause(queue),
+  createFlag: "create the queue, paused, if it does not exist yet (without it, an unknown queue is refused)",
+  act: (client, queue, options) => client.pause(queue, options),
   done: (queue) => `paused queue ${queue}`,
   json: (queue) => ({ queue }),
 });

@@ -45,4 +45,21 @@ describe("ProgressDisplay", () => {
     display.stop();
     expect(written).toBe("progress 0/1 done, 0 failed, 0.0 jobs/s, eta ?\nprogress 1/1 done, 0 failed, 0.0 jobs/s, eta 0s\n");
   });
+
+  it("shows the last progress a running job reported until that job settles", () => {
+    let written = "";
+    const display = new ProgressDisplay({ write: (text) => void (written += text), isTTY: false, now: () => 0 }, 2);
+    display.progress({ jobId: 3, percent: 40, message: "resizing" });
+    display.start();
+    display.progress({ jobId: 3, percent: 62.5 });
+    display.record("completed", 4);
+    display.stop();
+    display.record("completed", 3);
+    display.stop();
+    expect(written.split("\n").filter(Boolean)).toEqual([
+      "progress 0/2 done, 0 failed, 0.0 jobs/s, eta ?, job 3 40% resizing",
+      "progress 1/2 done, 0 failed, 0.0 jobs/s, eta ?, job 3 62.5%",
+      "progress 2/2 done, 0 failed, 0.0 jobs/s, eta 0s",
+    ]);
+  });
 });

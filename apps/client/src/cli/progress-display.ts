@@ -1,5 +1,6 @@
 // Shows `submit --wait` moving: on a terminal one bar redrawn in place with \r; elsewhere (CI
 // logs, pipes) one plain line per second, since carriage returns turn a log into one huge line.
+// The latest progress a running job reported (pushed by the queue) rides along on the same line.
 import type { TerminalState } from "@djq/protocol";
 import { formatSeconds } from "./time-format.js";
 
@@ -37,6 +38,18 @@ function describe(counts: ProgressCounts, elapsedMs: number): string[] {
   return parts;
 }
 
+export interface JobProgressNote {
+  jobId: number;
+  percent: number;
+  message?: string;
+}
+
+/** `job 3 40% resizing` */
+export function jobProgressText(progress: JobProgressNote): string {
+  const percent = Number.isInteger(progress.percent) ? String(progress.percent) : progress.percent.toFixed(1);
+  return `job ${progress.jobId} ${percent}%${progress.message !== undefined ? ` ${progress.message}` : ""}`;
+}
+
 export interface ProgressOutput {
   write(text: string): void;
   isTTY: boolean;
@@ -47,6 +60,8 @@ export class ProgressDisplay {
   readonly counts: ProgressCounts;
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
+  /** The last progress pushed for a job still running, shown until that job settles. */
+  private latest: JobProgressNote | undefined;
 
   constructor(
     private readonly output: ProgressOutput,
@@ -56,7 +71,13 @@ export class ProgressDisplay {
     this.startedAt = output.now();
   }
 
-  record(state: TerminalState): void {
+  /** A running job's progress, as pushed; shown at the next draw. */
+  progress(note: JobProgressNote): void {
+    this.latest = note;
+  }
+
+  record(state: TerminalState, jobId?: number): void {
+    if (jobId !== undefined && this.latest?.jobId === jobId) this.latest = undefined;
     this.counts.done += 1;
     if (state === "failed") this.counts.failed += 1;
     if (state === "cancelled") this.counts.cancelled += 1;
@@ -76,7 +97,8 @@ export class ProgressDisplay {
 
   private draw(): void {
     const elapsedMs = this.output.now() - this.startedAt;
-    if (this.output.isTTY) this.output.write(`\r${progressBar(this.counts, elapsedMs)}${CLEAR_TO_END}`);
-    else this.output.write(`${progressLine(this.counts, elapsedMs)}\n`);
+    const latest = this.latest === undefined ? "" : jobProgressText(this.latest);
+    if (this.output.isTTY) this.output.write(`\r${progressBar(this.counts, elapsedMs)}${latest && `  ${latest}`}${CLEAR_TO_END}`);
+    else this.output.write(`${progressLine(this.counts, elapsedMs)}${latest && `, ${latest}`}\n`);
   }
 }

@@ -8,7 +8,8 @@ export const resumeCommand = actionCommand({
   argument: "<queue>",
   explanation: "Workers get jobs from this queue again.",
   parse: queueArgument,
-  act: (client, queue) => client.resume(queue),
+  createFlag: "accept a queue that does not exist (there is nothing to resume; without it, an unknown queue is refused)",
+  act: (client, queue, options) => client.resume(queue, options),
   done: (queue) => `resumed queue ${queue}`,
   json: (queue) => ({ queue }),
 });

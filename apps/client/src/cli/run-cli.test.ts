@@ -22,6 +22,12 @@ describe("djq", () => {
     }
   });
 
+  it("prints the version it is given for --version and exits 0", async () => {
+    const io = captureIo();
+    expect(await runCli(["--version"], io, "9.8.7")).toBe(0);
+    expect(io.stdout).toBe("9.8.7\n");
+  });
+
   it("refuses an unknown command with exit code 2", async () => {
     const io = captureIo();
     expect(await runCli(["sumbit"], io)).toBe(2);

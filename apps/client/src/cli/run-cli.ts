@@ -29,11 +29,17 @@ export const overallUsage = `Usage: djq <command> [flags]
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(8)} ${command.summary}`).join("\n")}
 
-Run \`djq <command> --help\` for a command's flags. Every command takes --host, --port,
---secret ($DJQ_CLIENT_SECRET), --tls-ca ($DJQ_TLS_CA) and --json.`;
+Run \`djq <command> --help\` for a command's flags. Every command takes --host ($DJQ_HOST),
+--port ($DJQ_PORT), --secret ($DJQ_CLIENT_SECRET), --tls-ca ($DJQ_TLS_CA) and --json.
+\`djq --version\` prints the version.`;
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+/** `version` is what `djq --version` prints: the program's main gives it. */
+export async function runCli(argv: string[], io: CliIo, version?: string): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" && version !== undefined) {
+    io.out(`${version}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(`${overallUsage}\n`);
     return name === undefined ? 2 : 0;

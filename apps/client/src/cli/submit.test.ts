@@ -96,6 +96,25 @@ describe("djq submit", () => {
     expect(conn.hello?.secret).toBe("from-env");
   });
 
+  it("finds the queue at DJQ_HOST and DJQ_PORT when no flag names it", async () => {
+    const io = captureIo({ env: { DJQ_HOST: "127.0.0.1", DJQ_PORT: String(queue.port) } });
+    const running = runCli(["submit"], io);
+    const conn = await queue.nextConnection();
+    conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1] });
+    expect(await running).toBe(0);
+  });
+
+  it("takes --port and --secret over DJQ_PORT and DJQ_CLIENT_SECRET", async () => {
+    await queue.stop();
+    queue = await FakeQueue.start({ secret: "from-flag" });
+    const io = captureIo({ env: { DJQ_PORT: "1", DJQ_CLIENT_SECRET: "from-env" } });
+    const running = runCli(["submit", "--port", String(queue.port), "--secret", "from-flag"], io);
+    const conn = await queue.nextConnection();
+    conn.reply(await conn.expect("submit"), { type: "submitted", jobIds: [1] });
+    expect(await running).toBe(0);
+    expect(conn.hello?.secret).toBe("from-flag");
+  });
+
   it("refuses a --payload that is not JSON with exit code 2", async () => {
     const io = captureIo();
     expect(await runCli(["submit", "--port", String(queue.port), "--payload", "{nope"], io)).toBe(2);

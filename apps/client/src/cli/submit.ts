@@ -42,7 +42,8 @@ Submits --count identical jobs and prints their ids.
   --timeout MS       run timeout of one attempt
   --max-attempts N   attempts before the job fails for good
   --key K            idempotency key: repeating the command with it creates nothing new
-  --wait             follow the jobs until they settle; exit 1 if any failed or was cancelled
+  --wait             follow the jobs until they settle, with the progress their handlers report;
+                     exit 1 if any failed or was cancelled
 
 ${connectionUsage}`;
 
@@ -99,7 +100,10 @@ async function waitAndReport(client: DjqClient, jobIds: number[], json: boolean,
   progress.start();
   let results: Map<number, SettledJob>;
   try {
-    results = await client.waitFor(jobIds, { onSettled: (job) => progress.record(job.state) });
+    results = await client.waitFor(jobIds, {
+      onSettled: (job) => progress.record(job.state, job.jobId),
+      onProgress: (note) => progress.progress(note),
+    });
   } finally {
     progress.stop();
   }

@@ -8,7 +8,7 @@ import type { Broker } from "../broker.js";
 import { QueueFacade } from "./queue-facade.js";
 import { EventStream, defaultEventStreamLimits } from "./event-stream.js";
 import { renderPage } from "./page.js";
-import { refuse, routes, type RouteContext } from "./routes.js";
+import { allowedMethods, refuse, routes, send, type RouteContext } from "./routes.js";
 
 export interface DashboardConfig {
   host: string;
@@ -74,17 +74,16 @@ export class Dashboard {
     const method = request.method ?? "";
     const url = request.url ?? "/";
     if (url.length > this.config.maxUrlChars) return this.reject(request, response, 414, "url-too-long", `URLs are limited to ${this.config.maxUrlChars} characters`);
-    if (method !== "GET" && method !== "POST") {
-      return this.reject(request, response, 405, "method-not-allowed", "the dashboard answers GET and POST only", { allow: "GET, POST" });
-    }
     const path = url.split("?")[0] as string;
     const matching = routes.filter((route) => route.path.test(path));
-    const route = matching.find((r) => r.method === method);
+    const route = matching.find((r) => r.method === method || (method === "HEAD" && r.method === "GET"));
     if (route === undefined) {
       if (matching.length === 0) return this.reject(request, response, 404, "not-found", `nothing at ${path.slice(0, 100)}`);
-      const allow = matching.map((r) => r.method).join(", ");
+      const allow = allowedMethods(matching);
       return this.reject(request, response, 405, "method-not-allowed", `${path.slice(0, 100)} takes ${allow}`, { allow });
     }
+    // Node sends no body for HEAD; only a live stream must not be opened for one.
+    if (method === "HEAD" && route.streams === true) return send(response, 200, "text/event-stream; charset=utf-8", "");
     // No route reads a body; one is tolerated only if small, so a request cannot park data here.
     let bytes = 0;
     let rejected = false;

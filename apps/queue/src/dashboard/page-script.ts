@@ -256,6 +256,61 @@ export const pageScript = String.raw`
       });
   }
 
+  // The per-state job list: pages with the same cursor as "djq list"; the selected jobs are
+  // cancelled or retried in one request, answered job by job.
+  var jobsPage = { after: undefined, next: undefined };
+  function loadJobs(after) {
+    var state = $("jobs-state").value;
+    var url = "api/jobs?state=" + encodeURIComponent(state) + "&limit=50" + (after === undefined ? "" : "&after=" + after);
+    return fetch(url, { headers: { accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (r) {
+        if (!r.ok) { $("jobs-note").textContent = r.body.message; $("jobs-note").className = "note error"; return; }
+        jobsPage = { after: after, next: r.body.next };
+        $("jobs-next").disabled = r.body.next === undefined;
+        table($("jobs-list"), ["", "#id", "queue", "type", "#attempts", "submitted", "error"], r.body.jobs.map(function (job) {
+          var pick = h("input", { type: "checkbox", class: "job-pick", value: String(job.jobId), "aria-label": "select job " + job.jobId });
+          pick.addEventListener("change", updateSelection);
+          return h("tr", { "data-job": String(job.jobId) }, [
+            h("td", null, [pick]), h("td", { class: "num" }, [jobLink(job.jobId)]), h("td", { text: job.queue }), h("td", { text: job.type }),
+            h("td", { class: "num", text: job.attempts + "/" + job.maxAttempts }), h("td", { text: clock(job.submittedAt) }),
+            h("td", { class: "reason", text: job.error || "" }),
+          ]);
+        }), "no " + state + " jobs");
+        updateSelection();
+      });
+  }
+  function selectedJobs() {
+    return Array.prototype.map.call(document.querySelectorAll(".job-pick:checked"), function (el) { return el.value; });
+  }
+  function updateSelection() {
+    var none = selectedJobs().length === 0;
+    $("jobs-cancel").disabled = none || !actions;
+    $("jobs-retry").disabled = none || !actions;
+  }
+  function actOnSelected(verb) {
+    var ids = selectedJobs();
+    var secret = $("secret") ? $("secret").value : "";
+    fetch("api/jobs/" + verb + "?ids=" + ids.join(","), { method: "POST", headers: { authorization: "Bearer " + secret } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (r) {
+        if (!r.ok) { $("jobs-note").textContent = r.body.message; $("jobs-note").className = "note error"; return; }
+        var done = r.body.results.filter(function (x) { return x.ok; }).map(function (x) { return "#" + x.jobId; });
+        var refused = r.body.results.filter(function (x) { return !x.ok; }).map(function (x) { return "#" + x.jobId + " " + x.message; });
+        $("jobs-note").textContent = verb + ": " + (done.length ? done.join(", ") + " done" : "none done") + (refused.length ? "; refused: " + refused.join("; ") : "");
+        $("jobs-note").className = refused.length ? "note error" : "note";
+        return loadJobs(jobsPage.after);
+      });
+  }
+  states.forEach(function (state) { $("jobs-state").append(h("option", { value: state, text: state })); });
+  $("jobs-state").value = "pending";
+  $("jobs-state").addEventListener("change", function () { loadJobs(undefined); });
+  $("jobs-form").addEventListener("submit", function (e) { e.preventDefault(); loadJobs(undefined); });
+  $("jobs-next").addEventListener("click", function () { loadJobs(jobsPage.next); });
+  $("jobs-cancel").addEventListener("click", function () { actOnSelected("cancel"); });
+  $("jobs-retry").addEventListener("click", function () { actOnSelected("retry"); });
+  loadJobs(undefined);
+
   $("lookup-form").addEventListener("submit", function (e) { e.preventDefault(); lookUp($("lookup-id").value); });
   if (actions) {
     $("lookup-button").after(h("input", { id: "secret", type: "password", placeholder: "client secret (for cancel / retry)", autocomplete: "off", "aria-label": "client secret" }));

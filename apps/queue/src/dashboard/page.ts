@@ -27,7 +27,7 @@ main { padding:22px 28px 40px; display:grid; gap:18px; grid-template-columns:rep
 .totals .since { font-weight:600; color:var(--muted); }
 .totals b { color:var(--ink); font-variant-numeric:tabular-nums; }
 .chart { grid-column:1/7; } .queues { grid-column:7/-1; }
-.workers { grid-column:1/8; } .recent { grid-column:8/-1; } .lookup { grid-column:1/-1; }
+.workers { grid-column:1/8; } .recent { grid-column:8/-1; } .lookup, .jobs { grid-column:1/-1; }
 @media (max-width:1100px) { .chart,.queues,.workers,.recent { grid-column:1/-1; } .counts { grid-template-columns:repeat(3,1fr); } }
 svg text { fill:var(--muted); font-size:11px; }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
@@ -49,6 +49,7 @@ a.jobref { color:var(--accent); cursor:pointer; text-decoration:none; } a.jobref
 form { display:flex; gap:10px; flex-wrap:wrap; align-items:center; }
 input { font:inherit; padding:7px 10px; border:1px solid #c9ced8; border-radius:7px; }
 input#lookup-id { width:140px; }
+select { font:inherit; padding:6px 8px; border:1px solid #c9ced8; border-radius:7px; }
 button { font:inherit; padding:7px 14px; border-radius:7px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; }
 button.secondary { background:#fff; color:var(--accent); }
 button:disabled { opacity:.45; cursor:default; }
@@ -74,6 +75,13 @@ const body = `
   <section class="card queues"><h2>Queues <span class="aside" id="queue-note"></span></h2><div class="scroll"><table id="queues"></table></div></section>
   <section class="card workers"><h2>Workers <span class="aside" id="worker-note"></span></h2><div class="scroll"><table id="workers"></table></div></section>
   <section class="card recent"><h2>Reassignments and failures</h2><div class="scroll"><table id="recent"></table></div></section>
+  <section class="card jobs"><h2>Jobs <span class="aside">oldest first, a page at a time</span></h2>
+    <form id="jobs-form"><select id="jobs-state" aria-label="state"></select>
+      <button id="jobs-first" type="submit" class="secondary">First page</button><button id="jobs-next" type="button" class="secondary" disabled>Next page</button>
+      <button id="jobs-cancel" type="button" disabled>Cancel selected</button><button id="jobs-retry" type="button" disabled>Retry selected</button>
+      <span class="note" id="jobs-note"></span></form>
+    <div class="scroll"><table id="jobs-list"></table></div>
+  </section>
   <section class="card lookup"><h2>Job look-up</h2>
     <form id="lookup-form"><input id="lookup-id" inputmode="numeric" placeholder="job id" autocomplete="off" aria-label="job id"><button id="lookup-button" type="submit">Look up</button>
       <span class="note" id="actions-note"></span></form>

@@ -48,6 +48,13 @@ export class QueueFacade {
     });
   }
 
+  /** A page of jobs in a state, as the wire's `list` answers it (the same handler, the same cursor). */
+  list(query: { state: JobState; after?: number; limit?: number }): Result<{ jobs: JobView[]; next?: number }> {
+    const reply = this.run({ id: 0, type: "list", ...query });
+    if (reply.type !== "jobs") return refusal(reply);
+    return { ok: true, value: reply.next === undefined ? { jobs: reply.jobs } : { jobs: reply.jobs, next: reply.next } };
+  }
+
   /** Waits from ready to assigned so far, per bucket: a copy, so readers cannot change the core. */
   assignmentLatency(): { boundsMs: readonly number[]; counts: number[]; count: number; sumMs: number } {
     const latency = this.broker.core.assignmentLatency;

@@ -2,7 +2,7 @@
 // request above it. Handlers hold no job logic: they read and act through the queue façade, which
 // calls the core with the clock and performs its effects.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCode, type JobState } from "@djq/protocol";
+import { ErrorCode, JobState, MAX_LIST_LIMIT } from "@djq/protocol";
 import type { Result } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import type { QueueFacade } from "./queue-facade.js";
@@ -22,9 +22,22 @@ export interface RouteContext {
 }
 
 export interface Route {
+  /** A GET route answers HEAD too: the same status and headers, no body. */
   method: "GET" | "POST";
   path: RegExp;
+  /** Answers a live stream rather than one body: HEAD gets its headers without opening one. */
+  streams?: boolean;
   handle(context: RouteContext, match: RegExpExecArray): void;
+}
+
+/** What a path takes, for `Allow`: each matching route's method, and HEAD wherever GET is. */
+export function allowedMethods(matching: readonly Route[]): string {
+  const methods = new Set<string>();
+  for (const route of matching) {
+    methods.add(route.method);
+    if (route.method === "GET") methods.add("HEAD");
+  }
+  return [...methods].join(", ");
 }
 
 export const routes: readonly Route[] = [
@@ -40,6 +53,7 @@ export const routes: readonly Route[] = [
   {
     method: "GET",
     path: /^\/events$/,
+    streams: true,
     handle: ({ stream, request, response, log }) => {
       if (stream.open(request, response)) return;
       log.warn("dashboard.stream-refused", { remote: request.socket.remoteAddress, reason: "stream client limit", clients: stream.size });
@@ -49,6 +63,35 @@ export const routes: readonly Route[] = [
 
   // GET /api/stats   the same picture a `stats` request gets
   { method: "GET", path: /^\/api\/stats$/, handle: ({ queue, response }) => sendJson(response, 200, queue.snapshot()) },
+
+  // GET /api/jobs?state=failed&after=12&limit=50   a page of jobs in a state, oldest first, as `list` gives it
+  {
+    method: "GET",
+    path: /^\/api\/jobs$/,
+    handle: ({ queue, request, response }) => {
+      const query = parseListQuery(response, new URL(request.url ?? "/", "http://dashboard").searchParams);
+      if (query !== undefined) sendResult(response, queue.list(query), (page) => page);
+    },
+  },
+
+  // POST /api/jobs/cancel?ids=3,4,5   Authorization: Bearer <client secret>; answered job by job
+  // POST /api/jobs/retry?ids=3,4,5
+  {
+    method: "POST",
+    path: /^\/api\/jobs\/(cancel|retry)$/,
+    handle: (context, match) => {
+      if (!authorized(context)) return;
+      const jobIds = parseJobIds(context.response, new URL(context.request.url ?? "/", "http://dashboard").searchParams.get("ids"));
+      if (jobIds === undefined) return;
+      const verb = match[1] as "cancel" | "retry";
+      const results = jobIds.map((jobId) => {
+        const result: Result<unknown> = verb === "cancel" ? context.queue.cancel(jobId, by(context)) : context.queue.retry(jobId, by(context));
+        return result.ok ? { jobId, ok: true } : { jobId, ok: false, error: result.code, message: result.message };
+      });
+      const refused = (refusal: Result<never>) => sendResult(context.response, refusal, () => ({}));
+      context.queue.whenRecorded(() => sendJson(context.response, 200, { results }), refused);
+    },
+  },
 
   // GET /api/jobs/7   the job as `status` shows it, with every attempt
   {
@@ -116,6 +159,7 @@ export function refuse(response: ServerResponse, status: number, code: string, m
 }
 
 const statusOfCode: Partial<Record<string, number>> = {
+  [ErrorCode.badCursor]: 400,
   [ErrorCode.unknownJob]: 404,
   [ErrorCode.jobExpired]: 410,
   [ErrorCode.invalidState]: 409,
@@ -125,6 +169,42 @@ const statusOfCode: Partial<Record<string, number>> = {
 function sendResult<T>(response: ServerResponse, result: Result<T>, body: (value: T) => unknown): void {
   if (result.ok) sendJson(response, 200, body(result.value));
   else refuse(response, statusOfCode[result.code] ?? 400, result.code, result.message);
+}
+
+function parseListQuery(response: ServerResponse, params: URLSearchParams): { state: JobState; after?: number; limit?: number } | undefined {
+  const state = JobState.safeParse(params.get("state"));
+  if (!state.success) {
+    refuse(response, 400, ErrorCode.badMessage, `state must be one of ${JobState.options.join(", ")}`);
+    return undefined;
+  }
+  const query: { state: JobState; after?: number; limit?: number } = { state: state.data };
+  for (const [name, min, max] of [["after", 1, Number.MAX_SAFE_INTEGER], ["limit", 1, MAX_LIST_LIMIT]] as const) {
+    const text = params.get(name);
+    if (text === null) continue;
+    const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : NaN;
+    if (!(value >= min && value <= max)) {
+      refuse(response, 400, ErrorCode.badMessage, `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text.slice(0, 40))}`);
+      return undefined;
+    }
+    query[name] = value;
+  }
+  return query;
+}
+
+/** `3,4,5`: at most a listing page's worth, each a job id. */
+function parseJobIds(response: ServerResponse, text: string | null): number[] | undefined {
+  const parts = (text ?? "").split(",").filter((part) => part !== "");
+  if (parts.length === 0 || parts.length > MAX_LIST_LIMIT) {
+    refuse(response, 400, "bad-job-id", `ids names 1 to ${MAX_LIST_LIMIT} job ids, comma-separated`);
+    return undefined;
+  }
+  const jobIds: number[] = [];
+  for (const part of parts) {
+    const jobId = parseJobId(response, part);
+    if (jobId === undefined) return undefined;
+    jobIds.push(jobId);
+  }
+  return jobIds;
 }
 
 function parseJobId(response: ServerResponse, text: string | undefined): number | undefined {

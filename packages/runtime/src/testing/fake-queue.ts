@@ -264,9 +264,12 @@ export class FakeQueue {
     return this.connections[this.handedOut++]!;
   }
 
-  /** The next connection, its hello read and welcomed with these fields (with `scriptHello`). */
-  async nextSession(welcome: Partial<WelcomeFields> = {}): Promise<{ connection: FakeConnection; hello: Message<"hello"> }> {
-    const connection = await this.nextConnection();
+  /**
+   * The next connection, its hello read and welcomed with these fields (with `scriptHello`). A test
+   * that starts a program waits longer (`timeoutMs`): Node's start-up comes first.
+   */
+  async nextSession(welcome: Partial<WelcomeFields> = {}, timeoutMs = WAIT_MS): Promise<{ connection: FakeConnection; hello: Message<"hello"> }> {
+    const connection = await this.nextConnection(timeoutMs);
     const hello = await connection.expect("hello");
     connection.welcome(hello, welcome);
     return { connection, hello };

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The djq-queue command. Committed, not built, so installing the workspace can link it before dist/ exists.
+import "../dist/main.js";
