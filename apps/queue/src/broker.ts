@@ -160,7 +160,10 @@ export class Broker {
     const connection = "connectionId" in effect && effect.connectionId !== undefined ? this.connections.get(effect.connectionId) : undefined;
     switch (effect.type) {
       case "assign": {
-        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs });
+        // An assign waits for no batch of its own: a lease not yet recorded is never handed out
+        // again after a restart (the next run's leases start above it), so a crash before the
+        // record only means the job, still pending in the journal, runs again.
+        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs }, false);
         if (this.log.enabled("info")) {
           for (const job of effect.jobs) {
             this.log.info("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });

@@ -42,6 +42,23 @@ describe("the journal appender", () => {
     expect((await replay(dir)).records).toHaveLength(103);
   });
 
+  it("writes the turns that came while one write and sync were in flight together, in one write and one sync", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    const before = { ...appender.stats };
+    const pending: Promise<Durable>[] = [];
+    for (let turn = 1; turn <= 10; turn += 1) {
+      pending.push(appender.append(submitted(turn)));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    // A write and a sync each take a pass of the event loop at least, so some turns' batches
+    // always wait behind the first: one write per turn would be ten.
+    expect(appender.stats.batches - before.batches).toBeLessThan(10);
+    expect(appender.stats.syncs - before.syncs).toBe(appender.stats.batches - before.batches);
+    await appender.close();
+    expect((await replay(dir)).records).toHaveLength(10);
+  });
+
   it("settles the turns' promises in the order they appended, batching turns that come during a flush", async () => {
     const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
     const settled: number[] = [];

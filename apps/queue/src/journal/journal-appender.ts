@@ -206,14 +206,26 @@ export class JournalAppender {
 
   private async flushQueued(): Promise<void> {
     this.flushing = true;
-    for (let batch = this.queued.shift(); batch !== undefined; batch = this.queued.shift()) {
-      batch.settle(await this.mutex.runExclusive(() => this.flush(batch)));
+    while (this.queued.length > 0) {
+      const group = this.takeGroup();
+      const durable = await this.mutex.runExclusive(() => this.flush(group));
+      for (const batch of group) batch.settle(durable);
     }
     this.flushing = false;
   }
 
-  private async flush(batch: Batch): Promise<Durable> {
+  /** The batches sealed while the last write and sync were in flight, up to the next segment's
+   * start: they go out in one write and one sync, so the syncs do not multiply with the turns. */
+  private takeGroup(): Batch[] {
+    const group = [this.queued.shift() as Batch];
+    while (this.queued.length > 0 && (this.queued[0] as Batch).startsSegment === undefined) group.push(this.queued.shift() as Batch);
+    return group;
+  }
+
+  private async flush(group: readonly Batch[]): Promise<Durable> {
     if (this.failure !== undefined) return this.failure;
+    const first = group[0] as Batch;
+    const batch = group.length === 1 ? first : { ...first, buffers: group.flatMap((b) => b.buffers), bytes: sum(group, (b) => b.bytes), records: sum(group, (b) => b.records) };
     try {
       if (batch.startsSegment !== undefined) await this.createSegment(batch.startsSegment);
       if (batch.records === 0) return DURABLE;
@@ -287,4 +299,10 @@ function describe(error: unknown): string {
   // Node's fs errors already open with their code ("ENOSPC: no space left on device, write").
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+function sum(batches: readonly Batch[], of: (batch: Batch) => number): number {
+  let total = 0;
+  for (const batch of batches) total += of(batch);
+  return total;
 }
