@@ -24,8 +24,11 @@ import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
 import { describeCost, type SystemCost } from "./process-cost.js";
+import { measureFsyncLatency, withScratchDirectory } from "./workloads/journal-fsync.js";
+import { journalModes, runRecovery, withJournal, type JournalMode } from "./workloads/journal-cost.js";
+import { tmpdir } from "node:os";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,journal] [--journal] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
@@ -33,6 +36,9 @@ const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,dia
               return at once) runs only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
               and print the functions with the most self time
+  --journal   A, B and C each with the journal off, on with fsync always and on with fsync interval,
+              interleaved run by run, with the ratios; and the journal workload: the disk's fsync latency
+              and the time from start to serving with a large backlog in the journal (default --only A,B,C,journal)
   --publish   also write bench/results/full-run.json and the charts into docs/ (for docs/benchmarks.md)
   --wait-for-quiet  first wait (up to 15 min) until the 1-minute load average is below half the cores`;
 
@@ -41,6 +47,7 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    journal: { type: "boolean", default: false },
     publish: { type: "boolean", default: false },
     "wait-for-quiet": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -58,12 +65,40 @@ const quick = flags.quick;
 const repeats = quick ? 1 : 3;
 const sizes = quick
   ? { A: 10_000, B: 2_000, cRate: 1_000, cDurationMs: 2_000, memoryPending: 100_000, memoryRuns: 1, sweepBatch: 5_000, scaleJobs: 5_000, idleClients: 200,
-      warmUpBulk: 2_000, warmUpSerial: 500, warmUpPacedMs: 500 }
+      warmUpBulk: 2_000, warmUpSerial: 500, warmUpPacedMs: 500, recoveryPending: 100_000 }
   : { A: 50_000, B: 20_000, cRate: 1_000, cDurationMs: 10_000, memoryPending: 1_000_000, memoryRuns: 3, sweepBatch: 20_000, scaleJobs: 50_000, idleClients: 1_000,
-      warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000 };
+      warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000, recoveryPending: 1_000_000 };
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
-const selected = new Set((flags.only ?? "A,B,C,U,D,E,F,scale,floor").split(",").map((name) => name.trim()));
+const selected = new Set((flags.only ?? (flags.journal ? "A,B,C,journal" : "A,B,C,U,D,E,F,scale,floor")).split(",").map((name) => name.trim()));
+/** With --journal, A, B and C run once per mode in every repeat; without, only with it off. */
+const modes: readonly JournalMode[] = flags.journal ? journalModes : ["off"];
+const modeKey = (key: string, mode: JournalMode) => (mode === "off" ? key : `${key}.journal-${mode}`);
+const modeLabel = (mode: JournalMode) => (mode === "off" ? "" : `, journal fsync ${mode}`);
+
+/** Runs `run` once per mode in each repeat, the modes taking turns so that they see the same load. */
+async function repeatByMode<T>(name: string, run: (queueArgs: string[]) => Promise<T>, describe: (value: T) => string): Promise<Map<JournalMode, T[]>> {
+  const byMode = new Map<JournalMode, T[]>(modes.map((mode) => [mode, []]));
+  for (let i = 0; i < repeats; i++) {
+    for (const mode of modes) {
+      const value = await withJournal(mode, run);
+      (byMode.get(mode) as T[]).push(value);
+      say(`  ${modeKey(name, mode)} run ${i + 1}/${repeats}: ${describe(value)}`);
+    }
+  }
+  for (const [mode, values] of byMode) (result.runs[modeKey(name, mode)] ??= []).push(...values);
+  return byMode;
+}
+
+/** Each journaled run's figure over the unjournaled run of the same repeat. */
+function ratioRows(key: string, workload: string, label: string, byMode: Map<JournalMode, number[]>): void {
+  const off = byMode.get("off") as number[];
+  for (const mode of modes) {
+    if (mode === "off") continue;
+    const on = byMode.get(mode) as number[];
+    row(`${key}.ratio-${mode}`, workload, `${label}: journal fsync ${mode} / off, run by run`, "ratio", on.map((value, i) => value / (off[i] as number)));
+  }
+}
 
 async function waitForQuiet(limitMs: number): Promise<void> {
   const cores = describeMachine().cores;
@@ -168,26 +203,35 @@ if (result.machine.loadAverage.atStart > result.machine.cores / 2) {
 }
 
 await workload("A", `${n(sizes.A)} zero-duration jobs, bulk submit, 2 worker processes × concurrency 50`, async () => {
-  const runs = await repeat("A", repeats, () => runBulk(sizes.A, sizes.warmUpBulk, fleetA), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}, false positives ${falsePositiveCount(r)}`);
-  row("A", "A", `${n(sizes.A)} jobs, bulk submit, 2 workers × 50`, "jobs/s", runs.map((r) => r.jobsPerSecond), {
-    queueCpuUsPerJob: medianOf(runs.map((r) => r.queueCpuUsPerJob)),
-  });
+  const byMode = await repeatByMode("A", (queueArgs) => runBulk(sizes.A, sizes.warmUpBulk, fleetA, undefined, queueArgs), (r) => `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}, false positives ${falsePositiveCount(r)}`);
+  for (const [mode, modeRuns] of byMode) {
+    row(modeKey("A", mode), "A", `${n(sizes.A)} jobs, bulk submit, 2 workers × 50${modeLabel(mode)}`, "jobs/s", modeRuns.map((r) => r.jobsPerSecond), {
+      queueCpuUsPerJob: medianOf(modeRuns.map((r) => r.queueCpuUsPerJob)),
+    });
+  }
+  ratioRows("A", "A", "A's throughput", new Map([...byMode].map(([mode, r]) => [mode, r.map((x) => x.jobsPerSecond)])));
+  const runs = byMode.get("off") as Awaited<ReturnType<typeof runBulk>>[];
   result.runs.falsePositives = runs.map((r) => r.falsePositives);
   row("F.falsePositives", "F", "workers wrongly lost during A (reassigned + lost + worker warnings)", "count", runs.map(falsePositiveCount));
 });
 
 await workload("B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 worker processes × concurrency 1`, async () => {
-  const runs = await repeat("B", repeats, () => runSerial(sizes.B, sizes.warmUpSerial), (r) =>
+  const byMode = await repeatByMode("B", (queueArgs) => runSerial(sizes.B, sizes.warmUpSerial, undefined, queueArgs), (r) =>
     `${n(r.jobsPerSecond)} jobs/s, failed ${r.failed}; per job: ${describeCost(r.costs)}`);
-  row("B", "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
+  for (const [mode, runs] of byMode) {
+    row(modeKey("B", mode), "B", `${n(sizes.B)} jobs, one awaited submit at a time, 2 workers × 1${modeLabel(mode)}`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
+  }
+  ratioRows("B", "B", "B's throughput", new Map([...byMode].map(([mode, r]) => [mode, r.map((x) => x.jobsPerSecond)])));
 });
 
 await workload("C", `${n(sizes.cRate)} jobs/s for ${sizes.cDurationMs / 1000} s, idle workers: submit → handler start`, async () => {
-  const runs = await repeat("C", repeats, () => runPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
+  const byMode = await repeatByMode("C", (queueArgs) => runPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs, queueArgs), (r) =>
     `${r.jobs} jobs, p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms, missing ${r.missing}`);
   const label = `${n(sizes.cRate)}/s for ${sizes.cDurationMs / 1000} s, submit → start`;
-  row("C.p50", "C", `${label}, p50`, "ms", runs.map((r) => r.p50Ms));
-  row("C.p99", "C", `${label}, p99`, "ms", runs.map((r) => r.p99Ms));
+  for (const [mode, runs] of byMode) {
+    row(modeKey("C.p50", mode), "C", `${label}, p50${modeLabel(mode)}`, "ms", runs.map((r) => r.p50Ms));
+    row(modeKey("C.p99", mode), "C", `${label}, p99${modeLabel(mode)}`, "ms", runs.map((r) => r.p99Ms));
+  }
 });
 
 await workload("U", `the user's shape: its own handler for "${userJobType}" on queue "${userQueue}", submits without watch`, async () => {
@@ -226,6 +270,17 @@ await workload("E", "worker SIGKILLed mid-job: signal → another worker starts 
 await workload("F", "worker SIGSTOPped mid-job: signal → another worker starts the job (defaults)", async () => {
   const runs = await repeat("F", repeats, () => runFailover("SIGSTOP"), (r) => `${r.takeoverMs.toFixed(1)} ms`);
   row("F", "F", "worker SIGSTOPped mid-job → job restarted elsewhere", "ms", runs.map((r) => r.takeoverMs));
+});
+
+await workload("journal", `the disk's fsync latency, and start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, async () => {
+  const fsync = await withScratchDirectory(tmpdir(), (dir) => measureFsyncLatency(dir, quick ? 200 : 1_000));
+  say(`  fsync of a ${fsync.recordBytes}-byte write through a FileHandle: p50 ${fsync.fileHandle.p50.toFixed(0)} µs, p99 ${fsync.fileHandle.p99.toFixed(0)} µs`);
+  result.runs.fsync = [fsync];
+  row("journal.fsync", "journal", `write + fdatasync of ${fsync.recordBytes} bytes (FileHandle, as the journal does), p50`, "µs", [fsync.fileHandle.p50]);
+  const recovery = await repeat("journal.recovery", quick ? 1 : 3, () => runRecovery(sizes.recoveryPending), (r) =>
+    `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${n(r.journalBytes / 1e6)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
+  row("journal.recovery", "journal", `start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, "ms", recovery.map((r) => r.startToServingMs));
+  row("journal.bytes", "journal", `journal size holding ${n(sizes.recoveryPending)} pending jobs`, "MB", recovery.map((r) => r.journalBytes / 1e6));
 });
 
 const scaleFalsePositives: number[] = [];

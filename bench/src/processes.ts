@@ -46,10 +46,10 @@ export interface QueueProcess extends Program {
 }
 
 /** The real queue at --log-level warn on a free port; resolves once a client gets its welcome. */
-export async function startQueue(args: string[] = [], options: SpawnOptions = {}): Promise<{ queue: QueueProcess; control: DjqClient }> {
+export async function startQueue(args: string[] = [], options: SpawnOptions = {}, startTimeoutMs = 15_000): Promise<{ queue: QueueProcess; control: DjqClient }> {
   const port = await freePort();
   const queue = Object.assign(spawnProgram("queue", programs.queue, ["--port", String(port), "--log-level", "warn", ...args], options), { port });
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     try {
       const control = await connectClient({ port, connectTimeoutMs: 1_000 });

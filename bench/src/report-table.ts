@@ -6,7 +6,8 @@ import type { ResultRow } from "./results.js";
 
 export function formatValue(value: number, unit: ResultRow["unit"]): string {
   if (!Number.isFinite(value)) return "–";
-  if (unit === "ms") {
+  if (unit === "ratio") return `${value.toFixed(2)}×`;
+  if (unit === "ms" || unit === "MB") {
     const digits = value < 10 ? 2 : value < 100 ? 1 : 0;
     return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }

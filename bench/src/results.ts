@@ -8,7 +8,7 @@ export interface ResultRow {
   key: string;
   workload: string;
   label: string;
-  unit: "jobs/s" | "ms" | "B/job" | "count";
+  unit: "jobs/s" | "ms" | "µs" | "B/job" | "MB" | "count" | "ratio";
   /** One value per run. */
   values: number[];
   spread: Spread;

@@ -47,8 +47,10 @@ describe("the broker", () => {
     const worker = await connect(queue.port, "worker", "w1");
     expect(await client.request({ type: "submit", jobs: [{ durationMs: 5 }] })).toMatchObject({ type: "submitted", jobIds: [1] });
     const assign = await worker.request({ type: "fetch", max: 1 });
-    expect(assign.jobs).toEqual([expect.objectContaining({ jobId: 1, lease: 1, attempt: 1, durationMs: 5 })]);
-    expect(await worker.request({ type: "complete", jobs: [{ jobId: 1, lease: 1, result: "done" }] })).toMatchObject({ refused: [] });
+    // The run's first lease is its floor: 1,024 per millisecond of the clock at start.
+    const lease = 1_000_000 * 1024;
+    expect(assign.jobs).toEqual([expect.objectContaining({ jobId: 1, lease, attempt: 1, durationMs: 5 })]);
+    expect(await worker.request({ type: "complete", jobs: [{ jobId: 1, lease, result: "done" }] })).toMatchObject({ refused: [] });
     const status = await client.request({ type: "status", jobId: 1 });
     expect(status.job).toMatchObject({ state: "completed", result: "done", history: [{ workerId: "w1", outcome: "completed" }] });
   });

@@ -10,11 +10,18 @@ import type { Clock, Timer } from "./clock.js";
 import type { Connection } from "./connection.js";
 import { handlers, type Handler, type Peer } from "./handlers.js";
 import type { QueueConfig } from "./queue-config.js";
+import { QueueJournal } from "./queue-journal.js";
 import { sendSettled } from "./settled-frames.js";
+
+/** Requests that may change a job or a queue: refused once the journal cannot record the change. */
+const changesState: ReadonlySet<Request["type"]> = new Set(["submit", "cancel", "retry", "pause", "resume", "fetch", "complete", "fail", "release"]);
 
 export class Broker {
   readonly core: QueueCore;
-  readonly queueRunId = randomUUID().slice(0, 8);
+  /** What `welcome` says: a new one each start without the journal, the journal's own with it. */
+  queueRunId = randomUUID().slice(0, 8);
+  /** Set with `--journal`: every turn's changes are recorded before its output leaves. */
+  journal: QueueJournal | undefined;
   /** Open connections by id: where effects addressed to a connection are delivered. */
   readonly connections = new Map<ConnectionId, Connection>();
   stopping = false;
@@ -28,7 +35,15 @@ export class Broker {
     readonly clock: Clock,
     readonly log: Logger,
   ) {
-    this.core = new QueueCore(config.core);
+    this.core = new QueueCore({ ...config.core, recordChanges: config.journal !== undefined });
+  }
+
+  /** Before serving: restores the core from the journal and takes on its identity. */
+  async openJournal(): Promise<void> {
+    if (this.config.journal === undefined) return;
+    this.journal = await QueueJournal.open(this.config.journal, this.core, () => this.clock.now(), this.log);
+    this.queueRunId = this.journal.queueId;
+    this.performEffects();
   }
 
   opened(connection: Connection): void {
@@ -45,6 +60,11 @@ export class Broker {
     // A reply to a second request with the id of a fetch still open could not be told apart.
     if (peer.role === "worker" && this.core.isFetchOpen(peer.id, request.id)) {
       peer.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
+      return;
+    }
+    const unrecordable = this.journal?.unavailable;
+    if (unrecordable !== undefined && changesState.has(request.type)) {
+      peer.refuse(request.id, ErrorCode.journalUnavailable, `${unrecordable}; the queue takes no new work until it is restarted`);
       return;
     }
     const handle = handlers[request.type] as Handler<Request["type"]>;
@@ -108,6 +128,7 @@ export class Broker {
 
   /** Performs the core's effects in order and re-arms the timer; runs after every event. */
   performEffects(): void {
+    this.journal?.record();
     const effects = this.core.takeEffects();
     let settled: Map<ConnectionId, SettledJob[]> | undefined;
     for (const effect of effects) {
@@ -139,7 +160,10 @@ export class Broker {
     const connection = "connectionId" in effect && effect.connectionId !== undefined ? this.connections.get(effect.connectionId) : undefined;
     switch (effect.type) {
       case "assign": {
-        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs });
+        // An assign waits for no batch of its own: a lease not yet recorded is never handed out
+        // again after a restart (the next run's leases start above it), so a crash before the
+        // record only means the job, still pending in the journal, runs again.
+        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs }, false);
         if (this.log.enabled("info")) {
           for (const job of effect.jobs) {
             this.log.info("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });
@@ -150,15 +174,18 @@ export class Broker {
       case "abandon": {
         // Also on the liveness connection: a worker whose main loop is stuck cannot read the other.
         const abandon = { type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason } as const;
-        connection?.send(abandon);
-        if (effect.livenessConnectionId !== undefined) this.connections.get(effect.livenessConnectionId)?.send(abandon);
+        // It acknowledges nothing: sent before its turn's records are durable, the worst a crash
+        // can do is leave the job running under its lease after recovery, and run it again.
+        connection?.send(abandon, false);
+        if (effect.livenessConnectionId !== undefined) this.connections.get(effect.livenessConnectionId)?.send(abandon, false);
         this.log.info("job.abandon-sent", { job: effect.jobId, worker: effect.workerId, lease: effect.lease, reason: effect.reason });
         return;
       }
       case "progress":
         // {"type":"progress","jobId":1,"percent":40,"message":"resizing"}: one job, its message at most
-        // 200 characters, so it fits any frame the report it passes on fitted in.
-        connection?.send({ type: "progress", jobId: effect.jobId, ...effect.progress });
+        // 200 characters, so it fits any frame the report it passes on fitted in. Progress is not
+        // recorded, so it waits for no journal write.
+        connection?.send({ type: "progress", jobId: effect.jobId, ...effect.progress }, false);
         return;
       case "liveness-ended":
         // Beats must not outlive the session they vouch for.

@@ -9,6 +9,8 @@ import { Connection, type ConnectionHandler } from "./connection.js";
 import { ManualClock } from "./clock.js";
 import { Turns } from "./turns.js";
 import { defaultQueueConfig } from "./queue-config.js";
+import { DurabilityGate } from "./durability-gate.js";
+import type { Durable } from "./journal/index.js";
 
 /** Every write to any stand-in socket, in order, as "peer: text". */
 let written: string[] = [];
@@ -33,8 +35,8 @@ class StandInSocket extends EventEmitter {
 const ignore: ConnectionHandler = { heard() {}, request() {}, closed() {} };
 const silent = createLogger({ program: "queue", level: "silent" });
 
-function connectionOf(role: Role, peer: string): Connection {
-  const connection = new Connection(new StandInSocket(peer) as unknown as net.Socket, ignore, defaultQueueConfig, silent, new ManualClock(), new Turns());
+function connectionOf(role: Role, peer: string, gate?: DurabilityGate): Connection {
+  const connection = new Connection(new StandInSocket(peer) as unknown as net.Socket, ignore, defaultQueueConfig, silent, new ManualClock(), new Turns(), gate);
   connection.role = role;
   opened.push(connection);
   return connection;
@@ -66,5 +68,29 @@ describe("a connection's writes", () => {
     worker.send(assign);
     await endOfTurn();
     expect(written).toEqual([`worker: ${JSON.stringify(assign)}\n`, `client: ${JSON.stringify(submitted)}\n`]);
+  });
+
+  it("with the journal on, holds what acknowledges a change until its batch is durable, and lets a heartbeat reply or a progress push go at once unless something before it is held", async () => {
+    const gate = new DurabilityGate();
+    let durable!: (outcome: Durable) => void;
+    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)));
+    const beat: ServerMessage = { id: 3, type: "heartbeat" };
+    const progress: ServerMessage = { type: "progress", jobId: 7, percent: 50 };
+    const watcher = connectionOf("client", "watcher", gate);
+    const submitter = connectionOf("client", "submitter", gate);
+    watcher.send(progress, false);
+    watcher.send(beat, false);
+    submitter.send(submitted);
+    await endOfTurn();
+    expect(written).toEqual([`watcher: ${JSON.stringify(progress)}\n${JSON.stringify(beat)}\n`]);
+    submitter.send(beat, false);
+    await endOfTurn();
+    expect(written).toHaveLength(1);
+    durable({ ok: true });
+    await endOfTurn();
+    expect(written).toEqual([
+      `watcher: ${JSON.stringify(progress)}\n${JSON.stringify(beat)}\n`,
+      `submitter: ${JSON.stringify(submitted)}\n${JSON.stringify(beat)}\n`,
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import {
 import type { Logger } from "@djq/runtime";
 import type { Clock, Timer } from "./clock.js";
 import { LineDeadline } from "./line-deadline.js";
+import type { DurabilityGate } from "./durability-gate.js";
 import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { Turns } from "./turns.js";
@@ -55,6 +56,8 @@ export class Connection {
   private name: string | undefined = undefined;
   private errors = 0;
   private readonly output: OutputBuffer;
+  /** Whether a message queued since the last flush must wait for its turn's records (see send). */
+  private unflushedWaitsForRecord = false;
   private readonly lineDeadline: LineDeadline;
   private closing = false;
   private readonly helloTimer: Timer;
@@ -68,6 +71,7 @@ export class Connection {
     private readonly log: Logger,
     clock: Clock,
     turns: Turns,
+    private readonly gate: DurabilityGate | undefined = undefined,
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
@@ -113,13 +117,18 @@ export class Connection {
     this.helloTimer.cancel();
   }
 
-  send(message: ServerMessage): void {
+  /**
+   * Queues a message. With the journal on, it leaves once the records of its turn are durable,
+   * unless `waitsForRecord` is false: a message that acknowledges nothing recorded (a heartbeat
+   * reply, a progress push, an abandon) then leaves at once when nothing before it is held.
+   */
+  send(message: ServerMessage, waitsForRecord = true): void {
     if (this.closing) return;
     if (this.output.roomBytes <= 0) {
       this.overflow(0);
       return;
     }
-    this.sendFrame(encodeFrame(message));
+    this.sendFrame(encodeFrame(message), undefined, waitsForRecord);
   }
 
   /** Bytes that may still be queued for this peer; a reply built piece by piece checks it as it grows. */
@@ -128,7 +137,7 @@ export class Connection {
   }
 
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
-  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame)): void {
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), waitsForRecord = true): void {
     if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
@@ -137,6 +146,7 @@ export class Connection {
       this.overflow(frameBytes);
       return;
     }
+    if (waitsForRecord) this.unflushedWaitsForRecord = true;
     if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
   }
 
@@ -162,7 +172,36 @@ export class Connection {
   private readonly flushAfterWorkers = (): void => process.nextTick(this.flush);
 
   private readonly flush = (): void => {
-    if (!this.closing) this.output.flush();
+    if (this.closing) return;
+    const gate = this.gate;
+    if (gate === undefined) {
+      this.output.flush();
+      return;
+    }
+    // With the journal on: this turn's replies wait for this turn's records, and for the output
+    // held before them, whose order they keep.
+    const epoch = gate.required;
+    const waits = this.unflushedWaitsForRecord;
+    this.unflushedWaitsForRecord = false;
+    if (!this.output.holding && (!waits || gate.isDurable(epoch))) {
+      this.output.flush();
+      return;
+    }
+    this.output.hold(epoch);
+    gate.whenDurable(epoch, this.release);
+  };
+
+  private readonly release = (): void => {
+    const gate = this.gate as DurabilityGate;
+    if (this.socket.destroyed) return;
+    this.output.release((epoch) => gate.isDurable(epoch));
+    if (this.output.holding && gate.failure !== undefined) {
+      // What it was about to be told was never recorded: it must not hear it.
+      this.log.warn("connection.dropped", { conn: this.id, peer: this.label, code: ErrorCode.journalUnavailable, reason: gate.failure });
+      this.drop();
+      return;
+    }
+    if (this.closing && !this.output.holding) this.socket.end();
   };
 
   /** An error reply; fatal codes and a spent error budget also close the connection. */
@@ -187,7 +226,8 @@ export class Connection {
     this.lineDeadline.stop();
     this.flush();
     this.closing = true;
-    this.socket.end();
+    // Replies still held for the journal are written, then the socket ends (see release).
+    if (!this.output.holding) this.socket.end();
     // A peer that never reads would hold the socket open forever: give the flush a bound.
     setTimeout(() => this.socket.destroy(), 1_000).unref();
   }

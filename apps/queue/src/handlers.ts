@@ -11,7 +11,7 @@ import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
 export interface FramedPeer {
-  send(message: ServerMessage): void;
+  send(message: ServerMessage, waitsForRecord?: boolean): void;
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
   sendFrame(frame: string, frameBytes?: number): void;
   /** Bytes that may still be queued for this peer. */
@@ -27,7 +27,7 @@ export interface Peer extends FramedPeer {
   /** Who asked, for the log, when it was not a wire peer (the dashboard's caller). */
   readonly by?: string | undefined;
   readonly remote?: string;
-  send(message: ServerMessage): void;
+  send(message: ServerMessage, waitsForRecord?: boolean): void;
   /** Takes the role a hello was accepted for; `name` is the worker id, for log lines. */
   accept?(role: Role, name: string | undefined): void;
   refuse(id: RequestId | undefined, code: ErrorCode, message: string): void;
@@ -44,7 +44,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":3,"type":"heartbeat"}
   heartbeat(_broker, peer, request) {
-    peer.send({ id: request.id, type: "heartbeat" });
+    peer.send({ id: request.id, type: "heartbeat" }, false);
   },
 
   // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}

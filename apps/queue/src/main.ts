@@ -6,7 +6,9 @@ import { startDashboard } from "./dashboard/dashboard-server.js";
 import { startQueueServer } from "./index.js";
 import { payloadLimitBytes } from "./job-sizes.js";
 import { defaultMemoryBytes } from "./memory-default.js";
+import { fsyncModes } from "./journal/index.js";
 import { defaultQueueConfig as d, type QueueConfig } from "./queue-config.js";
+import { defaultJournalSettings as dj, type JournalSettings } from "./queue-journal.js";
 
 const memoryDefault = defaultMemoryBytes();
 const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in memory)
@@ -46,6 +48,21 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --dashboard-port PORT              serve the web dashboard and /metrics on --host at this port,
                                      0 for any free one (default off)
   --grace-ms MS                      on SIGINT/SIGTERM, how long to wait for running jobs (default ${d.graceMs})
+  --journal DIR                      record every acknowledged change in DIR and recover from it on start
+                                     (default off: nothing touches the disk); one queue per directory
+  --journal-fsync MODE               always: every reply waits for its records' fdatasync (one per batch, shared);
+                                     interval: it waits for the write, a sync follows within
+                                     --journal-fsync-interval-ms (a power cut can lose that much; a crash of the
+                                     queue alone loses nothing) (${fsyncModes.join("|")}; default ${dj.fsync})
+  --journal-fsync-interval-ms MS     how often interval mode syncs (default ${dj.fsyncIntervalMs})
+  --journal-grace-ms MS              after recovery, how long running jobs wait for their workers to reconnect
+                                     before they are requeued (default ${dj.recoveryGraceMs})
+  --journal-segment-bytes BYTES      a segment file past this size is closed, the next write starts a new one
+                                     (default ${dj.segmentBytes})
+  --journal-compact-min-bytes BYTES  compaction waits until the segments since the last snapshot hold this much
+                                     and more than the snapshot (default ${dj.minCompactBytes})
+  --journal-start-anyway             start from the last good record when the journal is damaged, setting the
+                                     rest aside as .broken files (default: refuse to start, naming file and offset)
   --check-invariants                 verify the core's invariants after every event (slow; for testing)
   --log-level LEVEL                  ${logLevels.join("|")} (default info)
   --log-format FORMAT                ${logFormats.join("|")} (default text)
@@ -61,6 +78,7 @@ const flagSpec = {
   "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
   "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
   "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
+  journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-segment-bytes": s, "journal-compact-min-bytes": s, "journal-start-anyway": { type: "boolean" },
 } as const;
 
 // Every flag is read and range-checked here, before anything listens: a wrong one exits 2.
@@ -104,6 +122,7 @@ const { config, dashboardPort, logLevel, logFormat } = exitOnFlagError("djq-queu
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined,
     graceMs: ms("grace-ms", d.graceMs),
     checkInvariants: f["check-invariants"] === true,
+    journal: journalSettings(f, int, ms),
   };
   if (payloadLimitBytes(config) < 1) {
     throw new FlagError(`--max-frame-bytes ${config.maxFrameBytes} leaves no room for a payload beside a result of --max-result-bytes ${config.core.memory.maxResultBytes} and a job's other fields`);
@@ -117,7 +136,11 @@ const { config, dashboardPort, logLevel, logFormat } = exitOnFlagError("djq-queu
 });
 const log = createLogger({ program: "queue", level: logLevel, format: logFormat });
 
-const queue = await startQueueServer(config, log);
+const queue = await startQueueServer(config, log).catch((error: unknown) => {
+  // A damaged journal, a locked directory, a disk that refuses the start's record: one line, no stack.
+  log.error("queue.start-failed", { reason: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});
 log.info("queue.listening", { host: queue.host, port: queue.port, tls: config.tls !== undefined, run: queue.broker.queueRunId });
 const loopback = /^(127\.|::1$|localhost$)/.test(config.host);
 if (!loopback && (config.clientSecret === undefined || config.workerSecret === undefined)) {
@@ -132,3 +155,28 @@ onShutdownSignal(async (signal) => {
   await queue.shutDown();
   await dashboard?.close();
 });
+
+function journalSettings(
+  f: Partial<Record<keyof typeof flagSpec, string | boolean>>,
+  int: (name: keyof typeof flagSpec, fallback: number, min?: number) => number,
+  ms: (name: keyof typeof flagSpec, fallback: number, min?: number) => number,
+): JournalSettings | undefined {
+  const dir = f.journal as string | undefined;
+  const journalFlags = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-segment-bytes", "journal-compact-min-bytes", "journal-start-anyway"] as const;
+  const named = journalFlags.filter((name) => f[name] !== undefined);
+  if (dir === undefined) {
+    if (named.length > 0) throw new FlagError(`--${named[0]} needs --journal DIR`);
+    return undefined;
+  }
+  if (dir === "") throw new FlagError("--journal needs a directory");
+  return {
+    ...dj,
+    dir,
+    fsync: choiceFlag("journal-fsync", f["journal-fsync"] as string | undefined, fsyncModes, dj.fsync),
+    fsyncIntervalMs: ms("journal-fsync-interval-ms", dj.fsyncIntervalMs, 1),
+    recoveryGraceMs: ms("journal-grace-ms", dj.recoveryGraceMs),
+    segmentBytes: int("journal-segment-bytes", dj.segmentBytes, 4096),
+    minCompactBytes: int("journal-compact-min-bytes", dj.minCompactBytes, 0),
+    startAnyway: f["journal-start-anyway"] === true,
+  };
+}

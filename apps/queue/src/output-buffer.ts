@@ -3,9 +3,18 @@
 // is queued, so a peer that never reads costs at most the bound, never a turn's worth of replies.
 import type net from "node:net";
 
+interface HeldFrames {
+  epoch: number;
+  text: string;
+  bytes: number;
+}
+
 export class OutputBuffer {
   private frames: string[] = [];
   private queuedBytes = 0;
+  private heldBytes = 0;
+  /** Frames of earlier turns waiting for their journal records to be durable, oldest first. */
+  private held: HeldFrames[] = [];
 
   constructor(
     private readonly socket: net.Socket,
@@ -14,7 +23,7 @@ export class OutputBuffer {
 
   /** Bytes produced for the peer and not yet taken by the kernel: the socket's and ours. */
   get unsentBytes(): number {
-    return this.socket.writableLength + this.queuedBytes;
+    return this.socket.writableLength + this.queuedBytes + this.heldBytes;
   }
 
   /** Bytes that may still be added before the bound is reached. */
@@ -34,6 +43,10 @@ export class OutputBuffer {
     return true;
   }
 
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
   /** Writes what is queued as one string in one write: one syscall and one UTF-8 conversion. */
   flush(): void {
     const frames = this.frames;
@@ -43,8 +56,32 @@ export class OutputBuffer {
     this.socket.write(frames.length === 1 ? (frames[0] as string) : frames.join(""));
   }
 
-  discard(): void {
+  /** Sets what is queued aside until `epoch` of the journal is durable; still counted against the bound. */
+  hold(epoch: number): void {
+    const frames = this.frames;
+    if (frames.length === 0) return;
+    const bytes = this.queuedBytes;
     this.frames = [];
     this.queuedBytes = 0;
+    this.heldBytes += bytes;
+    this.held.push({ epoch, text: frames.length === 1 ? (frames[0] as string) : frames.join(""), bytes });
+  }
+
+  /** Writes the held frames whose epoch is durable, in order, stopping at the first that is not. */
+  release(isDurable: (epoch: number) => boolean): void {
+    const ready: string[] = [];
+    while (this.held.length > 0 && isDurable((this.held[0] as HeldFrames).epoch)) {
+      const group = this.held.shift() as HeldFrames;
+      ready.push(group.text);
+      this.heldBytes -= group.bytes;
+    }
+    if (ready.length > 0) this.socket.write(ready.length === 1 ? (ready[0] as string) : ready.join(""));
+  }
+
+  discard(): void {
+    this.frames = [];
+    this.held = [];
+    this.queuedBytes = 0;
+    this.heldBytes = 0;
   }
 }

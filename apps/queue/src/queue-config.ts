@@ -2,6 +2,7 @@
 // environment; tests build it directly.
 import { DEFAULT_FRAME_BYTES } from "@djq/protocol";
 import { defaultCoreConfig, type CoreConfig } from "@djq/core";
+import type { JournalSettings } from "./queue-journal.js";
 
 export interface QueueConfig {
   host: string;
@@ -33,6 +34,8 @@ export interface QueueConfig {
   graceMs: number;
   /** Check the core's invariants after every event (slow; for fuzzing and chaos runs). */
   checkInvariants: boolean;
+  /** With `--journal DIR`: record every change there and recover from it on start. Off by default. */
+  journal: JournalSettings | undefined;
 }
 
 export const defaultQueueConfig: QueueConfig = {
@@ -54,4 +57,5 @@ export const defaultQueueConfig: QueueConfig = {
   tls: undefined,
   graceMs: 10_000,
   checkInvariants: false,
+  journal: undefined,
 };

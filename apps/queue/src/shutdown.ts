@@ -32,6 +32,7 @@ export async function shutDown(broker: Broker, server: QueueServer, graceMs: num
     log.info("queue.stopped", { ...summary, unfinishedJobIds: summary.unfinishedJobIds.slice(0, 50) });
     broker.stopTimer();
     server.closeAll();
+    await broker.journal?.close();
     // The listener closes once the peers have gone; a peer that lingers is the OS's to time out,
     // so this bound is wall time, not the queue's clock.
     await Promise.race([stoppedAccepting, new Promise((resolve) => setTimeout(resolve, 1_000))]);

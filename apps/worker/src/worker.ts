@@ -192,9 +192,9 @@ export class Worker extends WorkerEmitter {
       this.options.helloTimeoutMs,
     );
     if (this.queueRunId !== undefined && welcome.queueRunId !== this.queueRunId) {
-      // Its memory is gone, and the new run numbers jobs and leases from 1 again: a report or
-      // progress of an earlier lease could be taken for a new job's. So stop that work and
-      // drop its reports before anything goes out on this session.
+      // Its memory is gone and the new run numbers jobs from 1 again: that work is nobody's now
+      // (its lease would only be refused as stale). So stop it and drop its reports before
+      // anything goes out on this session.
       this.log.warn("queue.restarted", { queueRunId: welcome.queueRunId, unreported: this.batcher.size, running: this.running.size });
       const dropped = this.batcher.clear();
       const abandoned = this.running.abandonAll(`the queue restarted (run ${this.queueRunId} is now ${welcome.queueRunId})`);

@@ -74,8 +74,8 @@ export async function measureBulk(
  * the per-message paths (which take far longer to get hot than the per-job ones) and the queue's
  * retention is full and evicting, as in a queue that has been up for a while.
  */
-export function runBulk(jobs: number, warmUpJobs: number, fleet: WorkerFleet, idleClients?: number): Promise<BulkRun> {
-  return withSystem({ fleet, ...(idleClients ? { idleClients } : {}) }, async (system) => {
+export function runBulk(jobs: number, warmUpJobs: number, fleet: WorkerFleet, idleClients?: number, queueArgs: string[] = []): Promise<BulkRun> {
+  return withSystem({ fleet, queueArgs, ...(idleClients ? { idleClients } : {}) }, async (system) => {
     for (let warmedUp = 0; warmedUp < warmUpJobs; warmedUp += jobs) await measureBulk(system, Math.min(jobs, warmUpJobs - warmedUp));
     return measureBulk(system, jobs);
   });

@@ -25,8 +25,8 @@ export const fleetC: WorkerFleet = { program: "library", processes: 2, workersPe
 type PacedDone = Extract<ProducerReport, { type: "paced-done" }>;
 
 /** `warmUpMs` of the same pacing first, unmeasured: only the jobs of the measured stretch count. */
-export function runPaced(rate: number, durationMs: number, warmUpMs: number): Promise<PacedRun> {
-  return withSystem({ fleet: fleetC }, (system) => measurePaced(system, rate, durationMs, warmUpMs));
+export function runPaced(rate: number, durationMs: number, warmUpMs: number, queueArgs: string[] = []): Promise<PacedRun> {
+  return withSystem({ fleet: fleetC, queueArgs }, (system) => measurePaced(system, rate, durationMs, warmUpMs));
 }
 
 /** The paced run on peers that are up: a producer and workers that report their job starts. */

@@ -36,8 +36,8 @@ export async function measureSerial(system: System, jobs: number): Promise<Seria
 }
 
 /** A fresh system, an unmeasured warm-up, one measured run. */
-export function runSerial(jobs: number, warmUpJobs: number, fleet: WorkerFleet = fleetB): Promise<SerialRun> {
-  return withSystem({ fleet }, async (system) => {
+export function runSerial(jobs: number, warmUpJobs: number, fleet: WorkerFleet = fleetB, queueArgs: string[] = []): Promise<SerialRun> {
+  return withSystem({ fleet, queueArgs }, async (system) => {
     if (warmUpJobs > 0) await measureSerial(system, warmUpJobs);
     return measureSerial(system, jobs);
   });

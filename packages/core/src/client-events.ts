@@ -56,6 +56,7 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     job.payloadBytes = options.payloadBytes?.[i] ?? 0;
     core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes);
     core.jobs.set(job.id, job);
+    core.changes?.job(job);
     if (watcher !== undefined) core.subscriptions.add(job.id, watcher);
     core.counts[job.state] += 1;
     queue.counts[job.state] += 1;
@@ -71,7 +72,11 @@ export function submit(core: CoreState, now: number, specs: readonly JobSpec[], 
     ids[i] = job.id;
   }
   core.totals.submitted += specs.length;
-  if (options.key !== undefined) core.keys.remember(options.key, ids, options.bodyDigest ?? "", now);
+  if (options.key !== undefined) {
+    const bodyDigest = options.bodyDigest ?? "";
+    core.keys.remember(options.key, ids, bodyDigest, now);
+    core.changes?.key(options.key, ids, bodyDigest, now);
+  }
   for (const queue of touched) dispatch(core, queue, now);
   return done(ids);
 }
@@ -142,10 +147,11 @@ export function watch(core: CoreState, jobIds: readonly number[], connectionId: 
 }
 
 // {"type":"pause","queue":"default"}   a queue that does not exist is refused unless "create":true
-export function pause(core: CoreState, queueName: string, create: boolean): Result<void> {
+export function pause(core: CoreState, now: number, queueName: string, create: boolean): Result<void> {
   const queue = queueToSwitch(core, queueName, create);
   if (!queue.ok) return queue;
   queue.value.paused = true;
+  core.changes?.paused(queueName, true, now);
   return done(undefined);
 }
 
@@ -154,6 +160,7 @@ export function resume(core: CoreState, now: number, queueName: string, create: 
   const queue = queueToSwitch(core, queueName, create);
   if (!queue.ok) return queue;
   queue.value.paused = false;
+  core.changes?.paused(queueName, false, now);
   dispatch(core, queue.value, now);
   core.forgetQueueIfUnused(queue.value);
   return done(undefined);

@@ -21,6 +21,11 @@ export interface CoreConfig {
   memory: MemoryLimits;
   /** Assignments in one `assign` at most, in encoded bytes: what fits a frame beside its envelope. */
   maxAssignBytes: number;
+  /** Keep a change log for the journal (`takeChanges`); off, no record is built. */
+  recordChanges: boolean;
+  /** The first lease number this run may hand out: the shell's floor, so that no lease of an
+   * earlier run is ever handed out again (docs/protocol.md, "Lease numbers"). */
+  firstLease: number;
 }
 
 export const defaultCoreConfig: CoreConfig = {
@@ -35,4 +40,6 @@ export const defaultCoreConfig: CoreConfig = {
   recentEvents: 50,
   memory: { maxBytes: 1024 * 1024 * 1024, maxResultBytes: 64 * 1024 },
   maxAssignBytes: 1024 * 1024 - 1024,
+  recordChanges: false,
+  firstLease: 1,
 };

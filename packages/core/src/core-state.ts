@@ -9,6 +9,7 @@ import type { Effect } from "./effects.js";
 import { IdTable } from "./id-table.js";
 import { IdempotencyKeys } from "./idempotency.js";
 import { IndexedHeap } from "./indexed-heap.js";
+import { ChangeLog } from "./journal-changes.js";
 import { JobRecord } from "./job-record.js";
 import { JOB_RECORD_BYTES, MemoryBudget } from "./memory-budget.js";
 import { canMove, emptyCounts } from "./job-states.js";
@@ -43,14 +44,18 @@ export class CoreState {
   lastOrder = 0;
   /** The last place handed out in the delayed, running and settled listings. */
   lastListOrder = 0;
-  lastLease = 0;
+  lastLease: number;
   effects: Effect[] = [];
+  /** Set with `recordChanges`: what the journal is told after each event. */
+  readonly changes: ChangeLog | undefined;
 
   constructor(config: Partial<CoreConfig> = {}) {
     this.config = { ...defaultCoreConfig, ...config };
     this.memory = new MemoryBudget(this.config.memory);
     this.retention = new Retention(this.config.retention, this.memory);
     this.keys = new IdempotencyKeys(this.config.idempotency);
+    this.lastLease = this.config.firstLease - 1;
+    this.changes = this.config.recordChanges ? new ChangeLog() : undefined;
   }
 
   find(jobId: number): Result<JobRecord> {
@@ -120,6 +125,7 @@ export class CoreState {
     job.queue.counts[to] += 1;
     job.state = to;
     if (to !== "pending") job.listOrder = ++this.lastListOrder;
+    this.changes?.job(job);
   }
 
   note(now: number, kind: RecentEvent["kind"], job: JobRecord | undefined, reason: string, workerId?: string): void {

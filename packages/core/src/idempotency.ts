@@ -25,6 +25,11 @@ export class IdempotencyKeys {
     return this.keys.size;
   }
 
+  /** Every key remembered, oldest first. */
+  entries(): IterableIterator<[string, { readonly jobIds: number[]; readonly bodyDigest: string; readonly at: number }]> {
+    return this.keys.entries();
+  }
+
   lookup(key: string): { jobIds: number[]; bodyDigest: string } | undefined {
     return this.keys.get(key);
   }

@@ -3,12 +3,14 @@
 // sequence of calls: no clock, no timers, no I/O. Expected refusals are returned as values; a
 // broken invariant throws. The work itself is in client-events.ts, worker-events.ts,
 // job-endings.ts and dispatch.ts; the state in core-state.ts.
-import type { HeldLease, JobSpec, JobState, JobView, Progress, RecentEvent, Refusal } from "@djq/protocol";
+import type { HeldLease, JobSnapshot, JobSpec, JournalRecord, KeySnapshot, JobState, JobView, Progress, RecentEvent, Refusal } from "@djq/protocol";
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
 import { becomeDue, checkSilence, loseWorker, timeOut, workerLeaves } from "./job-endings.js";
 import { JobRecord } from "./job-record.js";
+import { jobSnapshot, keySnapshot } from "./journal-changes.js";
+import { Restoration } from "./journal-restore.js";
 import type { NamedQueue } from "./named-queue.js";
 import type { Result } from "./result.js";
 import { listJobs, statsView, type JobsPage, type ListQuery, type StatsView } from "./views.js";
@@ -17,7 +19,57 @@ import { WorkerRecord } from "./worker-record.js";
 
 export type { SubmitOptions } from "./client-events.js";
 
+/** What compaction writes: the counters at the cut, and the live jobs and keys, read lazily. */
+export interface CoreSnapshot {
+  lastJobId: number;
+  lastLease: number;
+  lastOrder: number;
+  lastListOrder: number;
+  pausedQueues: string[];
+  records: Iterable<JobSnapshot | KeySnapshot>;
+}
+
 export class QueueCore extends CoreState {
+  private restoration: Restoration | undefined = new Restoration();
+
+  // ---- the journal: changes out, records in at start-up ----------------------------------
+
+  /** The state changes since the last call, as journal records (none without `recordChanges`). */
+  takeChanges(): JournalRecord[] {
+    return this.changes === undefined ? [] : this.changes.take();
+  }
+
+  /** Gathers one recorded change during recovery, before the first event: no effects, no decisions. */
+  restore(record: JournalRecord): void {
+    if (this.restoration === undefined) throw new Error("restore after the core started serving");
+    this.restoration.add(record);
+  }
+
+  /** After the last record: builds the state. Running jobs keep their leases until at least
+   * `now + graceMs`, and their workers have that long to say hello again with `holding`. */
+  finishRestore(now: number, graceMs: number): void {
+    const restoration = this.restoration;
+    if (restoration === undefined) throw new Error("finishRestore called twice");
+    this.restoration = undefined;
+    restoration.finish(this, now, graceMs);
+  }
+
+  snapshot(): CoreSnapshot {
+    const jobs = [...this.jobs.values()];
+    const keys = [...this.keys.entries()];
+    return {
+      lastJobId: this.lastJobId,
+      lastLease: this.lastLease,
+      lastOrder: this.lastOrder,
+      lastListOrder: this.lastListOrder,
+      pausedQueues: [...this.queues.values()].filter((q) => q.paused).map((q) => q.name),
+      records: (function* () {
+        for (const job of jobs) yield jobSnapshot(job);
+        for (const [key, entry] of keys) yield keySnapshot(key, entry.jobIds, entry.bodyDigest, entry.at);
+      })(),
+    };
+  }
+
   /** The effects produced since the last call, in the order they must be performed. */
   takeEffects(): Effect[] {
     const effects = this.effects;
@@ -70,7 +122,7 @@ export class QueueCore extends CoreState {
   /** Refused with unknown-queue when no queue of that name exists, unless `create`. */
   pause(now: number, queueName: string, create = false): Result<void> {
     this.advance(now);
-    return clients.pause(this, queueName, create);
+    return clients.pause(this, now, queueName, create);
   }
 
   resume(now: number, queueName: string, create = false): Result<void> {

@@ -1,10 +1,22 @@
 // Read-only pictures of the core for status, listing and stats replies. Built on demand from
 // the records; nothing here changes state.
-import { ErrorCode, MAX_LIST_LIMIT, type JobState, type JobView, type MemoryUse, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
-import type { JobRecord } from "./job-record.js";
+import { ErrorCode, MAX_LIST_LIMIT, type AttemptView, type JobState, type JobView, type MemoryUse, type QueueStats, type StateCounts, type Totals, type WorkerView } from "@djq/protocol";
+import type { AttemptRecord, JobRecord } from "./job-record.js";
 import { mergeSorted } from "./merge-sorted.js";
 import type { QueueCore } from "./queue-core.js";
 import { done, refused, type Result } from "./result.js";
+
+export function attemptView(a: AttemptRecord): AttemptView {
+  return {
+    attempt: a.attempt,
+    lease: a.lease,
+    workerId: a.workerId,
+    startedAt: a.startedAt,
+    ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
+    outcome: a.outcome,
+    ...(a.error !== undefined ? { error: a.error } : {}),
+  };
+}
 
 export function jobView(job: JobRecord): JobView {
   const view: JobView = {
@@ -18,15 +30,7 @@ export function jobView(job: JobRecord): JobView {
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
     timeoutMs: job.timeoutMs,
-    history: (job.history ?? []).map((a) => ({
-      attempt: a.attempt,
-      lease: a.lease,
-      workerId: a.workerId,
-      startedAt: a.startedAt,
-      ...(a.endedAt !== undefined ? { endedAt: a.endedAt } : {}),
-      outcome: a.outcome,
-      ...(a.error !== undefined ? { error: a.error } : {}),
-    })),
+    history: (job.history ?? []).map(attemptView),
   };
   if (job.spec.payload !== undefined) view.payload = job.spec.payload;
   if (job.state === "delayed") view.runAt = job.deadlineAt;

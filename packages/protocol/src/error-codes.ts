@@ -50,6 +50,9 @@ export const ErrorCode = {
   shuttingDown: "shutting-down",
   /** A second worker session took over this worker id. The connection is closed. */
   replaced: "replaced",
+  /** The queue could not record the change in its journal (a write error or a full disk), so it
+   * did not make it: nothing was acknowledged. The queue takes no new work until restarted. */
+  journalUnavailable: "journal-unavailable",
   /** A liveness hello names no live worker session, or the wrong token for it. The connection is closed. */
   unknownSession: "unknown-session",
   /** A `list` cursor (`after`) names a place its state's listing never reached. */

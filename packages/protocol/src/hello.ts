@@ -9,6 +9,10 @@ import { RequestId } from "./request-id.js";
 export const Role = z.enum(["client", "worker", "liveness"]);
 export type Role = z.infer<typeof Role>;
 
+/** A worker's own name for itself, stable across reconnects. */
+export const WorkerId = z.string().min(1).max(MAX_ID_CHARS);
+export type WorkerId = z.infer<typeof WorkerId>;
+
 export const HeldLease = z.strictObject({ jobId: JobId, lease: Lease });
 export type HeldLease = z.infer<typeof HeldLease>;
 
@@ -19,7 +23,7 @@ export const Hello = z.strictObject({
   version: z.number().int().min(0),
   secret: z.string().max(1024).optional(),
   /** Workers: a stable id that survives reconnects, so leases still held can be kept. */
-  workerId: z.string().min(1).max(MAX_ID_CHARS).optional(),
+  workerId: WorkerId.optional(),
   /** Workers: the queues served, taken in turn so none is starved. */
   queues: z.array(QueueName).min(1).max(MAX_QUEUES_PER_WORKER).optional(),
   /** Workers, on reconnect: the leases still being worked on; any other lease of this worker is revoked. */

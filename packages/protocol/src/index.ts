@@ -13,3 +13,4 @@ export * from "./framing.js";
 export * from "./replies.js";
 export * from "./examples.js";
 export * from "./warm-up.js";
+export * from "./journal-records.js";

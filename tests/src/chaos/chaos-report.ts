@@ -32,6 +32,11 @@ export interface ChaosRecords {
   queueLogs: LogEvent[];
   /** Exit of the queue process before the run ended it, if it died on its own. */
   queueExit: { code: number | null; signal: string | null } | undefined;
+  /** Times the run SIGKILLed and restarted the queue (with its journal). A killed queue may have
+   * logged a submission or a completion whose record never reached the disk and whose reply was
+   * never sent: then the jobs that count are those the clients were told of, and the completions
+   * those the workers were told were accepted (their `report.acked` lines), one per lease. */
+  queueKills?: number;
   workerLogs: LogEvent[][];
   clients: ClientOutcome[];
   final: FinalListing | undefined;
@@ -77,7 +82,8 @@ export function buildChaosReport(records: ChaosRecords): ChaosReport {
   const { queueLogs, final } = records;
   const problems: string[] = [];
 
-  const submitted = submittedIds(queueLogs);
+  const killed = (records.queueKills ?? 0) > 0;
+  const submitted = killed ? acknowledgedIds(records.clients) : submittedIds(queueLogs);
   const completed = new Set(final?.completed ?? []);
   const failedAsDesigned = new Set<number>();
   const unexpectedFailureIds: number[] = [];
@@ -87,11 +93,23 @@ export function buildChaosReport(records: ChaosRecords): ChaosReport {
   }
   const lostIds = [...submitted].filter((id) => !completed.has(id) && !failedAsDesigned.has(id)).sort((a, b) => a - b);
 
-  const completions = new Map<number, number>();
-  for (const event of queueLogs) {
-    if (event.event === "job.completed") completions.set(event.job as number, (completions.get(event.job as number) ?? 0) + 1);
+  const completions = new Map<number, Set<unknown>>();
+  const accepted = (jobId: number, distinct: unknown) => completions.set(jobId, (completions.get(jobId) ?? new Set()).add(distinct));
+  if (killed) {
+    // A killed queue may have logged a completion it never recorded nor acknowledged: count what
+    // the workers were told was accepted, each lease once (a report resent after a restart).
+    for (const event of records.workerLogs.flat()) {
+      if (event.event !== "report.acked" || event.report !== "complete") continue;
+      for (const pair of String(event.jobs).split(",")) {
+        const [jobId, lease] = pair.split(":");
+        accepted(Number(jobId), lease);
+      }
+    }
+  } else {
+    let line = 0;
+    for (const event of queueLogs) if (event.event === "job.completed") accepted(event.job as number, ++line);
   }
-  const doubleCompletionIds = [...completions].filter(([, count]) => count > 1).map(([id]) => id);
+  const doubleCompletionIds = [...completions].filter(([, leases]) => leases.size > 1).map(([id]) => id);
 
   const designedAlways = new Set(records.clients.flatMap((c) => c.summary?.designed.failAlways ?? []));
   const designedOnce = new Set(records.clients.flatMap((c) => c.summary?.designed.failOnce ?? []));
@@ -124,7 +142,7 @@ export function buildChaosReport(records: ChaosRecords): ChaosReport {
   if (designedFailuresCompleted > 0) problems.push(`${designedFailuresCompleted} jobs designed to fail completed`);
   for (const failed of clientsFailed) problems.push(`client ${failed.name} failed: ${failed.reason}`);
   if (disagreements > 0) problems.push(`${disagreements} settled states seen by clients disagree with the queue's listing`);
-  if (submitted.size !== records.config.jobs) problems.push(`the queue logged ${submitted.size} submitted jobs, ${records.config.jobs} were asked for`);
+  if (submitted.size !== records.config.jobs) problems.push(`${killed ? "the clients were told of" : "the queue logged"} ${submitted.size} submitted jobs, ${records.config.jobs} were asked for`);
   const crashed = workerEvents.filter((e) => e.event === "crash" || e.event === "fatal").length;
   if (crashed > 0) problems.push(`${crashed} worker processes crashed on their own`);
   if (queueLogs.some((e) => e.event === "invariant.broken" || e.event === "request.crashed")) problems.push("the queue logged a broken invariant or a crashed request");
@@ -196,6 +214,17 @@ export function formatChaosReport(report: ChaosReport): string {
     `  result                     ${report.ok ? "PASS" : `FAIL: ${report.problems.join("; ")}`}`,
   ];
   return lines.join("\n");
+}
+
+/** Every job id a client was told it submitted: settled or still waited for when it gave up. */
+function acknowledgedIds(clients: readonly ClientOutcome[]): Set<number> {
+  const ids = new Set<number>();
+  for (const client of clients) {
+    const summary = client.summary;
+    if (summary === undefined) continue;
+    for (const list of [...Object.values(summary.settled), summary.unsettled ?? []]) for (const id of list) ids.add(id);
+  }
+  return ids;
 }
 
 /** Every job id the queue says it created, from its `jobs.submitted` lines (ids of one submit are consecutive). */

@@ -15,6 +15,8 @@ const usage = `usage: pnpm chaos [flags]     kill, freeze and partition workers 
   --seed N         replay the chaos of an earlier run (or env DJQ_SEED; default random)
   --settle-s N     after the chaos, how long every job gets to settle (default 60)
   --check-invariants   run the queue with --check-invariants (slow with many jobs)
+  --kill-queue     also SIGKILL the queue and restart it on its journal, --queue-kills times, evenly spaced
+  --queue-kills N  with --kill-queue (default 5)
   --log-dir DIR    write every process's logs there at the end
   -h, --help       this text`;
 
@@ -28,6 +30,8 @@ const { values: flags } = exitOnFlagError("chaos", () => parseFlags(process.argv
     seed: { type: "string" },
     "settle-s": { type: "string" },
     "check-invariants": { type: "boolean" },
+    "kill-queue": { type: "boolean" },
+    "queue-kills": { type: "string" },
     "log-dir": { type: "string" },
   },
   usage,
@@ -43,6 +47,7 @@ try {
     seed: resolveSeed(flags.seed ?? process.env.DJQ_SEED),
     settleTimeoutMs: integerFlag("settle-s", flags["settle-s"], 60, 1) * 1000,
     checkInvariants: flags["check-invariants"] === true,
+    queueKills: flags["kill-queue"] === true ? integerFlag("queue-kills", flags["queue-kills"], 5, 1) : 0,
     log: (line) => process.stderr.write(`${line}\n`),
     ...(flags["log-dir"] !== undefined ? { logDir: flags["log-dir"] } : {}),
   });

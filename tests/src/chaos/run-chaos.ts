@@ -1,10 +1,12 @@
 // One chaos run end to end: the real queue, workers behind partition relays and client processes,
 // a seeded chaos loop against the workers while the clients' jobs flow, then the report from the
 // queue's own records. Everything it starts it also ends, on success, failure or error.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectClient, type JobView } from "@djq/client";
+import { freePort } from "../harness/free-port.js";
 import { start, startQueue, type Program, type QueueProcess } from "../harness/processes.js";
 import { runChaosLoop, type ChaosAction } from "./chaos-loop.js";
 import { buildChaosReport, type ChaosReport, type ClientOutcome, type FinalListing } from "./chaos-report.js";
@@ -30,6 +32,9 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** Write every process's stderr (JSON logs) and stdout here at the end, for a post-mortem. */
   logDir?: string;
+  /** SIGKILL the queue this many times during the chaos, evenly spaced, and restart it at once on
+   * the same port and journal (the queue runs with --journal). Default 0: the queue is left alone. */
+  queueKills?: number;
 }
 
 /** The queue's flags for chaos: fast failure detection and retries, attempts to spare. */
@@ -58,17 +63,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(`chaos: seed=${options.seed} (replay with --seed ${options.seed} or DJQ_SEED=${options.seed})`);
 
   let queue: QueueProcess | undefined;
+  const queues: QueueProcess[] = [];
   let fleet: WorkerFleet | undefined;
   const clients: Program[] = [];
+  const queueKills = options.queueKills ?? 0;
+  const journalDir = queueKills > 0 ? await mkdtemp(join(tmpdir(), "djq-chaos-journal-")) : undefined;
   try {
-    queue = await startQueue([...chaosQueueFlags, ...(options.checkInvariants === true ? ["--check-invariants"] : [])]);
+    const queueFlags = [...chaosQueueFlags, ...(options.checkInvariants === true ? ["--check-invariants"] : [])];
+    // Killed and restarted, it must come back on the port the relays and clients know.
+    if (journalDir !== undefined) queueFlags.push("--journal", journalDir, "--journal-grace-ms", "2000", "--port", String(await freePort()));
     let queueExit: { code: number | null; signal: string | null } | undefined;
-    // A queue that dies on its own ends the chaos and the wait for clients at once.
-    const queueDied = queue.exited.then((exit) => {
-      if (abort.signal.aborted) return;
-      queueExit = exit;
-      abort.abort();
-    });
+    let killing = false;
+    let queueDied!: Promise<void>;
+    const startTheQueue = async () => {
+      queue = await startQueue(queueFlags);
+      queues.push(queue);
+      // A queue that dies on its own ends the chaos and the wait for clients at once.
+      queueDied = queue.exited.then((exit) => {
+        if (abort.signal.aborted || killing) return;
+        queueExit = exit;
+        abort.abort();
+      });
+    };
+    await startTheQueue();
+    queue = queue as QueueProcess;
     fleet = await WorkerFleet.start({ queuePort: queue.port, count: options.workers, concurrency });
     log(`chaos: queue on port ${queue.port}, ${options.workers} workers up`);
 
@@ -88,6 +106,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
     }
 
+    const queueKiller = (async () => {
+      for (let kill = 1; kill <= queueKills; kill += 1) {
+        await abortableDelay(Math.round(options.durationMs / (queueKills + 1)), abort.signal);
+        if (abort.signal.aborted) return;
+        killing = true;
+        const victim = queue as QueueProcess;
+        victim.kill("SIGKILL");
+        await victim.exited;
+        await startTheQueue();
+        killing = false;
+        log(`chaos: +${((Date.now() - startedAt) / 1000).toFixed(1)}s queue SIGKILLed and restarted (${kill}/${queueKills})`);
+      }
+    })();
     const actions: ChaosAction[] = await runChaosLoop({
       fleet,
       random,
@@ -100,17 +131,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       signal: abort.signal,
       onAction: (action) => log(`chaos: +${((action.at - startedAt) / 1000).toFixed(1)}s ${action.kind} ${action.workerId} for ${action.forMs} ms`),
     });
+    await queueKiller;
     log(`chaos: ${actions.length} actions done; waiting for the clients`);
 
     const clientOutcomes = await settleClients(clients, clientsStartedAt + options.durationMs + settleTimeoutMs, queueDied);
-    const final = queueExit === undefined ? await withinMs(FINAL_LISTING_MS, readFinalListing(queue.port)) : undefined;
+    const final = queueExit === undefined ? await withinMs(FINAL_LISTING_MS, readFinalListing((queue as QueueProcess).port)) : undefined;
     const report = buildChaosReport({
       seed: options.seed,
       config: { durationMs: options.durationMs, workers: options.workers, concurrency, clients: options.clients, jobs: options.jobs },
       elapsedMs: Date.now() - startedAt,
       actions,
-      queueLogs: queue.logs,
+      queueLogs: queues.flatMap((q) => q.logs),
       queueExit,
+      queueKills,
       workerLogs: fleet.programs.map((program) => program.logs),
       clients: clientOutcomes,
       final,
@@ -120,10 +153,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     abort.abort();
     for (const client of clients) client.kill("SIGKILL");
     await fleet?.close();
-    queue?.kill("SIGKILL");
-    await Promise.all([...clients, ...(queue === undefined ? [] : [queue])].map((program) => program.exited));
+    for (const q of queues) q.kill("SIGKILL");
+    await Promise.all([...clients, ...queues].map((program) => program.exited));
+    if (journalDir !== undefined) await rm(journalDir, { recursive: true, force: true });
     if (options.logDir !== undefined) {
-      const programs = [...(queue === undefined ? [] : [queue]), ...(fleet?.programs ?? []), ...clients];
+      const programs = [...queues, ...(fleet?.programs ?? []), ...clients];
       await writeLogs(options.logDir, programs);
       log(`chaos: logs of ${programs.length} processes written to ${options.logDir}`);
     }
@@ -191,4 +225,14 @@ async function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefin
   } finally {
     clearTimeout(timer);
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }

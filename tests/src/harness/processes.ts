@@ -26,6 +26,8 @@ export interface StartOptions {
   keepStderrChars?: number;
   /** Drop stdout instead of keeping it (a program that prints as much as it works). */
   ignoreStdout?: boolean;
+  /** Run under this command (e.g. prlimit with a file-size limit), which then runs node. */
+  wrapper?: string[];
 }
 
 type IpcMessage = { type: string };
@@ -170,7 +172,8 @@ export class Program {
 }
 
 export function start(name: string, script: string, args: string[], options: StartOptions = {}): Program {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), script, ...args], {
+  const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command as string, [...wrapperArgs, ...(options.nodeFlags ?? []), script, ...args], {
     stdio: ["ignore", options.ignoreStdout ? "ignore" : "pipe", "pipe", ...(options.ipc === true ? (["ipc"] as const) : [])],
     env: { ...process.env, ...options.env },
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
@@ -183,8 +186,8 @@ export interface QueueProcess extends Program {
 }
 
 /** The real queue on an ephemeral port; resolves once it listens. */
-export async function startQueue(args: string[] = [], env: Record<string, string> = {}): Promise<QueueProcess> {
-  const queue = start("queue", programs.queue, ["--port", "0", "--log-format", "json", "--log-level", "debug", ...args], { env });
+export async function startQueue(args: string[] = [], env: Record<string, string> = {}, wrapper?: string[]): Promise<QueueProcess> {
+  const queue = start("queue", programs.queue, ["--port", "0", "--log-format", "json", "--log-level", "debug", ...args], { env, ...(wrapper !== undefined ? { wrapper } : {}) });
   const listening = await queue.waitForEvent("queue.listening");
   return Object.assign(queue, { port: listening.port as number });
 }

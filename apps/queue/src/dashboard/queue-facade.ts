@@ -37,6 +37,17 @@ export class QueueFacade {
     return reply.type === "ok" ? { ok: true, value: undefined } : refusal(reply);
   }
 
+  /** Runs `reply` once the change just made is on disk (at once without the journal), or `failed`
+   * if it never will be: the dashboard acknowledges a cancel or retry no sooner than a wire peer. */
+  whenRecorded(reply: () => void, failed: (refused: { ok: false; code: ErrorCode; message: string }) => void): void {
+    const gate = this.broker.journal?.gate;
+    if (gate === undefined) return reply();
+    gate.whenDurable(gate.required, () => {
+      if (gate.failure === undefined) reply();
+      else failed({ ok: false, code: ErrorCode.journalUnavailable, message: gate.failure });
+    });
+  }
+
   /** A page of jobs in a state, as the wire's `list` answers it (the same handler, the same cursor). */
   list(query: { state: JobState; after?: number; limit?: number }): Result<{ jobs: JobView[]; next?: number }> {
     const reply = this.run({ id: 0, type: "list", ...query });

@@ -88,7 +88,8 @@ export const routes: readonly Route[] = [
         const result: Result<unknown> = verb === "cancel" ? context.queue.cancel(jobId, by(context)) : context.queue.retry(jobId, by(context));
         return result.ok ? { jobId, ok: true } : { jobId, ok: false, error: result.code, message: result.message };
       });
-      sendJson(context.response, 200, { results });
+      const refused = (refusal: Result<never>) => sendResult(context.response, refusal, () => ({}));
+      context.queue.whenRecorded(() => sendJson(context.response, 200, { results }), refused);
     },
   },
 
@@ -110,7 +111,8 @@ export const routes: readonly Route[] = [
       const jobId = authorized(context) ? parseJobId(context.response, match[1]) : undefined;
       if (jobId === undefined) return;
       const result: Result<JobState> = context.queue.cancel(jobId, by(context));
-      sendResult(context.response, result, (was) => ({ ok: true, jobId, was }));
+      const refused = (refusal: Result<never>) => sendResult(context.response, refusal, () => ({}));
+      context.queue.whenRecorded(() => sendResult(context.response, result, (was) => ({ ok: true, jobId, was })), refused);
     },
   },
 
@@ -121,7 +123,9 @@ export const routes: readonly Route[] = [
     handle: (context, match) => {
       const jobId = authorized(context) ? parseJobId(context.response, match[1]) : undefined;
       if (jobId === undefined) return;
-      sendResult(context.response, context.queue.retry(jobId, by(context)), () => ({ ok: true, jobId }));
+      const result = context.queue.retry(jobId, by(context));
+      const refused = (refusal: Result<never>) => sendResult(context.response, refusal, () => ({}));
+      context.queue.whenRecorded(() => sendResult(context.response, result, () => ({ ok: true, jobId })), refused);
     },
   },
 
@@ -159,6 +163,7 @@ const statusOfCode: Partial<Record<string, number>> = {
   [ErrorCode.unknownJob]: 404,
   [ErrorCode.jobExpired]: 410,
   [ErrorCode.invalidState]: 409,
+  [ErrorCode.journalUnavailable]: 503,
 };
 
 function sendResult<T>(response: ServerResponse, result: Result<T>, body: (value: T) => unknown): void {

@@ -1,0 +1,208 @@
+// The appender over real files: one write and one sync per turn however many records the turn
+// appended, promises that settle in append order, the interval mode's deferred sync, and a
+// full disk (a real file-size limit on a real process) answered with journal-unavailable.
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { JournalAppender, type Durable } from "./journal-appender.js";
+import { journalFileName } from "./journal-files.js";
+import { appenderOptions, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await temporaryDirectory()));
+afterEach(() => remove());
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function until(condition: () => boolean, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+describe("the journal appender", () => {
+  it("writes and syncs everything one turn appended with one write and one fdatasync", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    const before = { ...appender.stats };
+    const promises = Array.from({ length: 100 }, (_, i) => appender.append(submitted(i + 1)));
+    expect(new Set(promises).size).toBe(1);
+    expect(appender.unwrittenBytes).toBe(appender.stats.appendedBytes - before.appendedBytes);
+    expect(await promises[0]).toEqual({ ok: true });
+    expect(appender.unwrittenBytes).toBe(0);
+    expect(appender.stats.batches - before.batches).toBe(1);
+    expect(appender.stats.syncs - before.syncs).toBe(1);
+    expect(appender.stats.records - before.records).toBe(100);
+    for (let turn = 0; turn < 3; turn += 1) expect(await appender.append(submitted(101 + turn))).toEqual({ ok: true });
+    expect(appender.stats.syncs - before.syncs).toBe(4);
+    await appender.close();
+    expect((await replay(dir)).records).toHaveLength(103);
+  });
+
+  it("writes the turns that came while one write and sync were in flight together, in one write and one sync", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    const before = { ...appender.stats };
+    const pending: Promise<Durable>[] = [];
+    for (let turn = 1; turn <= 10; turn += 1) {
+      pending.push(appender.append(submitted(turn)));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    // A write and a sync each take a pass of the event loop at least, so some turns' batches
+    // always wait behind the first: one write per turn would be ten.
+    expect(appender.stats.batches - before.batches).toBeLessThan(10);
+    expect(appender.stats.syncs - before.syncs).toBe(appender.stats.batches - before.batches);
+    await appender.close();
+    expect((await replay(dir)).records).toHaveLength(10);
+  });
+
+  it("settles the turns' promises in the order they appended, batching turns that come during a flush", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    const settled: number[] = [];
+    const pending: Promise<Durable>[] = [];
+    for (let turn = 1; turn <= 30; turn += 1) {
+      const done = appender.append(submitted(turn));
+      pending.push(done);
+      void done.then(() => settled.push(turn));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    await nextTurn();
+    expect(settled).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(appender.stats.batches).toBeLessThanOrEqual(30);
+    await appender.close();
+    expect((await replay(dir)).records.map((r) => (r.type === "submitted" ? r.jobs[0]?.jobId : 0))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+  });
+
+  it("in interval mode resolves once written and syncs within the interval, once for all the writes in it", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval", fsyncIntervalMs: 40 }));
+    const syncsBefore = appender.stats.syncs;
+    const sizeBefore = (await stat(join(dir, journalFileName("segment", 1)))).size;
+    const started = performance.now();
+    for (let turn = 1; turn <= 5; turn += 1) expect(await appender.append(submitted(turn))).toEqual({ ok: true });
+    expect(appender.stats.syncs).toBe(syncsBefore);
+    expect((await stat(join(dir, journalFileName("segment", 1)))).size).toBeGreaterThan(sizeBefore);
+    await until(() => appender.stats.syncs > syncsBefore, 2_000);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    expect(appender.stats.syncs).toBe(syncsBefore + 1);
+    await appender.close();
+  });
+
+  it("in interval mode syncs at once when asked to, without waiting for the interval", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval", fsyncIntervalMs: 60_000 }));
+    const syncsBefore = appender.stats.syncs;
+    void appender.append(submitted(1));
+    expect(await appender.sync()).toEqual({ ok: true });
+    expect(appender.stats.syncs).toBe(syncsBefore + 1);
+    expect(appender.stats.records).toBe(1);
+    await appender.close();
+  });
+
+  it("starts a new segment when one passes its size, and the segments replay as one log", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { segmentBytes: 400 }));
+    for (let turn = 1; turn <= 20; turn += 1) await appender.append(submitted(turn));
+    await appender.close();
+    const segments = (await readdir(dir)).filter((name) => name.startsWith("segment-"));
+    expect(segments.length).toBeGreaterThanOrEqual(5);
+    for (const name of segments) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(400);
+    expect((await replay(dir)).records).toHaveLength(20);
+  });
+
+  it("refuses a record larger than its limit with journal-unavailable and takes nothing after it", async () => {
+    const log = keptLog();
+    const appender = await JournalAppender.open(appenderOptions(dir, log, { maxRecordBytes: 300 }));
+    expect(await appender.append(submitted(1))).toEqual({ ok: true });
+    const big = { type: "completed", at: 1, jobId: 1, lease: 1, result: "x".repeat(400) } as const;
+    expect(await appender.append(big)).toEqual({ ok: false, code: "journal-unavailable", message: expect.stringContaining("larger than the journal's 300") });
+    expect(await appender.append(submitted(2))).toEqual(expect.objectContaining({ ok: false, code: "journal-unavailable" }));
+    expect(appender.unavailable).toContain("larger");
+    expect(log.events("journal.unavailable")).toHaveLength(1);
+    await appender.close();
+    expect((await replay(dir)).records).toEqual([submitted(1)]);
+  });
+});
+
+describe("the journal appender on a full disk", () => {
+  const built = builtJournalModule("journal-appender.js");
+
+  // The child appends until the file-size limit stops it; Node ignores SIGXFSZ, so the write
+  // fails (short, then EFBIG) instead of the process being killed.
+  const program = `
+    import { JournalAppender } from ${JSON.stringify(built)};
+    import { createLogger } from "@djq/runtime";
+    const log = createLogger({ program: "fill", format: "json" });
+    const appender = await JournalAppender.open({ dir: process.argv[1], fileNumber: 1, nextSeq: 1, fsync: "always",
+      fsyncIntervalMs: 50, maxRecordBytes: 1 << 20, segmentBytes: 1 << 20, log });
+    const acknowledged = [];
+    let refusal;
+    for (let jobId = 1; jobId <= 10000 && refusal === undefined; jobId += 1) {
+      const record = { type: "submitted", at: 1, jobs: [{ jobId, spec: { payload: "x".repeat(100) }, state: "pending", order: jobId }] };
+      const durable = await appender.append(record);
+      if (durable.ok) acknowledged.push(jobId); else refusal = durable;
+    }
+    const after = await appender.append({ type: "due", at: 2, jobs: [{ jobId: 1, order: 1 }] });
+    await appender.close();
+    console.log(JSON.stringify({ acknowledged, refusal, after }));
+  `;
+
+  it("answers journal-unavailable instead of acknowledging what it could not write, and recovery finds every acknowledged record", async () => {
+    const filler = startJournalProgram(program, dir, ["prlimit", "--fsize=8192"]);
+    const { code } = await filler.exited;
+    expect(code, filler.stderr()).toBe(0);
+    const outcome = JSON.parse(filler.stdout()) as { acknowledged: number[]; refusal: Durable; after: Durable };
+    expect(outcome.acknowledged.length).toBeGreaterThan(10);
+    expect(outcome.refusal).toEqual({ ok: false, code: "journal-unavailable", message: expect.stringMatching(/disk is full|EFBIG/) });
+    expect(outcome.after).toEqual(outcome.refusal);
+    const lines = filler.stderr().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string });
+    expect(lines.filter((line) => line.event === "journal.unavailable")).toHaveLength(1);
+    const { records, log } = await replay(dir);
+    expect(records.map((r) => (r.type === "submitted" ? r.jobs[0]?.jobId : 0))).toEqual(outcome.acknowledged);
+    expect(log.events("journal.torn-tail")).toHaveLength(1);
+  });
+});
+
+describe("a journal appender SIGKILLed mid-stream", () => {
+  const built = builtJournalModule("journal-appender.js");
+
+  // Sixteen writers append without pause; each prints its job id once its record is durable,
+  // as a queue would send the submitted reply. Writes to a pipe are synchronous on Linux, so
+  // every id printed before the kill reaches the parent.
+  const program = `
+    import { JournalAppender } from ${JSON.stringify(built)};
+    import { createLogger } from "@djq/runtime";
+    const log = createLogger({ program: "writer", format: "json" });
+    const appender = await JournalAppender.open({ dir: process.argv[1], fileNumber: 1, nextSeq: 1, fsync: "always",
+      fsyncIntervalMs: 50, maxRecordBytes: 1 << 20, segmentBytes: 64 * 1024, log });
+    let next = 1;
+    const writer = async () => {
+      for (;;) {
+        const jobId = next++;
+        const durable = await appender.append({ type: "submitted", at: 1, jobs: [{ jobId, spec: { payload: "x".repeat(jobId % 300) }, state: "pending", order: jobId }] });
+        if (!durable.ok) throw new Error(durable.message);
+        process.stdout.write(jobId + "\\n");
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, writer));
+  `;
+
+  it("loses no record whose append was acknowledged before the kill", async () => {
+    const writer = startJournalProgram(program, dir);
+    await new Promise<void>((resolve, reject) => {
+      // Enough acknowledgements that several segments exist and the kill lands mid-stream.
+      writer.child.stdout.on("data", () => writer.stdout().length > 20_000 && resolve());
+      void writer.exited.then(() => reject(new Error(`the writer exited before the kill: ${writer.stderr()}`)));
+    });
+    writer.child.kill("SIGKILL");
+    expect((await writer.exited).signal).toBe("SIGKILL");
+    const acknowledged = writer.stdout().split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
+    const { records } = await replay(dir);
+    const recorded = new Set(records.flatMap((r) => (r.type === "submitted" ? r.jobs.map((j) => j.jobId) : [])));
+    expect(acknowledged.length).toBeGreaterThan(3_000);
+    expect(acknowledged.filter((jobId) => !recorded.has(jobId))).toEqual([]);
+    expect((await readdir(dir)).length).toBeGreaterThan(2);
+  });
+});
+

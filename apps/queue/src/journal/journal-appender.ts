@@ -1,0 +1,308 @@
+// Appends records to the journal's newest segment with group commit: every record appended in
+// one turn of the event loop goes out in one write and (with fsync `always`) one fdatasync, and
+// the promise append returned resolves only then, so a reply waits for its record, not for a
+// sync of its own. One flush is in flight at a time; what arrives meanwhile forms the next
+// batch, which grows with the load. A failed write or sync is never retried (Linux may have
+// dropped the pages it could not write): the journal turns unavailable and says so, every
+// append from then on resolves with `journal-unavailable`, and nothing is thrown.
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { Mutex } from "async-mutex";
+import { ErrorCode, type JournalRecord } from "@djq/protocol";
+import type { Logger } from "@djq/runtime";
+import { journalFileName, syncDirectory } from "./journal-files.js";
+import { encodeFileHeader, encodeRecord, FILE_HEADER_BYTES } from "./record-frame.js";
+
+/**
+ * `always`: a batch's promise resolves after its write and fdatasync; nothing acknowledged is
+ * lost to a process crash or a power loss. `interval`: it resolves after the write, and a sync
+ * follows within `fsyncIntervalMs`; a crash of the queue process alone loses nothing (the
+ * kernel holds the written pages), a power loss or kernel crash loses what was acknowledged in
+ * the last `fsyncIntervalMs` plus one sync's duration.
+ */
+export const fsyncModes = ["always", "interval"] as const;
+export type FsyncMode = (typeof fsyncModes)[number];
+
+export type Durable = { ok: true } | { ok: false; code: typeof ErrorCode.journalUnavailable; message: string };
+
+const DURABLE: Durable = Object.freeze({ ok: true });
+
+export interface AppenderOptions {
+  dir: string;
+  /** The number of the segment to create for the first batch. */
+  fileNumber: number;
+  /** The sequence number of the first record appended. */
+  nextSeq: number;
+  fsync: FsyncMode;
+  fsyncIntervalMs: number;
+  /** A record's encoded size at most; larger means the queue let through what it should have refused. */
+  maxRecordBytes: number;
+  /** A segment past this many bytes is closed and the next batch starts a new one. */
+  segmentBytes: number;
+  log: Logger;
+}
+
+export interface AppenderStats {
+  /** Records and bytes appended, including those not yet written. */
+  appendedRecords: number;
+  appendedBytes: number;
+  /** Records and bytes written, in how many batches, with how many syncs (file and directory). */
+  records: number;
+  batches: number;
+  bytes: number;
+  syncs: number;
+}
+
+interface Batch {
+  buffers: Buffer[];
+  bytes: number;
+  records: number;
+  /** Set when this batch is the first of a new segment. */
+  startsSegment: { fileNumber: number; firstSeq: number } | undefined;
+  done: Promise<Durable>;
+  settle: (durable: Durable) => void;
+}
+
+export class JournalAppender {
+  readonly stats: AppenderStats = { appendedRecords: 0, appendedBytes: 0, records: 0, batches: 0, bytes: 0, syncs: 0 };
+  private readonly mutex = new Mutex();
+  private nextSeq: number;
+  private nextFileNumber: number;
+  private open: Batch | undefined;
+  private readonly queued: Batch[] = [];
+  /** The batch sealed last; batches settle in order, so when it settles all have. */
+  private lastSealed: Batch | undefined;
+  private flushing = false;
+  private handle: FileHandle | undefined;
+  private position = 0;
+  /** Bytes appended to the current segment, written or not: when to start the next one. */
+  private segmentBytesAppended = 0;
+  private unsyncedWrites = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private failure: Durable | undefined;
+  private writtenRecordBytes = 0;
+
+  /** Creates the first segment; throws if it cannot, since a queue that cannot start its
+   * journal must not start at all. */
+  static async open(options: AppenderOptions): Promise<JournalAppender> {
+    const appender = new JournalAppender(options);
+    const created = await appender.rotate().created;
+    if (!created.ok) {
+      await appender.close();
+      throw new Error(created.message);
+    }
+    return appender;
+  }
+
+  private constructor(private readonly options: AppenderOptions) {
+    this.nextSeq = options.nextSeq;
+    this.nextFileNumber = options.fileNumber;
+  }
+
+  /** Why the journal takes no more records, or undefined while it works. */
+  get unavailable(): string | undefined {
+    return this.failure?.ok === false ? this.failure.message : undefined;
+  }
+
+  /** Bytes appended and not yet written: what a stalled disk makes the queue hold. The queue
+   * stops reading requests past its limit of these (checked before the core runs), since a
+   * record cannot be refused once the core has made the change it describes. */
+  get unwrittenBytes(): number {
+    return this.stats.appendedBytes - this.writtenRecordBytes;
+  }
+
+  /** The sequence number the next record will carry. */
+  get seq(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Queues the record for this turn's batch and returns the batch's promise: every record
+   * appended in this turn shares it. The record's sequence number is fixed now, in call order.
+   */
+  append(record: JournalRecord): Promise<Durable> {
+    if (this.failure !== undefined) return Promise.resolve(this.failure);
+    const frame = encodeRecord(this.nextSeq, record);
+    if (frame.length > this.options.maxRecordBytes) {
+      return Promise.resolve(this.fail(`a ${record.type} record of ${frame.length} bytes is larger than the journal's ${this.options.maxRecordBytes}`));
+    }
+    if (this.segmentBytesAppended + frame.length > this.options.segmentBytes && this.segmentBytesAppended > FILE_HEADER_BYTES) this.startSegment();
+    const batch = this.openBatch();
+    this.nextSeq += 1;
+    batch.buffers.push(frame);
+    batch.bytes += frame.length;
+    batch.records += 1;
+    this.segmentBytesAppended += frame.length;
+    this.stats.appendedRecords += 1;
+    this.stats.appendedBytes += frame.length;
+    return batch.done;
+  }
+
+  /**
+   * Ends the current segment: records appended from now on go to a new one, whose number and
+   * first sequence number this returns, with the bytes appended before the cut. Compaction
+   * writes its snapshot under that number. `created` resolves once the new segment exists on
+   * disk and everything before the cut is written and synced.
+   */
+  rotate(): { fileNumber: number; firstSeq: number; appendedBytes: number; created: Promise<Durable> } {
+    const start = this.startSegment();
+    return { ...start, appendedBytes: this.stats.appendedBytes, created: this.openBatch().done };
+  }
+
+  /** Resolves once everything appended so far is written and synced, whatever the fsync mode:
+   * for records that must not wait for the interval (a start's `queue-started`). */
+  async sync(): Promise<Durable> {
+    this.sealOpenBatch();
+    await this.lastSealed?.done;
+    if (this.failure !== undefined) return this.failure;
+    return this.mutex.runExclusive(async () => {
+      try {
+        await this.syncNow();
+        return DURABLE;
+      } catch (error) {
+        return this.fail(describe(error));
+      }
+    });
+  }
+
+  /** Writes and syncs what is queued, then closes the file. Appends after this fail. */
+  async close(): Promise<void> {
+    await this.sync();
+    clearTimeout(this.syncTimer);
+    this.failure ??= { ok: false, code: ErrorCode.journalUnavailable, message: "the journal is closed" };
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private startSegment(): { fileNumber: number; firstSeq: number } {
+    this.sealOpenBatch();
+    const start = { fileNumber: this.nextFileNumber, firstSeq: this.nextSeq };
+    this.nextFileNumber += 1;
+    this.segmentBytesAppended = FILE_HEADER_BYTES;
+    this.openBatch().startsSegment = start;
+    return start;
+  }
+
+  private openBatch(): Batch {
+    if (this.open !== undefined) return this.open;
+    let settle!: (durable: Durable) => void;
+    const done = new Promise<Durable>((resolve) => (settle = resolve));
+    const batch: Batch = { buffers: [], bytes: 0, records: 0, startsSegment: undefined, done, settle };
+    this.open = batch;
+    // The check phase runs after the poll phase that delivered this turn's socket data, so
+    // everything appended in this turn is in the batch by then.
+    setImmediate(() => this.sealOpenBatch());
+    return batch;
+  }
+
+  private sealOpenBatch(): void {
+    const batch = this.open;
+    if (batch === undefined) return;
+    this.open = undefined;
+    this.queued.push(batch);
+    this.lastSealed = batch;
+    if (!this.flushing) void this.flushQueued();
+  }
+
+  private async flushQueued(): Promise<void> {
+    this.flushing = true;
+    while (this.queued.length > 0) {
+      const group = this.takeGroup();
+      const durable = await this.mutex.runExclusive(() => this.flush(group));
+      for (const batch of group) batch.settle(durable);
+    }
+    this.flushing = false;
+  }
+
+  /** The batches sealed while the last write and sync were in flight, up to the next segment's
+   * start: they go out in one write and one sync, so the syncs do not multiply with the turns. */
+  private takeGroup(): Batch[] {
+    const group = [this.queued.shift() as Batch];
+    while (this.queued.length > 0 && (this.queued[0] as Batch).startsSegment === undefined) group.push(this.queued.shift() as Batch);
+    return group;
+  }
+
+  private async flush(group: readonly Batch[]): Promise<Durable> {
+    if (this.failure !== undefined) return this.failure;
+    const first = group[0] as Batch;
+    const batch = group.length === 1 ? first : { ...first, buffers: group.flatMap((b) => b.buffers), bytes: sum(group, (b) => b.bytes), records: sum(group, (b) => b.records) };
+    try {
+      if (batch.startsSegment !== undefined) await this.createSegment(batch.startsSegment);
+      if (batch.records === 0) return DURABLE;
+      const { bytesWritten } = await (this.handle as FileHandle).writev(batch.buffers, this.position);
+      // On a full disk libuv reports the bytes it managed and only the next write fails.
+      if (bytesWritten !== batch.bytes) return this.fail(`wrote ${bytesWritten} of ${batch.bytes} bytes (the disk is full or a size limit was reached)`);
+      this.position += bytesWritten;
+      this.writtenRecordBytes += bytesWritten;
+      this.stats.records += batch.records;
+      this.stats.batches += 1;
+      this.stats.bytes += bytesWritten;
+      this.unsyncedWrites = true;
+      if (this.options.fsync === "always") await this.syncNow();
+      else this.syncSoon();
+      return DURABLE;
+    } catch (error) {
+      return this.fail(describe(error));
+    }
+  }
+
+  private async createSegment(start: { fileNumber: number; firstSeq: number }): Promise<void> {
+    await this.syncNow();
+    await this.handle?.close();
+    const path = join(this.options.dir, journalFileName("segment", start.fileNumber));
+    this.handle = await open(path, "wx");
+    const header = encodeFileHeader("segment", start.firstSeq);
+    const { bytesWritten } = await this.handle.write(header, 0, header.length, 0);
+    if (bytesWritten !== header.length) throw new Error(`wrote ${bytesWritten} of a segment header's ${header.length} bytes`);
+    this.position = header.length;
+    await this.handle.datasync();
+    await syncDirectory(this.options.dir);
+    this.stats.syncs += 2;
+    this.stats.bytes += header.length;
+    this.options.log.debug("journal.segment-started", { file: path, firstSeq: start.firstSeq });
+  }
+
+  private async syncNow(): Promise<void> {
+    if (!this.unsyncedWrites || this.handle === undefined) return;
+    this.unsyncedWrites = false;
+    await this.handle.datasync();
+    this.stats.syncs += 1;
+  }
+
+  /** Interval mode: one sync at most every `fsyncIntervalMs`, and only after writes. */
+  private syncSoon(): void {
+    if (this.syncTimer !== undefined) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      void this.mutex.runExclusive(async () => {
+        if (this.failure !== undefined) return;
+        try {
+          await this.syncNow();
+        } catch (error) {
+          this.fail(describe(error));
+        }
+      });
+    }, this.options.fsyncIntervalMs);
+  }
+
+  private fail(message: string): Durable {
+    if (this.failure === undefined) {
+      this.failure = { ok: false, code: ErrorCode.journalUnavailable, message: `the journal cannot record changes: ${message}` };
+      this.options.log.error("journal.unavailable", { reason: message });
+      clearTimeout(this.syncTimer);
+    }
+    return this.failure;
+  }
+}
+
+function describe(error: unknown): string {
+  // Node's fs errors already open with their code ("ENOSPC: no space left on device, write").
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function sum(batches: readonly Batch[], of: (batch: Batch) => number): number {
+  let total = 0;
+  for (const batch of batches) total += of(batch);
+  return total;
+}

@@ -1,0 +1,73 @@
+// What the core tells its journal: each job a turn changed, as it stood at the end of the turn,
+// each submission key opened and each pause. Jobs are only marked as they change and encoded
+// when the shell takes the changes, so a job that moves five times in one turn is one record,
+// and the record says what the state became, never what was asked: replaying it runs no
+// decision again, and replaying it twice leaves the same state.
+import type { JobSnapshot, JournalRecord, KeySnapshot } from "@djq/protocol";
+import type { JobRecord } from "./job-record.js";
+import { attemptView } from "./views.js";
+
+export class ChangeLog {
+  private readonly jobs = new Set<JobRecord>();
+  private others: JournalRecord[] = [];
+
+  job(job: JobRecord): void {
+    this.jobs.add(job);
+  }
+
+  key(key: string, jobIds: number[], bodyDigest: string, at: number): void {
+    this.others.push(keySnapshot(key, jobIds, bodyDigest, at));
+  }
+
+  paused(queue: string, paused: boolean, at: number): void {
+    this.others.push({ type: "queue-paused", at, queue, paused });
+  }
+
+  take(): JournalRecord[] {
+    if (this.jobs.size === 0 && this.others.length === 0) return [];
+    const records: JournalRecord[] = [];
+    for (const job of this.jobs) records.push(jobSnapshot(job));
+    this.jobs.clear();
+    for (const other of this.others) records.push(other);
+    this.others = [];
+    return records;
+  }
+}
+
+/** One job as it stands: what a segment records for a changed job and a snapshot for a live one. */
+export function jobSnapshot(job: JobRecord): JobSnapshot {
+  const record: JobSnapshot = {
+    type: "job",
+    jobId: job.id,
+    spec: job.spec,
+    submittedAt: job.submittedAt,
+    state: job.state,
+    attempts: job.attempts,
+    history: job.history === undefined ? [] : job.history.map(attemptView),
+  };
+  if (job.order > 0) record.order = job.order;
+  if (job.state !== "pending" && job.listOrder > 0) record.listOrder = job.listOrder;
+  if (job.lease > 0) record.lease = job.lease;
+  if (job.payloadBytes > 0) record.payloadBytes = job.payloadBytes;
+  switch (job.state) {
+    case "delayed":
+      record.runAt = job.deadlineAt;
+      break;
+    case "running":
+      if (job.worker !== undefined) record.workerId = job.worker.id;
+      record.leaseExpiresAt = job.deadlineAt;
+      break;
+    case "pending":
+      break;
+    default:
+      if (job.result !== undefined) record.result = job.result;
+      if (job.resultBytes > 0) record.resultBytes = job.resultBytes;
+      record.settledAt = job.settledAt;
+  }
+  if (job.error !== undefined) record.error = job.error;
+  return record;
+}
+
+export function keySnapshot(key: string, jobIds: number[], bodyDigest: string, at: number): KeySnapshot {
+  return bodyDigest === "" ? { type: "key", key, jobIds, at } : { type: "key", key, jobIds, bodyDigest, at };
+}

@@ -1,0 +1,135 @@
+// The core rebuilt from the changes it reported is the core that reported them: every job in the
+// same state, place in line, lease and history; keys and pauses kept; ids and leases continuing;
+// running jobs held for their workers through the grace window and requeued after it.
+import { describe, expect, it } from "vitest";
+import { JournalRecord } from "@djq/protocol";
+import type { QueueCore } from "./queue-core.js";
+import { checkInvariants } from "./invariants.js";
+import { jobView } from "./views.js";
+import { connect, fetchJobs, ids, newCore, ok, stateOf, submit, take } from "./test-support/core-harness.js";
+
+const GRACE_MS = 5_000;
+
+function recorded(): QueueCore {
+  return newCore({ recordChanges: true, heartbeatTimeoutMs: 800 });
+}
+
+/** A new core restored from every change `core` reported, each record checked by its schema on the way. */
+function restart(records: JournalRecord[], now: number, firstLease = 1): QueueCore {
+  const next = newCore({ recordChanges: true, heartbeatTimeoutMs: 800, firstLease });
+  for (const record of records) next.restore(JournalRecord.parse(JSON.parse(JSON.stringify(record))));
+  next.finishRestore(now, GRACE_MS);
+  checkInvariants(next);
+  return next;
+}
+
+function views(core: QueueCore) {
+  return [...core.allJobs()].map(jobView).sort((a, b) => a.jobId - b.jobId);
+}
+
+describe("restoring the core from its change log", () => {
+  it("rebuilds pending, delayed, running and settled jobs, keys with their body digests, listing places and pauses as they stood", () => {
+    const core = recorded();
+    const log: JournalRecord[] = [];
+    const [a, b, c] = submit(core, 0, 3);
+    submit(core, 1, [{ delayMs: 60_000 }]);
+    const keyed = submit(core, 2, [{ payload: "k" }], { key: "key-1", bodyDigest: "digest-1" });
+    connect(core, 3, "w1");
+    const [running] = fetchJobs(core, 4, "w1", 1);
+    const [done] = fetchJobs(core, 5, "w1", 1);
+    expect(core.complete(6, "w1", [{ jobId: done!.jobId, lease: done!.lease, result: { ok: 1 } }])).toEqual([]);
+    ok(core.cancel(7, c!));
+    ok(core.pause(8, "paused-queue", true));
+    ok(core.pause(8, "undone-queue", true));
+    ok(core.resume(8, "undone-queue"));
+    log.push(...core.takeChanges());
+    take(core);
+
+    const next = restart(log, 10);
+    expect(views(next)).toEqual(views(core));
+    for (const state of ["pending", "delayed", "running", "completed", "cancelled"] as const) {
+      expect(ok(next.list(10, { state }))).toEqual(ok(core.list(10, { state })));
+    }
+    expect([next.lastOrder, next.lastListOrder]).toEqual([core.lastOrder, core.lastListOrder]);
+    expect(next.submit(11, [{ payload: "other" }], { key: "key-1", bodyDigest: "digest-2" })).toMatchObject({ ok: false, code: "key-conflict" });
+    expect(ok(next.submit(11, [{ payload: "again" }], { key: "key-1", bodyDigest: "digest-1" }))).toEqual(keyed);
+    expect(next.queueList().map((q) => q.name)).not.toContain("undone-queue");
+    expect(next.queueList().find((q) => q.name === "paused-queue")?.paused).toBe(true);
+    expect(submit(next, 12, 1)[0]).toBe((keyed[0] as number) + 1);
+    expect([running!.jobId, done!.jobId]).toEqual([a, b]);
+    expect([a, b, c].map((id) => stateOf(next, id!))).toEqual(["running", "completed", "cancelled"]);
+  });
+
+  it("lets the worker that held a job before the restart keep its lease and complete it within the grace window", () => {
+    const core = recorded();
+    submit(core, 0, 2);
+    connect(core, 0, "w1");
+    const [job] = fetchJobs(core, 1, "w1", 1);
+    const next = restart(core.takeChanges(), 100);
+    expect(connect(next, 200, "w1", ["default"], [{ jobId: job!.jobId, lease: job!.lease }])).toBe(true);
+    expect(next.complete(300, "w1", [{ jobId: job!.jobId, lease: job!.lease }])).toEqual([]);
+    expect(stateOf(next, job!.jobId)).toBe("completed");
+    const [second] = fetchJobs(next, 301, "w1", 1);
+    expect(second!.lease).toBeGreaterThan(job!.lease);
+  });
+
+  it("requeues a job whose worker does not come back within the grace window, at its old place", () => {
+    const core = recorded();
+    const [first] = submit(core, 0, 3);
+    connect(core, 0, "w1");
+    fetchJobs(core, 1, "w1", 1);
+    const next = restart(core.takeChanges(), 100);
+    next.advance(100 + GRACE_MS - 1);
+    expect(stateOf(next, first!)).toBe("running");
+    next.advance(100 + GRACE_MS);
+    expect(stateOf(next, first!)).toBe("pending");
+    connect(next, 100 + GRACE_MS, "w2");
+    expect(ids(fetchJobs(next, 100 + GRACE_MS, "w2", 1))).toEqual([first]);
+  });
+
+  it("starts leases at the run's floor when it is above every recorded lease", () => {
+    const core = recorded();
+    submit(core, 0, 1);
+    connect(core, 0, "w1");
+    const [job] = fetchJobs(core, 1, "w1", 1);
+    const next = restart(core.takeChanges(), 100, 1_000_000);
+    connect(next, 101, "w2");
+    next.disconnectWorker(102, "w1", "gone");
+    const [again] = fetchJobs(next, 103, "w2", 1);
+    expect(again!.jobId).toBe(job!.jobId);
+    expect(again!.lease).toBe(1_000_000);
+  });
+
+  it("records nothing without recordChanges", () => {
+    const core = newCore();
+    submit(core, 0, 3);
+    expect(core.takeChanges()).toEqual([]);
+  });
+
+  it("rebuilds from a snapshot plus the changes after it the same state as from every change", () => {
+    const core = recorded();
+    submit(core, 0, 5, { key: "k" });
+    connect(core, 0, "w1");
+    fetchJobs(core, 1, "w1", 2);
+    const before = core.takeChanges();
+    const snap = core.snapshot();
+    const snapshotRecords: JournalRecord[] = [
+      { type: "snapshot", at: 2, queueId: "q", run: 1, lastJobId: snap.lastJobId, lastLease: snap.lastLease, lastOrder: snap.lastOrder, nextSeq: 1, pausedQueues: snap.pausedQueues },
+      ...snap.records,
+    ];
+    ok(core.cancel(3, 5));
+    const tail = core.takeChanges();
+    expect(views(restart([...snapshotRecords, ...tail], 10))).toEqual(views(restart([...before, ...tail], 10)));
+  });
+
+  it("pages through jobs settled in the same millisecond in the order they settled, cursor included", () => {
+    const core = recorded();
+    const [first, second] = submit(core, 0, 2);
+    ok(core.cancel(5, second!));
+    ok(core.cancel(5, first!));
+    const next = restart(core.takeChanges(), 10);
+    const firstPage = ok(next.list(10, { state: "cancelled", limit: 1 }));
+    const secondPage = ok(next.list(10, { state: "cancelled", limit: 1, after: firstPage.next! }));
+    expect([...firstPage.jobs, ...secondPage.jobs].map((job) => job.jobId)).toEqual([second, first]);
+  });
+});

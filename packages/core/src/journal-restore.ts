@@ -1,0 +1,162 @@
+// Rebuilds the core from its journal at start-up. Records are gathered first (the last record of
+// a job wins, as it said what the job became), then every structure is built once in the order
+// it needs: pending jobs by their place in line, settled jobs by when they settled, keys by when
+// they were opened. Running jobs stay running under their leases for a grace window, held by a
+// worker record with no connection: a worker that says hello again with `holding` in time keeps
+// them, and past the window the ordinary silence check loses the worker and requeues them.
+import { DEFAULT_QUEUE_NAME, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot } from "@djq/protocol";
+import type { CoreState } from "./core-state.js";
+import { IdTable } from "./id-table.js";
+import { JobRecord, type AttemptRecord } from "./job-record.js";
+import { JOB_RECORD_BYTES } from "./memory-budget.js";
+import type { NamedQueue } from "./named-queue.js";
+import { WorkerRecord } from "./worker-record.js";
+
+export class Restoration {
+  /** By id, in id order: a paged array, since a million pending jobs make a Map dear here. */
+  private readonly jobs = new IdTable<JobSnapshot>();
+  private readonly keys = new Map<string, KeySnapshot>();
+  private readonly paused = new Map<string, boolean>();
+  private lastJobId = 0;
+  private lastLease = 0;
+  private lastOrder = 0;
+  private lastListOrder = 0;
+
+  add(record: JournalRecord): void {
+    switch (record.type) {
+      case "snapshot":
+        this.lastJobId = Math.max(this.lastJobId, record.lastJobId);
+        this.lastLease = Math.max(this.lastLease, record.lastLease);
+        this.lastOrder = Math.max(this.lastOrder, record.lastOrder);
+        this.lastListOrder = Math.max(this.lastListOrder, record.lastListOrder ?? 0);
+        for (const queue of record.pausedQueues) this.paused.set(queue, true);
+        return;
+      case "job":
+        this.jobs.set(record.jobId, record);
+        if (record.jobId > this.lastJobId) this.lastJobId = record.jobId;
+        if (record.lease !== undefined && record.lease > this.lastLease) this.lastLease = record.lease;
+        if (record.order !== undefined && record.order > this.lastOrder) this.lastOrder = record.order;
+        if (record.listOrder !== undefined && record.listOrder > this.lastListOrder) this.lastListOrder = record.listOrder;
+        return;
+      case "key":
+        this.keys.delete(record.key);
+        this.keys.set(record.key, record);
+        return;
+      case "queue-paused":
+        this.paused.set(record.queue, record.paused);
+        return;
+      case "journal-created":
+      case "queue-started":
+      case "snapshot-end":
+        return;
+      default:
+        throw new Error(`a journal record of type "${record.type}" is not one this queue writes`);
+    }
+  }
+
+  /** Builds the state; `now` is the start's time, running jobs wait `graceMs` for their workers. */
+  finish(core: CoreState, now: number, graceMs: number): void {
+    core.lastJobId = Math.max(core.lastJobId, this.lastJobId);
+    core.lastLease = Math.max(core.lastLease, this.lastLease);
+    core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
+    core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
+    for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
+    const pending: JobRecord[] = [];
+    const settled: JobRecord[] = [];
+    for (const record of this.jobs.values()) {
+      const job = rebuild(core, record);
+      switch (job.state) {
+        case "pending":
+          pending.push(job);
+          break;
+        case "delayed":
+          job.deadlineAt = record.runAt ?? now;
+          core.deadlines.push(job);
+          break;
+        case "running":
+          holdForWorker(core, job, record, now, graceMs);
+          break;
+        default:
+          settled.push(job);
+      }
+    }
+    // Usually in order already (ids and places in line both count up): sorting then costs a scan.
+    const byPlace = (a: JobRecord, b: JobRecord) => a.order - b.order;
+    if (!inOrder(pending, byPlace)) pending.sort(byPlace);
+    for (const job of pending) job.queue.append(job);
+    // Retention drops the oldest first and `list` pages through it with a cursor on listing
+    // places, so it is rebuilt in the order of those places (given out as jobs settled; a record
+    // from before listings had places has none, and goes first, by when it settled).
+    const bySettling = (a: JobRecord, b: JobRecord) => a.listOrder - b.listOrder || a.settledAt - b.settledAt;
+    if (!inOrder(settled, bySettling)) settled.sort(bySettling);
+    for (const job of settled) core.retention.keep(job);
+    for (const key of [...this.keys.values()].sort((a, b) => a.at - b.at)) core.keys.remember(key.key, key.jobIds, key.bodyDigest ?? "", key.at);
+    this.keys.clear();
+    // A queue named only by a pause since undone holds nothing: forgotten as a live run would have.
+    for (const queue of [...core.queues.values()]) core.forgetQueueIfUnused(queue);
+  }
+}
+
+function inOrder(jobs: readonly JobRecord[], compare: (a: JobRecord, b: JobRecord) => number): boolean {
+  for (let i = 1; i < jobs.length; i += 1) if (compare(jobs[i - 1] as JobRecord, jobs[i] as JobRecord) > 0) return false;
+  return true;
+}
+
+function queueOf(core: CoreState, name: string): NamedQueue {
+  const queue = core.queueNamed(name);
+  if (queue === undefined) throw new Error(`the journal names more queues than --max-queues allows (${core.config.maxQueues})`);
+  return queue;
+}
+
+function rebuild(core: CoreState, record: JobSnapshot): JobRecord {
+  const queue = queueOf(core, record.spec.queue ?? DEFAULT_QUEUE_NAME);
+  const job = new JobRecord(record.jobId, record.spec, queue, record.submittedAt, record.state);
+  job.attempts = record.attempts;
+  job.order = record.order ?? 0;
+  if (record.listOrder !== undefined && record.state !== "pending") job.listOrder = record.listOrder;
+  job.payloadBytes = record.payloadBytes ?? 0;
+  if (record.lease !== undefined) job.lease = record.lease;
+  if (record.history.length > 0) job.history = record.history.map(attemptRecord);
+  job.error = record.error;
+  if (isTerminal(record.state)) {
+    job.result = record.result;
+    job.resultBytes = record.resultBytes ?? 0;
+    job.settledAt = record.settledAt ?? 0;
+  } else if (record.state === "pending") {
+    job.deadlineAt = record.submittedAt;
+  }
+  core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes + job.resultBytes);
+  core.jobs.set(job.id, job);
+  core.counts[job.state] += 1;
+  queue.counts[job.state] += 1;
+  return job;
+}
+
+function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now: number, graceMs: number): void {
+  const workerId = record.workerId ?? job.currentAttempt?.workerId ?? "";
+  let worker = core.workers.get(workerId);
+  if (worker === undefined) {
+    worker = new WorkerRecord(workerId, [], now, core.config.heartbeatTimeoutMs, undefined);
+    // Silent until the grace window ends: then the silence check loses it like any other.
+    worker.lastSeenAt = now + graceMs - core.config.heartbeatTimeoutMs;
+    worker.deadlineAt = now + graceMs;
+    core.workers.add(worker);
+    core.deadlines.push(worker);
+  }
+  job.worker = worker;
+  worker.running.add(job);
+  job.deadlineAt = Math.max(record.leaseExpiresAt ?? 0, now + graceMs);
+  core.deadlines.push(job);
+}
+
+function attemptRecord(view: JobSnapshot["history"][number]): AttemptRecord {
+  return {
+    attempt: view.attempt,
+    lease: view.lease,
+    workerId: view.workerId,
+    startedAt: view.startedAt,
+    endedAt: view.endedAt,
+    outcome: view.outcome,
+    error: view.error,
+  };
+}

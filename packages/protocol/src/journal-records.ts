@@ -1,0 +1,216 @@
+// The queue's state changes as data: what its journal holds, one record per change it
+// acknowledges, and what a standby queue would read live over TCP. Each record says what the
+// state became (ids, lease numbers, due times, the order in line), never only what was asked, so
+// memory is rebuilt by applying records in order without running the core's decisions again,
+// and applying a record twice leaves the same state as applying it once.
+import { z } from "zod";
+import { WorkerId } from "./hello.js";
+import { AttemptOutcome, AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+
+/** Epoch milliseconds. A monotonic clock restarts at boot, and the journal outlives a boot. */
+const At = z.number().int().min(0);
+/** Place in its queue's line: a smaller order goes first among jobs of one priority. */
+const Order = z.number().int().min(1);
+const Attempts = z.number().int().min(0);
+/** The queue's own identity, the same across restarts on one journal; clients and workers
+ * compare it to tell "the queue came back" from "a different queue answered". */
+export const QueueId = z.string().min(1).max(64);
+export type QueueId = z.infer<typeof QueueId>;
+
+// ---- the queue as a whole --------------------------------------------------------------
+
+/** The first record of a new journal. */
+export const JournalCreated = z.strictObject({ type: z.literal("journal-created"), at: At, queueId: QueueId });
+export type JournalCreated = z.infer<typeof JournalCreated>;
+
+/** Written and synced at every start, before the queue serves: `run` counts the starts, so a
+ * process can fence what earlier runs handed out (see the lease proposal in REPORT.md). */
+export const QueueStarted = z.strictObject({ type: z.literal("queue-started"), at: At, queueId: QueueId, run: z.number().int().min(1) });
+export type QueueStarted = z.infer<typeof QueueStarted>;
+
+/** A named queue was paused or resumed; its waiting jobs stay put either way. */
+export const QueuePaused = z.strictObject({ type: z.literal("queue-paused"), at: At, queue: QueueName, paused: z.boolean() });
+export type QueuePaused = z.infer<typeof QueuePaused>;
+
+// ---- a job's life ----------------------------------------------------------------------
+
+/** One job of a submission: pending with its place in line, or delayed until `runAt`. */
+export const SubmittedJob = z.union([
+  z.strictObject({ jobId: JobId, spec: JobSpec, state: z.literal("pending"), order: Order }),
+  z.strictObject({ jobId: JobId, spec: JobSpec, state: z.literal("delayed"), runAt: At }),
+]);
+export type SubmittedJob = z.infer<typeof SubmittedJob>;
+
+/** A client's submission as accepted: every job with its whole spec and the id it was given.
+ * With `key`, the key now names exactly these ids until it expires. */
+export const JobsSubmitted = z.strictObject({
+  type: z.literal("submitted"),
+  at: At,
+  jobs: z.array(SubmittedJob).min(1),
+  key: z.string().min(1).optional(),
+});
+export type JobsSubmitted = z.infer<typeof JobsSubmitted>;
+
+/** A job handed to a worker: its new lease, the attempt it starts, and when the lease runs out
+ * unless the worker reports or extends. */
+export const LeasedJob = z.strictObject({ jobId: JobId, lease: Lease, attempt: z.number().int().min(1), leaseExpiresAt: At });
+export type LeasedJob = z.infer<typeof LeasedJob>;
+
+export const JobsLeased = z.strictObject({ type: z.literal("leased"), at: At, workerId: WorkerId, jobs: z.array(LeasedJob).min(1) });
+export type JobsLeased = z.infer<typeof JobsLeased>;
+
+/** Delayed jobs whose time came, each with its new place at the back of its line. */
+export const JobsDue = z.strictObject({
+  type: z.literal("due"),
+  at: At,
+  jobs: z.array(z.strictObject({ jobId: JobId, order: Order })).min(1),
+});
+export type JobsDue = z.infer<typeof JobsDue>;
+
+/** The attempt under `lease` ended in success and the job is settled. */
+export const JobCompleted = z.strictObject({
+  type: z.literal("completed"),
+  at: At,
+  jobId: JobId,
+  lease: Lease,
+  result: z.unknown().optional(),
+});
+export type JobCompleted = z.infer<typeof JobCompleted>;
+
+/** How an attempt ended when the job did not complete: the worker failed it, it ran past its
+ * timeout, its worker was lost, or the worker handed it back unrun. */
+export const EndedBadly = AttemptOutcome.exclude(["running", "completed", "cancelled"]);
+export type EndedBadly = z.infer<typeof EndedBadly>;
+
+/** The attempt under `lease` ended badly and the job goes back: to its old place in line
+ * (`pending`, `order` unchanged) or to wait until `runAt` (`delayed`). `attempts` is the count
+ * after the change (a released attempt does not count). */
+export const JobRequeued = z.strictObject({
+  type: z.literal("requeued"),
+  at: At,
+  jobId: JobId,
+  lease: Lease,
+  outcome: EndedBadly,
+  error: z.string().optional(),
+  attempts: Attempts,
+  to: z.union([
+    z.strictObject({ state: z.literal("pending") }),
+    z.strictObject({ state: z.literal("delayed"), runAt: At }),
+  ]),
+});
+export type JobRequeued = z.infer<typeof JobRequeued>;
+
+/** The attempt under `lease` ended badly and the job is settled as failed: it failed
+ * permanently or ran out of attempts. */
+export const JobFailed = z.strictObject({
+  type: z.literal("failed"),
+  at: At,
+  jobId: JobId,
+  lease: Lease,
+  outcome: EndedBadly,
+  error: z.string(),
+});
+export type JobFailed = z.infer<typeof JobFailed>;
+
+/** A client cancelled the job; `lease` names the attempt it cut short if it was running. */
+export const JobCancelled = z.strictObject({ type: z.literal("cancelled"), at: At, jobId: JobId, lease: Lease.optional() });
+export type JobCancelled = z.infer<typeof JobCancelled>;
+
+/** A failed or cancelled job starts over at the back of its line with no attempts counted. */
+export const JobRetried = z.strictObject({ type: z.literal("retried"), at: At, jobId: JobId, order: Order });
+export type JobRetried = z.infer<typeof JobRetried>;
+
+// ---- a snapshot: live state at one point, written by compaction -------------------------
+
+/** Opens a snapshot: the counters that must continue. `nextSeq` is the sequence number of the
+ * first record after the snapshot, so a missing segment between a snapshot and its tail is
+ * found, not skipped. The job and key records between this and `snapshot-end` may be written
+ * while the queue keeps running (Node cannot fork a frozen copy): a job's record shows it as it
+ * stood at some moment after `nextSeq - 1`, and replaying the tail over it converges because
+ * every record says what the state became. */
+export const SnapshotStarted = z.strictObject({
+  type: z.literal("snapshot"),
+  at: At,
+  queueId: QueueId,
+  run: z.number().int().min(0),
+  lastJobId: z.number().int().min(0),
+  lastLease: z.number().int().min(0),
+  lastOrder: z.number().int().min(0),
+  /** The last place given out in the delayed, running and settled listings (absent before listings had places). */
+  lastListOrder: z.number().int().min(0).optional(),
+  nextSeq: z.number().int().min(1),
+  pausedQueues: z.array(QueueName),
+});
+export type SnapshotStarted = z.infer<typeof SnapshotStarted>;
+
+/** One job as it stands, history included: in a snapshot, each live job; in a segment, each job
+ * a turn changed, as it stood at the end of that turn (so the last record of a job wins). Which fields are set follows from `state`:
+ * `order` while pending, `runAt` while delayed, `lease`/`workerId`/`leaseExpiresAt` while
+ * running, `settledAt` once settled. */
+export const JobSnapshot = z.strictObject({
+  type: z.literal("job"),
+  jobId: JobId,
+  spec: JobSpec,
+  submittedAt: At,
+  state: JobState,
+  attempts: Attempts,
+  order: Order.optional(),
+  /** Its place in its state's listing, once not pending: when it entered that state. */
+  listOrder: Order.optional(),
+  runAt: At.optional(),
+  lease: Lease.optional(),
+  workerId: WorkerId.optional(),
+  leaseExpiresAt: At.optional(),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+  settledAt: At.optional(),
+  history: z.array(AttemptView),
+  /** Encoded sizes of the payload and the result, as the queue measured them: the memory
+   * budget's charge, restored without measuring again. */
+  payloadBytes: z.number().int().min(0).optional(),
+  resultBytes: z.number().int().min(0).optional(),
+});
+export type JobSnapshot = z.infer<typeof JobSnapshot>;
+
+/** A submission key remembered, with the ids it produced and when: in a snapshot, each key
+ * still open; in a segment, each key a submission opened. */
+export const KeySnapshot = z.strictObject({
+  type: z.literal("key"),
+  key: z.string().min(1),
+  jobIds: z.array(JobId).min(1),
+  /** The digest of the submission's body, so a reuse with another body is still a key-conflict after a restart. */
+  bodyDigest: z.string().min(1).optional(),
+  at: At,
+});
+export type KeySnapshot = z.infer<typeof KeySnapshot>;
+
+/** Closes a snapshot with the number of job and key records in it: a snapshot without its end,
+ * or with other counts, is damaged. */
+export const SnapshotEnded = z.strictObject({ type: z.literal("snapshot-end"), jobs: z.number().int().min(0), keys: z.number().int().min(0) });
+export type SnapshotEnded = z.infer<typeof SnapshotEnded>;
+
+export const JournalRecord = z.discriminatedUnion("type", [
+  JournalCreated,
+  QueueStarted,
+  QueuePaused,
+  JobsSubmitted,
+  JobsLeased,
+  JobsDue,
+  JobCompleted,
+  JobRequeued,
+  JobFailed,
+  JobCancelled,
+  JobRetried,
+  SnapshotStarted,
+  JobSnapshot,
+  KeySnapshot,
+  SnapshotEnded,
+]);
+export type JournalRecord = z.infer<typeof JournalRecord>;
+export type JournalRecordType = JournalRecord["type"];
+
+export const journalRecordTypes: readonly JournalRecordType[] = JournalRecord.options.map((o) => o.shape.type.value);
+
+/** The records only a snapshot holds: one of them in the log after a snapshot is damage. Job and
+ * key records are in both: a segment records each changed job and each new key the same way. */
+export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "snapshot-end"]);
