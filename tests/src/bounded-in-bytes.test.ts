@@ -122,6 +122,45 @@ describe("frames the queue sends", () => {
     expect(longest).toBeLessThanOrEqual(maxFrameBytes);
   });
 
+  it("keeps an ack that refuses every report of a batch within the frame, dropping messages rather than codes", async () => {
+    const maxFrameBytes = 65_536;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const worker = await connect(queue.port);
+    await worker.hello("worker", { workerId: "liar" });
+    const lines: string[] = [];
+    worker.socket.on("data", (text: string) => lines.push(text));
+    // Jobs this worker never held: each comes back refused, with a sentence saying why.
+    const jobs = Array.from({ length: 900 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1, error: "x" }));
+    const ack = (await worker.request({ id: 1, type: "fail", jobs })) as { type: string; refused: { jobId: number; code: string; message: string }[] };
+    expect(ack.type).toBe("ack");
+    expect(ack.refused.map((r) => r.jobId)).toEqual(jobs.map((j) => j.jobId));
+    expect(ack.refused.every((r) => r.code === "unknown-job")).toBe(true);
+    expect(ack.refused[0]?.message).not.toBe("");
+    const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
+    expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+  });
+
+  it("refuses whole, changing nothing, a report batch longer than code-only refusals could answer in one frame", async () => {
+    const maxFrameBytes = 4096;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const submitter = await client(queue);
+    const { jobIds } = (await submitter.request({ id: 1, type: "submit", jobs: [{}] })) as { jobIds: number[] };
+    const worker = await connect(queue.port);
+    await worker.hello("worker", { workerId: "tiny-frames" });
+    const assign = (await worker.request({ id: 2, type: "fetch", max: 1 })) as { jobs: { jobId: number; lease: number }[] };
+    const { jobId, lease } = assign.jobs[0] as { jobId: number; lease: number };
+    const held = { jobId, lease };
+    expect(held.jobId).toBe(jobIds[0]);
+    const lines: string[] = [];
+    worker.socket.on("data", (text: string) => lines.push(text));
+    const strangers = Array.from({ length: 120 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1 }));
+    const reply = await worker.request({ id: 3, type: "complete", jobs: [held, ...strangers] });
+    expect(reply).toMatchObject({ type: "error", code: "batch-too-large" });
+    const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
+    expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+    expect(await submitter.request({ id: 4, type: "stats" })).toMatchObject({ counts: { running: 1, completed: 0 } });
+  });
+
   it("refuses at submit a job whose encoding could not fit in one frame, not only an oversized payload", async () => {
     const queue = await startQueue(["--max-frame-bytes", "65536", "--max-payload-bytes", "1000000", "--max-result-bytes", "1024"]);
     const socket = await client(queue);
