@@ -4,7 +4,7 @@
 // its memory or its jobs.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { startQueue as startRealQueue, startWorker, type QueueProcess } from "./harness/processes.js";
+import { runClient, startQueue as startRealQueue, startWorker, type QueueProcess } from "./harness/processes.js";
 import { cliJson } from "./harness/client-cli.js";
 import { client, connect } from "./harness/raw-peers.js";
 import type { RawSocket } from "./harness/raw-socket.js";
@@ -159,6 +159,30 @@ describe("frames the queue sends", () => {
     const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
     expect(longest).toBeLessThanOrEqual(maxFrameBytes);
     expect(await submitter.request({ id: 4, type: "stats" })).toMatchObject({ counts: { running: 1, completed: 0 } });
+  });
+
+  it("cuts the workers list of a stats reply to fit the frame, saying how many it left out, and djq stats says so", async () => {
+    const maxFrameBytes = 8_192;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const submitter = await client(queue);
+    expect(await submitter.request({ id: 1, type: "submit", jobs: Array.from({ length: 200 }, () => ({})) })).toMatchObject({ type: "submitted" });
+    // 40 workers each running 5 jobs: about 22 KB of worker views.
+    for (let i = 0; i < 40; i += 1) {
+      const worker = await connect(queue.port);
+      await worker.hello("worker", { workerId: `busy-${i}` });
+      expect(await worker.request({ id: 1, type: "fetch", max: 5 })).toMatchObject({ type: "assign", jobs: { length: 5 } });
+    }
+    const reader = await client(queue);
+    const lines: string[] = [];
+    reader.socket.on("data", (text: string) => lines.push(text));
+    const stats = (await reader.request({ id: 2, type: "stats" })) as { workers: unknown[]; workersNotShown?: number; counts: { running: number } };
+    expect(stats.counts.running).toBe(200);
+    expect(stats.workers.length).toBeGreaterThan(0);
+    expect(stats.workersNotShown).toBe(40 - stats.workers.length);
+    expect(Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1))).toBeLessThanOrEqual(maxFrameBytes);
+    const printed = await runClient(queue.port, ["stats"]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(`${stats.workersNotShown} more workers not shown`);
   });
 
   it("refuses at submit a job whose encoding could not fit in one frame, not only an oversized payload", async () => {

@@ -8,6 +8,7 @@ import type { Broker } from "./broker.js";
 import { hello } from "./hello.js";
 import { measurePayloads, withResultBytes } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
+import { sendStats } from "./stats-frame.js";
 import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
@@ -100,7 +101,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   // {"id":8,"type":"stats"}
   stats(broker, peer, request) {
     const now = broker.clock.now();
-    peer.send({ id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...broker.core.stats(now) });
+    sendStats(peer, { id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...broker.core.stats(now) }, broker.config.maxFrameBytes);
   },
 
   // {"id":9,"type":"pause","queue":"default"}
