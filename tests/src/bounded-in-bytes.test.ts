@@ -130,7 +130,7 @@ describe("frames the queue sends", () => {
     const lines: string[] = [];
     worker.socket.on("data", (text: string) => lines.push(text));
     // Jobs this worker never held: each comes back refused, with a sentence saying why.
-    const jobs = Array.from({ length: 900 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1, error: "x" }));
+    const jobs = Array.from({ length: 800 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1, error: "x" }));
     const ack = (await worker.request({ id: 1, type: "fail", jobs })) as { type: string; refused: { jobId: number; code: string; message: string }[] };
     expect(ack.type).toBe("ack");
     expect(ack.refused.map((r) => r.jobId)).toEqual(jobs.map((j) => j.jobId));

@@ -9,7 +9,7 @@ describe("maxReportsPerMessage", () => {
   it("lets an ack refusing every item of the largest batch, code only and at their longest, fit the frame", () => {
     for (const maxFrameBytes of [1_000, 4_096, 65_536, 1_048_576]) {
       const count = maxReportsPerMessage(maxFrameBytes);
-      const refused = Array.from({ length: count }, () => ({ jobId: Number.MAX_SAFE_INTEGER, code: longestCode, message: "" }));
+      const refused = Array.from({ length: count }, () => ({ jobId: 1.2345678901234567e+300, code: longestCode, message: "" }));
       const ack = { id: "\u0001".repeat(MAX_REQUEST_ID_CHARS), type: "ack", refused };
       expect(Buffer.byteLength(JSON.stringify(ack)) + 1).toBeLessThanOrEqual(maxFrameBytes);
     }
