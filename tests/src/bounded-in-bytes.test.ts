@@ -4,7 +4,7 @@
 // its memory or its jobs.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { startQueue as startRealQueue, startWorker, type QueueProcess } from "./harness/processes.js";
+import { runClient, startQueue as startRealQueue, startWorker, type QueueProcess } from "./harness/processes.js";
 import { cliJson } from "./harness/client-cli.js";
 import { client, connect } from "./harness/raw-peers.js";
 import type { RawSocket } from "./harness/raw-socket.js";
@@ -120,6 +120,69 @@ describe("frames the queue sends", () => {
     }
     const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
     expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+  });
+
+  it("keeps an ack that refuses every report of a batch within the frame, dropping messages rather than codes", async () => {
+    const maxFrameBytes = 65_536;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const worker = await connect(queue.port);
+    await worker.hello("worker", { workerId: "liar" });
+    const lines: string[] = [];
+    worker.socket.on("data", (text: string) => lines.push(text));
+    // Jobs this worker never held: each comes back refused, with a sentence saying why.
+    const jobs = Array.from({ length: 800 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1, error: "x" }));
+    const ack = (await worker.request({ id: 1, type: "fail", jobs })) as { type: string; refused: { jobId: number; code: string; message: string }[] };
+    expect(ack.type).toBe("ack");
+    expect(ack.refused.map((r) => r.jobId)).toEqual(jobs.map((j) => j.jobId));
+    expect(ack.refused.every((r) => r.code === "unknown-job")).toBe(true);
+    expect(ack.refused[0]?.message).not.toBe("");
+    const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
+    expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+  });
+
+  it("refuses whole, changing nothing, a report batch longer than code-only refusals could answer in one frame", async () => {
+    const maxFrameBytes = 4096;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const submitter = await client(queue);
+    const { jobIds } = (await submitter.request({ id: 1, type: "submit", jobs: [{}] })) as { jobIds: number[] };
+    const worker = await connect(queue.port);
+    await worker.hello("worker", { workerId: "tiny-frames" });
+    const assign = (await worker.request({ id: 2, type: "fetch", max: 1 })) as { jobs: { jobId: number; lease: number }[] };
+    const { jobId, lease } = assign.jobs[0] as { jobId: number; lease: number };
+    const held = { jobId, lease };
+    expect(held.jobId).toBe(jobIds[0]);
+    const lines: string[] = [];
+    worker.socket.on("data", (text: string) => lines.push(text));
+    const strangers = Array.from({ length: 120 }, (_, i) => ({ jobId: 1_000_000 + i, lease: 1 }));
+    const reply = await worker.request({ id: 3, type: "complete", jobs: [held, ...strangers] });
+    expect(reply).toMatchObject({ type: "error", code: "batch-too-large" });
+    const longest = Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1));
+    expect(longest).toBeLessThanOrEqual(maxFrameBytes);
+    expect(await submitter.request({ id: 4, type: "stats" })).toMatchObject({ counts: { running: 1, completed: 0 } });
+  });
+
+  it("cuts the workers list of a stats reply to fit the frame, saying how many it left out, and djq stats says so", async () => {
+    const maxFrameBytes = 8_192;
+    const queue = await startQueue(["--max-frame-bytes", String(maxFrameBytes)]);
+    const submitter = await client(queue);
+    expect(await submitter.request({ id: 1, type: "submit", jobs: Array.from({ length: 200 }, () => ({})) })).toMatchObject({ type: "submitted" });
+    // 40 workers each running 5 jobs: about 22 KB of worker views.
+    for (let i = 0; i < 40; i += 1) {
+      const worker = await connect(queue.port);
+      await worker.hello("worker", { workerId: `busy-${i}` });
+      expect(await worker.request({ id: 1, type: "fetch", max: 5 })).toMatchObject({ type: "assign", jobs: { length: 5 } });
+    }
+    const reader = await client(queue);
+    const lines: string[] = [];
+    reader.socket.on("data", (text: string) => lines.push(text));
+    const stats = (await reader.request({ id: 2, type: "stats" })) as { workers: unknown[]; workersNotShown?: number; counts: { running: number } };
+    expect(stats.counts.running).toBe(200);
+    expect(stats.workers.length).toBeGreaterThan(0);
+    expect(stats.workersNotShown).toBe(40 - stats.workers.length);
+    expect(Math.max(...lines.join("").split("\n").map((line) => Buffer.byteLength(line) + 1))).toBeLessThanOrEqual(maxFrameBytes);
+    const printed = await runClient(queue.port, ["stats"]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toContain(`${stats.workersNotShown} more workers not shown`);
   });
 
   it("refuses at submit a job whose encoding could not fit in one frame, not only an oversized payload", async () => {

@@ -1,12 +1,14 @@
 // One short handler per request type, each with its wire form above it. Handlers hold no
 // business logic: they call the core with the clock's time and reply. The broker runs them for
 // the wire, the dashboard for its cancel and retry buttons; hello is in hello.ts.
-import { ErrorCode, type Refusal, type Request, type RequestId, type Role, type ServerMessage } from "@djq/protocol";
+import { ErrorCode, maxReportsPerMessage, type Refusal, type Request, type RequestId, type Role, type ServerMessage } from "@djq/protocol";
 import { jobView, type ConnectionId } from "@djq/core";
+import { ackWithin } from "./ack-frame.js";
 import type { Broker } from "./broker.js";
 import { hello } from "./hello.js";
 import { measurePayloads, withResultBytes } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
+import { sendStats } from "./stats-frame.js";
 import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
@@ -99,7 +101,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   // {"id":8,"type":"stats"}
   stats(broker, peer, request) {
     const now = broker.clock.now();
-    peer.send({ id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...broker.core.stats(now) });
+    sendStats(peer, { id: request.id, type: "stats", at: now, queueRunId: broker.queueRunId, ...broker.core.stats(now) }, broker.config.maxFrameBytes);
   },
 
   // {"id":9,"type":"pause","queue":"default"}
@@ -168,9 +170,13 @@ function acknowledge(
   event: string,
   report: (now: number, workerId: string) => Refusal[],
 ): void {
+  const maxReports = maxReportsPerMessage(broker.config.maxFrameBytes);
+  if (request.jobs.length > maxReports) {
+    return peer.refuse(request.id, ErrorCode.batchTooLarge, `${request.jobs.length} reports in one message; the limit is ${maxReports}, so that their ack fits in one frame`);
+  }
   const workerId = workerOf(broker, peer);
   const refused = report(broker.clock.now(), workerId);
-  peer.send({ id: request.id, type: "ack", refused });
+  peer.send(ackWithin(request.id, refused, broker.config.maxFrameBytes));
   if (!broker.log.enabled("info") && refused.length === 0) return;
   // Refusals come in the order of the items they refuse: walking both together pairs them, so
   // a job named twice in one batch (done once, refused once) is still logged once.

@@ -1,7 +1,7 @@
 // Collects the outcomes of finished attempts and sends those made in the same tick as one
 // `complete` and one `fail` message, so a busy worker costs the queue one request per batch, not
 // per job. Reports outlive sessions: ones that could not be delivered wait for the next session.
-import { DEFAULT_FRAME_BYTES, ErrorCode, MAX_JOBS_PER_MESSAGE, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
+import { DEFAULT_FRAME_BYTES, ErrorCode, maxReportsPerMessage, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
 import { QueueError, type Logger } from "@djq/runtime";
 import type { Mutex } from "async-mutex";
 import type { Session } from "./session.js";
@@ -96,8 +96,9 @@ export class ReportBatcher {
     if (session === undefined || session.closed || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    const maxBytes = (session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES) - ENVELOPE_BYTES;
-    const messages = [...split(batch, "complete", maxBytes), ...split(batch, "fail", maxBytes)];
+    const maxFrameBytes = session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES;
+    const limits = { maxBytes: maxFrameBytes - ENVELOPE_BYTES, maxReports: maxReportsPerMessage(maxFrameBytes) };
+    const messages = [...split(batch, "complete", limits), ...split(batch, "fail", limits)];
     for (const reports of messages) this.inFlight.add(reports);
     this.inFlightReports += batch.length;
     const acked = Promise.all(messages.map((reports) => this.send(session, reports)));
@@ -159,13 +160,13 @@ export class ReportBatcher {
   }
 }
 
-function split(batch: Report[], kind: Report["kind"], maxBytes: number): Report[][] {
+function split(batch: Report[], kind: Report["kind"], { maxBytes, maxReports }: { maxBytes: number; maxReports: number }): Report[][] {
   const messages: Report[][] = [];
   let current: Report[] = [];
   let bytes = 0;
   for (const report of batch) {
     if (report.kind !== kind) continue;
-    if (current.length > 0 && (bytes + report.bytes > maxBytes || current.length >= MAX_JOBS_PER_MESSAGE)) {
+    if (current.length > 0 && (bytes + report.bytes > maxBytes || current.length >= maxReports)) {
       messages.push(current);
       current = [];
       bytes = 0;

@@ -1,6 +1,6 @@
 // The worker against a scripted fake queue over a real socket: each test is the wire transcript
 // of one behaviour, what the worker sends and what the "queue" answers.
-import { PROTOCOL_VERSION } from "@djq/protocol";
+import { maxReportsPerMessage, PROTOCOL_VERSION } from "@djq/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PermanentJobError } from "./permanent-job-error.js";
@@ -181,6 +181,22 @@ describe("reporting", () => {
       connection.ack(complete);
     }
     expect(jobIds.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("names no more reports in one message than the queue's ack could refuse in one frame", async () => {
+    startWorker({ concurrency: 20, handlers: { small: () => "ok" } });
+    const { connection } = await queue.nextSession({ maxFrameBytes: 1000 });
+    const limit = maxReportsPerMessage(1000);
+    connection.assign(await connection.expect("fetch"), Array.from({ length: 20 }, (_, i) => assignment(i + 1, { type: "small" })));
+    const jobIds: number[] = [];
+    while (jobIds.length < 20) {
+      const complete = await connection.expect("complete", { skip: ["fetch"] });
+      expect(complete.jobs.length).toBeLessThanOrEqual(limit);
+      jobIds.push(...complete.jobs.map((job) => job.jobId));
+      connection.ack(complete);
+    }
+    expect(limit).toBeLessThan(20);
+    expect(jobIds.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
   async function reportOf(options: Partial<WorkerOptions>, job: ReturnType<typeof assignment>) {

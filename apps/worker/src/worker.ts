@@ -1,7 +1,7 @@
 // The worker: keeps one session with the queue alive across losses, fetches jobs within its
 // concurrency, runs them and reports the outcomes. Running jobs never depend on the connection:
 // they keep going through a reconnect and their reports wait for the next session.
-import { ErrorCode, MAX_FETCH, MAX_HELD_LEASES, MAX_SKIP_TYPES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
+import { DEFAULT_FRAME_BYTES, ErrorCode, MAX_FETCH, maxReportsPerMessage, MAX_HELD_LEASES, MAX_SKIP_TYPES, warmUpServerMessageParser, type Assignment, type HeldLease, type ServerMessage } from "@djq/protocol";
 import { QueueError, reconnectDelayMs, type Logger } from "@djq/runtime";
 import { Mutex } from "async-mutex";
 import { ReportBatcher } from "./report-batcher.js";
@@ -320,8 +320,11 @@ export class Worker extends WorkerEmitter {
     const jobs = assignments.map(({ jobId, lease }) => ({ jobId, lease }));
     this.log.info("release", { jobIds: jobs.map((job) => job.jobId) });
     try {
-      const ack = await session.connection.request({ type: "release", jobs });
-      for (const refusal of ack.refused) this.log.warn("release.refused", { jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
+      const maxReports = maxReportsPerMessage(session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES);
+      for (let start = 0; start < jobs.length; start += maxReports) {
+        const ack = await session.connection.request({ type: "release", jobs: jobs.slice(start, start + maxReports) });
+        for (const refusal of ack.refused) this.log.warn("release.refused", { jobId: refusal.jobId, code: refusal.code, reason: refusal.message });
+      }
     } catch (error) {
       // A release lost with its connection is still a release: the queue revokes the lease anyway.
       this.log.debug("release.failed", { reason: (error as Error).message });

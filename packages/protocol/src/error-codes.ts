@@ -61,6 +61,8 @@ export const ErrorCode = {
   keyConflict: "key-conflict",
   /** `pause` or `resume` of a queue that does not exist, without `create`. */
   unknownQueue: "unknown-queue",
+  /** A complete, fail or release names more reports than one ack frame can refuse (see maxReportsPerMessage); nothing was changed. */
+  batchTooLarge: "batch-too-large",
   /** The queue failed unexpectedly while handling this request; nothing was changed. */
   internal: "internal",
 } as const;

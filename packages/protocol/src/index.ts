@@ -1,6 +1,7 @@
 // @djq/protocol: the wire contract shared by the queue, workers and clients.
 export * from "./error-codes.js";
 export * from "./limits.js";
+export * from "./report-batch-limit.js";
 export * from "./request-id.js";
 export * from "./job.js";
 export * from "./hello.js";

@@ -103,6 +103,8 @@ export const StatsReply = z.object({
   totals: Totals,
   queues: z.record(z.string(), QueueStats),
   workers: z.array(WorkerView),
+  /** Workers left out of `workers` so that the reply fits in one frame; absent when none were. */
+  workersNotShown: z.number().int().min(1).optional(),
   /** Completions in each of the last 60 seconds, oldest first; the last entry is the current, unfinished second. */
   completedPerSecond: z.array(z.number().int()),
   oldestPendingAgeMs: z.number().optional(),

@@ -79,6 +79,12 @@ describe("the watch frame", () => {
     ]);
   });
 
+  it("says how many workers the queue left out of its reply to fit the frame", () => {
+    const lines = renderFrame(statsSnapshot({ workersNotShown: 1200 }), options);
+    expect(lines.some((line) => line.includes("1200 more workers not shown"))).toBe(true);
+    expect(renderFrame(statsSnapshot(), options).some((line) => line.includes("not shown"))).toBe(false);
+  });
+
   it("shares the terminal's rows so many workers cannot push the events off the screen", () => {
     const workers = Array.from({ length: 100 }, (_, index) => ({
       workerId: `w-${index}`,

@@ -83,7 +83,9 @@ function every(intervalMs: number): string {
 function workerSection(stats: StatsSnapshot): Section {
   const busy = stats.workers.filter((worker) => worker.running.length > 0).length;
   return {
-    title: stats.workers.length === 0 ? "workers  none connected" : `workers  ${stats.workers.length} connected, ${busy} busy`,
+    title:
+      (stats.workers.length === 0 ? "workers  none connected" : `workers  ${stats.workers.length} connected, ${busy} busy`) +
+      (stats.workersNotShown === undefined ? "" : `, ${stats.workersNotShown} more workers not shown`),
     header: ["worker", "queues", "job", "attempt", "running", "heartbeat", "progress"],
     align: ["left", "left", "right", "right", "right", "right", "left"],
     items: stats.workers.flatMap((worker) => workerRows(worker, stats.at)),

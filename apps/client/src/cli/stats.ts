@@ -28,6 +28,7 @@ export function describeStats(stats: StatsSnapshot): string {
     `queue run ${stats.queueRunId} at ${formatInstant(stats.at)}`,
     `jobs            ${states.map((state) => `${state} ${stats.counts[state]}`).join("  ")}`,
     `workers         ${stats.workers.length} connected, ${busy} busy`,
+    ...(stats.workersNotShown === undefined ? [] : [`                ${stats.workersNotShown} more workers not shown`]),
     `completed       ${lastMinute} in the last minute`,
     `oldest pending  ${stats.oldestPendingAgeMs === undefined ? "none" : formatDurationMs(stats.oldestPendingAgeMs)}`,
     `job data        ${stats.memory.heldBytes} of ${stats.memory.limitBytes} bytes (the memory budget)`,
