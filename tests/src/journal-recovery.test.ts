@@ -1,6 +1,7 @@
 // The queue survives its own crash with --journal: SIGKILLed with jobs in every state, restarted
 // on the same directory and port, it has every acknowledged job in its state and place, workers
 // keep the leases they were working under, and clients waiting on jobs get their outcomes.
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,9 @@ import { start, programs, startQueue, startWorker, type QueueProcess } from "./h
 import { freePort } from "./harness/free-port.js";
 import { RawSocket } from "./harness/raw-socket.js";
 import { until } from "./harness/waiting.js";
+
+/** util-linux's prlimit, found by path so that a narrowed PATH does not hide it. */
+const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((path) => existsSync(path));
 
 const clients: DjqClient[] = [];
 const dirs: string[] = [];
@@ -138,9 +142,9 @@ describe("a queue SIGKILLed with the journal on", () => {
     expect(anyway.events("queue.listening")).toHaveLength(1);
   }, 60_000);
 
-  it("refuses new work with journal-unavailable once the disk refuses a write, and acknowledged nothing it did not record", async () => {
+  it.skipIf(prlimit === undefined)("refuses new work with journal-unavailable once the disk refuses a write, and acknowledged nothing it did not record", async () => {
     const dir = await journalDir();
-    const limited = await startQueue(["--journal", dir], {}, ["prlimit", "--fsize=16384"]);
+    const limited = await startQueue(["--journal", dir], {}, [prlimit as string, "--fsize=16384"]);
     const acknowledged: number[] = [];
     let refusal: Record<string, unknown> | undefined;
     for (let i = 0; i < 100 && refusal === undefined; i += 1) {

@@ -1,6 +1,7 @@
 // The appender over real files: one write and one sync per turn however many records the turn
 // appended, promises that settle in append order, the interval mode's deferred sync, and a
 // full disk (a real file-size limit on a real process) answered with journal-unavailable.
+import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -8,6 +9,9 @@ import { JournalAppender, type Durable } from "./journal-appender.js";
 import { journalFileName } from "./journal-files.js";
 import { appenderOptions, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
 import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
+
+/** util-linux's prlimit, found by path so that a narrowed PATH does not hide it. */
+const prlimit = ["/usr/bin/prlimit", "/bin/prlimit"].find((path) => existsSync(path));
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -148,8 +152,8 @@ describe("the journal appender on a full disk", () => {
     console.log(JSON.stringify({ acknowledged, refusal, after }));
   `;
 
-  it("answers journal-unavailable instead of acknowledging what it could not write, and recovery finds every acknowledged record", async () => {
-    const filler = startJournalProgram(program, dir, ["prlimit", "--fsize=8192"]);
+  it.skipIf(prlimit === undefined)("answers journal-unavailable instead of acknowledging what it could not write, and recovery finds every acknowledged record", async () => {
+    const filler = startJournalProgram(program, dir, [prlimit as string, "--fsize=8192"]);
     const { code } = await filler.exited;
     expect(code, filler.stderr()).toBe(0);
     const outcome = JSON.parse(filler.stdout()) as { acknowledged: number[]; refusal: Durable; after: Durable };

@@ -29,6 +29,13 @@ export function startJournalProgram(program: string, arg: string, wrapper: strin
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("exit", (code, signal) => resolve({ code, signal }));
+    // A command that cannot start (a wrapper missing here) ends the wait at once, saying why.
+    child.on("error", (error) => {
+      stderr += `${error.message}\n`;
+      resolve({ code: null, signal: null });
+    });
+  });
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
