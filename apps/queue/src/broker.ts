@@ -78,6 +78,10 @@ export class Broker {
     this.performEffects();
   }
 
+  expectsMore(connection: Connection): boolean {
+    return connection.role === "worker" && this.core.awaitsAssign(connection.id);
+  }
+
   closed(connection: Connection): void {
     this.connections.delete(connection.id);
     const worker = this.core.closeConnection(this.clock.now(), connection.id);
