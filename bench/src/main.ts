@@ -35,7 +35,7 @@ const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,dia
               one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
               return at once) runs only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
-              and print the functions with the most self time
+              and print the functions with the most self time (with --journal: journal on, fsync always)
   --journal   A, B and C each with the journal off, on with fsync always and on with fsync interval,
               interleaved run by run, with the ratios; and the journal workload: the disk's fsync latency
               and the time from start to serving with a large backlog in the journal (default --only A,B,C,journal)
@@ -191,8 +191,10 @@ function oneByOneRows(key: string, workload: string, label: string, runs: OneByO
 if (flags.profile) {
   for (const workload of (["A", "B"] as const).filter((name) => flags.only === undefined ? name === "A" : selected.has(name))) {
     const jobs = workload === "A" ? sizes.A : sizes.B;
-    say(`profiling the queue under workload ${workload} (${n(jobs)} jobs × 3 on one queue process)`);
-    process.stdout.write(`${formatProfile(await profileQueue(workload, jobs, 3))}\n\n`);
+    // With --journal, the queue profiled records every change with fsync always.
+    const mode: JournalMode = flags.journal ? "always" : "off";
+    say(`profiling the queue under workload ${workload}${modeLabel(mode)} (${n(jobs)} jobs × 3 on one queue process)`);
+    process.stdout.write(`${formatProfile(await withJournal(mode, (queueArgs) => profileQueue(workload, jobs, 3, queueArgs)))}\n\n`);
   }
   process.exit(0);
 }

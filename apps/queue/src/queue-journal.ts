@@ -95,8 +95,10 @@ export class QueueJournal {
     if (!outcome.ok) this.log.warn("journal.compaction-skipped", { reason: outcome.message });
   }
 
-  /** Writes and syncs what is appended, then lets the directory go. */
-  close(): Promise<void> {
-    return this.opened.close();
+  /** Writes and syncs what is appended, then lets the directory go, saying what this run wrote. */
+  async close(): Promise<void> {
+    await this.opened.close();
+    const { records, batches, syncs, bytes } = this.opened.appender.stats;
+    this.log.info("journal.closed", { records, writes: batches, syncs, bytes });
   }
 }
