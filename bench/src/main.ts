@@ -24,7 +24,7 @@ import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
 import { describeCost, type SystemCost } from "./process-cost.js";
-import { measureFsyncLatency, withScratchDirectory } from "./workloads/journal-fsync.js";
+import { measureFsyncLatency, measureReplay, withScratchDirectory } from "./workloads/journal-fsync.js";
 import { journalModes, runRecovery, withJournal, type JournalMode } from "./workloads/journal-cost.js";
 import { tmpdir } from "node:os";
 
@@ -280,9 +280,13 @@ await workload("journal", `the disk's fsync latency, and start to serving with $
   result.runs.fsync = [fsync];
   row("journal.fsync", "journal", `write + fdatasync of ${fsync.recordBytes} bytes (FileHandle, as the journal does), p50`, "µs", [fsync.fileHandle.p50]);
   const recovery = await repeat("journal.recovery", quick ? 1 : 3, () => runRecovery(sizes.recoveryPending), (r) =>
-    `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${n(r.journalBytes / 1e6)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
+    `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${(r.journalBytes / 1e6).toFixed(1)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
   row("journal.recovery", "journal", `start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, "ms", recovery.map((r) => r.startToServingMs));
-  row("journal.bytes", "journal", `journal size holding ${n(sizes.recoveryPending)} pending jobs`, "MB", recovery.map((r) => r.journalBytes / 1e6));
+  row("journal.bytes", "journal", `journal holding those ${n(sizes.recoveryPending)} pending jobs and the fill's idempotency keys (newest snapshot + tail)`, "MB", recovery.map((r) => r.journalBytes / 1e6));
+  // What compaction leaves of a journal holding only that backlog: its snapshot, the tail empty.
+  const snapshot = await withScratchDirectory(tmpdir(), (dir) => measureReplay(dir, sizes.recoveryPending));
+  say(`  snapshot of ${n(snapshot.jobs)} pending jobs: ${(snapshot.snapshotBytes / 1e6).toFixed(1)} MB, written in ${snapshot.writeS.toFixed(2)} s, read back (no core) in ${snapshot.replayS.toFixed(2)} s`);
+  row("journal.snapshot", "journal", `journal right after a compaction of ${n(sizes.recoveryPending)} pending jobs (the snapshot alone)`, "MB", [snapshot.snapshotBytes / 1e6]);
 });
 
 const scaleFalsePositives: number[] = [];

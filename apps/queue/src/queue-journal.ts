@@ -7,6 +7,7 @@ import type { Logger } from "@djq/runtime";
 import { DurabilityGate } from "./durability-gate.js";
 import { openJournal, type FsyncMode, type OpenJournal } from "./journal/index.js";
 import { defaultJournalOptions } from "./journal/open-journal.js";
+import { withPendingRuns } from "./journal/pending-runs.js";
 
 export interface JournalSettings {
   dir: string;
@@ -78,7 +79,7 @@ export class QueueJournal {
     const records: JournalRecord[] = this.core.takeChanges();
     if (records.length === 0 || this.unavailable !== undefined) return;
     let durable!: ReturnType<OpenJournal["appender"]["append"]>;
-    for (const record of records) durable = this.opened.appender.append(record);
+    for (const record of withPendingRuns(records)) durable = this.opened.appender.append(record);
     this.gate.hold(durable);
     if (this.opened.compactor.due) void this.compact();
   }
