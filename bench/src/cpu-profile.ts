@@ -33,11 +33,11 @@ export interface ProfileSummary {
 const IDLE = "(idle)";
 
 /** Runs `batches` batches of workload A (bulk) or B (one awaited submit at a time) on one queue under the profiler. */
-export async function profileQueue(workload: "A" | "B", jobs: number, batches: number, top = 25): Promise<ProfileSummary> {
+export async function profileQueue(workload: "A" | "B", jobs: number, batches: number, queueArgs: string[] = [], top = 25): Promise<ProfileSummary> {
   const dir = path.join(repoRoot, "bench/results/profiles", new Date().toISOString().replace(/[:.]/g, "-"));
   mkdirSync(dir, { recursive: true });
   const jobsPerSecond = await withSystem(
-    { fleet: workload === "A" ? fleetA : fleetB, queueSpawn: { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "250"] } },
+    { fleet: workload === "A" ? fleetA : fleetB, queueArgs, queueSpawn: { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-interval", "250"] } },
     async (system) => {
       const done: number[] = [];
       for (let i = 0; i < batches; i++) done.push((workload === "A" ? await measureBulk(system, jobs) : await measureSerial(system, jobs)).jobsPerSecond);

@@ -24,7 +24,7 @@ import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
 import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
 import { describeCost, type SystemCost } from "./process-cost.js";
-import { measureFsyncLatency, withScratchDirectory } from "./workloads/journal-fsync.js";
+import { measureFsyncLatency, measureReplay, withScratchDirectory } from "./workloads/journal-fsync.js";
 import { journalModes, runRecovery, withJournal, type JournalMode } from "./workloads/journal-cost.js";
 import { tmpdir } from "node:os";
 
@@ -35,7 +35,7 @@ const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,dia
               one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
               return at once) runs only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
-              and print the functions with the most self time
+              and print the functions with the most self time (with --journal: journal on, fsync always)
   --journal   A, B and C each with the journal off, on with fsync always and on with fsync interval,
               interleaved run by run, with the ratios; and the journal workload: the disk's fsync latency
               and the time from start to serving with a large backlog in the journal (default --only A,B,C,journal)
@@ -191,8 +191,10 @@ function oneByOneRows(key: string, workload: string, label: string, runs: OneByO
 if (flags.profile) {
   for (const workload of (["A", "B"] as const).filter((name) => flags.only === undefined ? name === "A" : selected.has(name))) {
     const jobs = workload === "A" ? sizes.A : sizes.B;
-    say(`profiling the queue under workload ${workload} (${n(jobs)} jobs × 3 on one queue process)`);
-    process.stdout.write(`${formatProfile(await profileQueue(workload, jobs, 3))}\n\n`);
+    // With --journal, the queue profiled records every change with fsync always.
+    const mode: JournalMode = flags.journal ? "always" : "off";
+    say(`profiling the queue under workload ${workload}${modeLabel(mode)} (${n(jobs)} jobs × 3 on one queue process)`);
+    process.stdout.write(`${formatProfile(await withJournal(mode, (queueArgs) => profileQueue(workload, jobs, 3, queueArgs)))}\n\n`);
   }
   process.exit(0);
 }
@@ -278,9 +280,13 @@ await workload("journal", `the disk's fsync latency, and start to serving with $
   result.runs.fsync = [fsync];
   row("journal.fsync", "journal", `write + fdatasync of ${fsync.recordBytes} bytes (FileHandle, as the journal does), p50`, "µs", [fsync.fileHandle.p50]);
   const recovery = await repeat("journal.recovery", quick ? 1 : 3, () => runRecovery(sizes.recoveryPending), (r) =>
-    `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${n(r.journalBytes / 1e6)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
+    `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${(r.journalBytes / 1e6).toFixed(1)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
   row("journal.recovery", "journal", `start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, "ms", recovery.map((r) => r.startToServingMs));
-  row("journal.bytes", "journal", `journal size holding ${n(sizes.recoveryPending)} pending jobs`, "MB", recovery.map((r) => r.journalBytes / 1e6));
+  row("journal.bytes", "journal", `journal holding those ${n(sizes.recoveryPending)} pending jobs and the fill's idempotency keys (newest snapshot + tail)`, "MB", recovery.map((r) => r.journalBytes / 1e6));
+  // What compaction leaves of a journal holding only that backlog: its snapshot, the tail empty.
+  const snapshot = await withScratchDirectory(tmpdir(), (dir) => measureReplay(dir, sizes.recoveryPending));
+  say(`  snapshot of ${n(snapshot.jobs)} pending jobs: ${(snapshot.snapshotBytes / 1e6).toFixed(1)} MB, written in ${snapshot.writeS.toFixed(2)} s, read back (no core) in ${snapshot.replayS.toFixed(2)} s`);
+  row("journal.snapshot", "journal", `journal right after a compaction of ${n(sizes.recoveryPending)} pending jobs (the snapshot alone)`, "MB", [snapshot.snapshotBytes / 1e6]);
 });
 
 const scaleFalsePositives: number[] = [];

@@ -8,6 +8,7 @@ export class DurabilityGate {
   private opened = 0;
   private durableUpTo = 0;
   private failed: string | undefined;
+  private lastHeld: Promise<Durable> | undefined;
   private readonly waiters = new Map<number, (() => void)[]>();
 
   /** The epoch output produced so far must wait for. Once the journal failed, nothing more is
@@ -25,8 +26,11 @@ export class DurabilityGate {
     return this.failed;
   }
 
-  /** A turn's records were appended: output from now on waits for `durable`. */
+  /** A turn's records were appended: output from now on waits for `durable`. The requests of one
+   * turn share one batch, so they share one epoch too. */
   hold(durable: Promise<Durable>): void {
+    if (durable === this.lastHeld) return;
+    this.lastHeld = durable;
     const epoch = ++this.opened;
     void durable.then((outcome) => {
       if (!outcome.ok) {

@@ -7,6 +7,7 @@ import type { Logger } from "@djq/runtime";
 import { DurabilityGate } from "./durability-gate.js";
 import { openJournal, type FsyncMode, type OpenJournal } from "./journal/index.js";
 import { defaultJournalOptions } from "./journal/open-journal.js";
+import { withPendingRuns } from "./journal/pending-runs.js";
 
 export interface JournalSettings {
   dir: string;
@@ -78,7 +79,7 @@ export class QueueJournal {
     const records: JournalRecord[] = this.core.takeChanges();
     if (records.length === 0 || this.unavailable !== undefined) return;
     let durable!: ReturnType<OpenJournal["appender"]["append"]>;
-    for (const record of records) durable = this.opened.appender.append(record);
+    for (const record of withPendingRuns(records)) durable = this.opened.appender.append(record);
     this.gate.hold(durable);
     if (this.opened.compactor.due) void this.compact();
   }
@@ -95,8 +96,10 @@ export class QueueJournal {
     if (!outcome.ok) this.log.warn("journal.compaction-skipped", { reason: outcome.message });
   }
 
-  /** Writes and syncs what is appended, then lets the directory go. */
-  close(): Promise<void> {
-    return this.opened.close();
+  /** Writes and syncs what is appended, then lets the directory go, saying what this run wrote. */
+  async close(): Promise<void> {
+    await this.opened.close();
+    const { records, batches, syncs, bytes } = this.opened.appender.stats;
+    this.log.info("journal.closed", { records, writes: batches, syncs, bytes });
   }
 }

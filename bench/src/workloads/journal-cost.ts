@@ -30,19 +30,25 @@ export interface RecoveryRun {
   /** The queue's own account: reading the journal and rebuilding the core. */
   recoveryMs: number | undefined;
   records: number | undefined;
-  /** Bytes in the journal directory after the restart. */
+  /** Bytes in the journal directory after the restart: the newest snapshot and the segments after it. */
   journalBytes: number;
   files: number;
 }
 
 type FillDone = Extract<ProducerReport, { type: "fill-done" }>;
 
-/** Fills the queue with `pending` tiny jobs through the journal, SIGKILLs it, and times the restart. */
+/**
+ * Fills the queue with `pending` tiny jobs through the journal, SIGKILLs it, and times the
+ * restart. The fill queue compacts whenever its tail outgrows its snapshot, whatever their size
+ * (`--journal-compact-min-bytes 0`), so the restart reads a snapshot and the tail after it, as a
+ * queue that has run for a while does. The journal is measured after the restart, which deletes
+ * what a compaction cut short by the kill left behind.
+ */
 export async function runRecovery(pending: number): Promise<RecoveryRun> {
   const parent = await mkdtemp(join(tmpdir(), "djq-bench-recovery-"));
   const dir = join(parent, "journal");
   try {
-    const fill = await withSystem({ queueArgs: ["--journal", dir] }, async (system) => {
+    const fill = await withSystem({ queueArgs: ["--journal", dir, "--journal-compact-min-bytes", "0"] }, async (system) => {
       system.producer.send({ type: "fill", jobs: pending, spec: {} });
       return system.producer.next<FillDone>("fill-done", 600_000);
     });

@@ -132,4 +132,26 @@ describe("restoring the core from its change log", () => {
     const secondPage = ok(next.list(10, { state: "cancelled", limit: 1, after: firstPage.next! }));
     expect([...firstPage.jobs, ...secondPage.jobs].map((job) => job.jobId)).toEqual([second, first]);
   });
+
+  it("rebuilds jobs written as one run of pending jobs as it would from their job records, a later record of one of them winning", () => {
+    const core = recorded();
+    submit(core, 0, [{ queue: "bulk", payload: { n: 1 } }, { queue: "bulk", payload: { n: 1 } }, { queue: "bulk", payload: { n: 1 } }]);
+    const records = core.takeChanges();
+    const jobs = records.filter((r) => r.type === "job");
+    expect(jobs.map((j) => j.state)).toEqual(["pending", "pending", "pending"]);
+    const first = jobs[0]!;
+    const deltas = jobs.flatMap((job, i) => {
+      const before = i === 0 ? { jobId: 0, order: 0, submittedAt: 0 } : { ...jobs[i - 1]!, order: jobs[i - 1]!.order ?? 0 };
+      return [job.jobId - before.jobId, (job.order ?? 0) - before.order, job.submittedAt - before.submittedAt];
+    });
+    const run: JournalRecord = { type: "pending-jobs", spec: first.spec, payloadBytes: first.payloadBytes, jobs: deltas };
+    const others = records.filter((r) => r.type !== "job");
+    take(core);
+    expect(views(restart([run, ...others], 10))).toEqual(views(core));
+
+    ok(core.cancel(11, first.jobId));
+    const cancelled = core.takeChanges();
+    take(core);
+    expect(views(restart([run, ...others, ...cancelled], 12))).toEqual(views(core));
+  });
 });

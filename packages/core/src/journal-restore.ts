@@ -4,7 +4,7 @@
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
 // them, and past the window the ordinary silence check loses the worker and requeues them.
-import { DEFAULT_QUEUE_NAME, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot } from "@djq/protocol";
+import { DEFAULT_QUEUE_NAME, forEachPendingJob, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type PendingJobs } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -13,14 +13,19 @@ import type { NamedQueue } from "./named-queue.js";
 import { WorkerRecord } from "./worker-record.js";
 
 export class Restoration {
-  /** By id, in id order: a paged array, since a million pending jobs make a Map dear here. */
-  private readonly jobs = new IdTable<JobSnapshot>();
+  /** By id, in id order: a paged array, since a million pending jobs make a Map dear here. A job
+   * of a `pending-jobs` run is built at once (its record would be the job's only other copy). */
+  private readonly jobs = new IdTable<JobSnapshot | JobRecord>();
   private readonly keys = new Map<string, KeySnapshot>();
   private readonly paused = new Map<string, boolean>();
   private lastJobId = 0;
   private lastLease = 0;
   private lastOrder = 0;
   private lastListOrder = 0;
+
+  /** Jobs of runs are built as they are read, in `core`'s queues; the rest of `core` is only
+   * touched by `finish`. */
+  constructor(private readonly core: CoreState) {}
 
   add(record: JournalRecord): void {
     switch (record.type) {
@@ -38,6 +43,9 @@ export class Restoration {
         if (record.order !== undefined && record.order > this.lastOrder) this.lastOrder = record.order;
         if (record.listOrder !== undefined && record.listOrder > this.lastListOrder) this.lastListOrder = record.listOrder;
         return;
+      case "pending-jobs":
+        this.addPendingJobs(record);
+        return;
       case "key":
         this.keys.delete(record.key);
         this.keys.set(record.key, record);
@@ -54,6 +62,21 @@ export class Restoration {
     }
   }
 
+  /** Each job of the run as a pending job that never ran, all sharing the run's spec object. A
+   * later record of one of them replaces it, as it would replace a `job` record. */
+  private addPendingJobs(run: PendingJobs): void {
+    const queue = queueOf(this.core, run.spec.queue ?? DEFAULT_QUEUE_NAME);
+    forEachPendingJob(run.jobs, (jobId, order, submittedAt) => {
+      const job = new JobRecord(jobId, run.spec, queue, submittedAt, "pending");
+      job.order = order;
+      job.payloadBytes = run.payloadBytes ?? 0;
+      job.deadlineAt = submittedAt;
+      this.jobs.set(jobId, job);
+      if (jobId > this.lastJobId) this.lastJobId = jobId;
+      if (order > this.lastOrder) this.lastOrder = order;
+    });
+  }
+
   /** Builds the state; `now` is the start's time, running jobs wait `graceMs` for their workers. */
   finish(core: CoreState, now: number, graceMs: number): void {
     core.lastJobId = Math.max(core.lastJobId, this.lastJobId);
@@ -63,18 +86,19 @@ export class Restoration {
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];
     const settled: JobRecord[] = [];
-    for (const record of this.jobs.values()) {
-      const job = rebuild(core, record);
+    for (const entry of this.jobs.values()) {
+      const job = entry instanceof JobRecord ? entry : rebuild(core, entry);
+      admit(core, job);
       switch (job.state) {
         case "pending":
           pending.push(job);
           break;
         case "delayed":
-          job.deadlineAt = record.runAt ?? now;
+          job.deadlineAt = (entry as JobSnapshot).runAt ?? now;
           core.deadlines.push(job);
           break;
         case "running":
-          holdForWorker(core, job, record, now, graceMs);
+          holdForWorker(core, job, entry as JobSnapshot, now, graceMs);
           break;
         default:
           settled.push(job);
@@ -125,11 +149,15 @@ function rebuild(core: CoreState, record: JobSnapshot): JobRecord {
   } else if (record.state === "pending") {
     job.deadlineAt = record.submittedAt;
   }
+  return job;
+}
+
+/** The job joins the core's table, counts and memory charge. */
+function admit(core: CoreState, job: JobRecord): void {
   core.memory.charge(JOB_RECORD_BYTES + job.payloadBytes + job.resultBytes);
   core.jobs.set(job.id, job);
   core.counts[job.state] += 1;
-  queue.counts[job.state] += 1;
-  return job;
+  job.queue.counts[job.state] += 1;
 }
 
 function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now: number, graceMs: number): void {

@@ -30,7 +30,7 @@ export interface CoreSnapshot {
 }
 
 export class QueueCore extends CoreState {
-  private restoration: Restoration | undefined = new Restoration();
+  private restoration: Restoration | undefined = new Restoration(this);
 
   // ---- the journal: changes out, records in at start-up ----------------------------------
 

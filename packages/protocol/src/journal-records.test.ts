@@ -43,8 +43,9 @@ const examples: Record[] = [
       { attempt: 2, lease: 9, workerId: "worker-a", startedAt: at + 10, outcome: "running" },
     ],
   },
+  { type: "pending-jobs", spec: { queue: "emails", payload: { to: "a@b" } }, payloadBytes: 10, jobs: [3, 4, at, 1, 1, 0, 5, -1, 2] },
   { type: "key", key: "order-42", jobIds: [1, 2], at },
-  { type: "snapshot-end", jobs: 1, keys: 1 },
+  { type: "snapshot-end", jobs: 4, keys: 1 },
 ];
 
 describe("journal records", () => {
@@ -80,6 +81,20 @@ describe("journal records", () => {
   it("refuses a job id or lease of zero, which no job or attempt ever has", () => {
     expect(JournalRecord.safeParse({ type: "completed", at, jobId: 0, lease: 1 }).success).toBe(false);
     expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 0 }).success).toBe(false);
+  });
+
+  it("refuses a run of pending jobs whose numbers do not come in threes or add up to an id, place or time no job has", () => {
+    const run = (jobs: unknown) => JournalRecord.safeParse({ type: "pending-jobs", spec: {}, jobs }).success;
+    expect(run([1, 1, at, 1, 1, 0])).toBe(true);
+    expect(run([1, 1, at, 1, 1])).toBe(false);
+    expect(run([])).toBe(false);
+    expect(run([0, 1, at])).toBe(false);
+    expect(run([1, 0, at])).toBe(false);
+    expect(run([1, 1, -1])).toBe(false);
+    expect(run([2, 1, at, -2, 1, 0])).toBe(false);
+    expect(run([1, 1, 0.5])).toBe(false);
+    expect(run([1, 1, "0"])).toBe(false);
+    expect(run("1,1,0")).toBe(false);
   });
 
   it("names as snapshot-only exactly a snapshot's opening and closing records (job and key records are in segments too)", () => {

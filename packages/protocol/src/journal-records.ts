@@ -172,6 +172,47 @@ export const JobSnapshot = z.strictObject({
 });
 export type JobSnapshot = z.infer<typeof JobSnapshot>;
 
+/**
+ * Jobs waiting in line that never ran, alike but for their ids, places and submission times,
+ * as most of a large backlog is: what a snapshot and a bulk submission write instead of one `job`
+ * record each. The spec (and its payload's size) is written once; `jobs` holds three whole
+ * numbers per job (its id, its place in line, when it was submitted), each as the difference from
+ * the same number of the job before (the first job's from zero), so a run of a thousand jobs
+ * takes a few bytes each. Each job reads as the `job` record of a pending job with no attempts.
+ */
+export const PendingJobs = z.strictObject({
+  type: z.literal("pending-jobs"),
+  spec: JobSpec,
+  payloadBytes: z.number().int().min(0).optional(),
+  jobs: z.custom<number[]>(arePendingJobDeltas, "three whole numbers per job (id, place in line, submission time), each less the one before, giving an id and a place of 1 or more and a time of 0 or more"),
+});
+export type PendingJobs = z.infer<typeof PendingJobs>;
+
+/** Checked with plain loops, not an element schema: a run holds thousands of numbers, and a
+ * backlog of a million jobs is read at start-up while nobody is served. */
+function arePendingJobDeltas(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0 || value.length % 3 !== 0 || !value.every(Number.isSafeInteger)) return false;
+  let valid = true;
+  forEachPendingJob(value as number[], (jobId, order, submittedAt) => {
+    valid = Number.isSafeInteger(jobId) && jobId >= 1 && Number.isSafeInteger(order) && order >= 1 && Number.isSafeInteger(submittedAt) && submittedAt >= 0;
+    return valid;
+  });
+  return valid;
+}
+
+/** Calls `visit` with each job of a `pending-jobs` record's `jobs`, in order, until it returns false. */
+export function forEachPendingJob(jobs: readonly number[], visit: (jobId: number, order: number, submittedAt: number) => boolean | void): void {
+  let jobId = 0;
+  let order = 0;
+  let submittedAt = 0;
+  for (let i = 0; i + 2 < jobs.length; i += 3) {
+    jobId += jobs[i] as number;
+    order += jobs[i + 1] as number;
+    submittedAt += jobs[i + 2] as number;
+    if (visit(jobId, order, submittedAt) === false) return;
+  }
+}
+
 /** A submission key remembered, with the ids it produced and when: in a snapshot, each key
  * still open; in a segment, each key a submission opened. */
 export const KeySnapshot = z.strictObject({
@@ -184,8 +225,8 @@ export const KeySnapshot = z.strictObject({
 });
 export type KeySnapshot = z.infer<typeof KeySnapshot>;
 
-/** Closes a snapshot with the number of job and key records in it: a snapshot without its end,
- * or with other counts, is damaged. */
+/** Closes a snapshot with the number of jobs (in `job` and `pending-jobs` records) and of key
+ * records in it: a snapshot without its end, or with other counts, is damaged. */
 export const SnapshotEnded = z.strictObject({ type: z.literal("snapshot-end"), jobs: z.number().int().min(0), keys: z.number().int().min(0) });
 export type SnapshotEnded = z.infer<typeof SnapshotEnded>;
 
@@ -203,6 +244,7 @@ export const JournalRecord = z.discriminatedUnion("type", [
   JobRetried,
   SnapshotStarted,
   JobSnapshot,
+  PendingJobs,
   KeySnapshot,
   SnapshotEnded,
 ]);
@@ -211,6 +253,6 @@ export type JournalRecordType = JournalRecord["type"];
 
 export const journalRecordTypes: readonly JournalRecordType[] = JournalRecord.options.map((o) => o.shape.type.value);
 
-/** The records only a snapshot holds: one of them in the log after a snapshot is damage. Job and
- * key records are in both: a segment records each changed job and each new key the same way. */
+/** The records only a snapshot holds: one of them in the log after a snapshot is damage. Job,
+ * pending-jobs and key records are in both: a segment records each changed job and each new key the same way. */
 export const snapshotRecordTypes: ReadonlySet<JournalRecordType> = new Set(["snapshot", "snapshot-end"]);

@@ -9,6 +9,7 @@ import { ErrorCode, type JobSnapshot, type KeySnapshot, type SnapshotStarted } f
 import type { Logger } from "@djq/runtime";
 import type { Durable, JournalAppender } from "./journal-appender.js";
 import { journalFileName, readLayout, syncDirectory, temporaryName } from "./journal-files.js";
+import { jobsIn, withPendingRuns } from "./pending-runs.js";
 import { encodeFileHeader, encodeRecord } from "./record-frame.js";
 
 /** What the queue hands compaction, read at the instant of the cut: its counters and identity,
@@ -73,7 +74,7 @@ export class Compactor {
     try {
       const created = await cut.created;
       if (!created.ok) return created;
-      const snapshotBytes = await this.writeSnapshot(temporary, { type: "snapshot", ...live.header, nextSeq: cut.firstSeq }, live.records);
+      const { bytes: snapshotBytes, jobs, keys } = await this.writeSnapshot(temporary, { type: "snapshot", ...live.header, nextSeq: cut.firstSeq }, live.records);
       await rename(temporary, join(dir, name));
       await syncDirectory(dir);
       const layout = await readLayout(dir);
@@ -81,7 +82,7 @@ export class Compactor {
       await syncDirectory(dir);
       this.snapshotBytes = snapshotBytes;
       this.cutAtAppendedBytes = cut.appendedBytes;
-      log.info("journal.compacted", { snapshot: name, bytes: snapshotBytes, deleted: layout.obsolete.length });
+      log.info("journal.compacted", { snapshot: name, bytes: snapshotBytes, jobs, keys, deleted: layout.obsolete.length });
       return { ok: true, snapshotBytes };
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
@@ -94,7 +95,7 @@ export class Compactor {
   }
 
   /** Writes in chunks of about a megabyte, yielding to the event loop between them. */
-  private async writeSnapshot(path: string, header: SnapshotStarted, records: Iterable<JobSnapshot | KeySnapshot>): Promise<number> {
+  private async writeSnapshot(path: string, header: SnapshotStarted, records: Iterable<JobSnapshot | KeySnapshot>): Promise<{ bytes: number; jobs: number; keys: number }> {
     const handle = await open(path, "w");
     try {
       let position = 0;
@@ -118,15 +119,15 @@ export class Compactor {
       let keys = 0;
       await add(encodeFileHeader("snapshot", 0));
       await add(encodeRecord(seq++, header));
-      for (const record of records) {
-        if (record.type === "job") jobs += 1;
-        else keys += 1;
+      for (const record of withPendingRuns(records)) {
+        if (record.type === "key") keys += 1;
+        else jobs += jobsIn(record);
         await add(encodeRecord(seq++, record));
       }
       await add(encodeRecord(seq++, { type: "snapshot-end", jobs, keys }));
       await write();
       await handle.datasync();
-      return position;
+      return { bytes: position, jobs, keys };
     } finally {
       await handle.close();
     }

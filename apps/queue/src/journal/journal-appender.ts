@@ -1,20 +1,24 @@
 // Appends records to the journal's newest segment with group commit: every record appended in
-// one turn of the event loop goes out in one write and (with fsync `always`) one fdatasync, and
-// the promise append returned resolves only then, so a reply waits for its record, not for a
-// sync of its own. One flush is in flight at a time; what arrives meanwhile forms the next
-// batch, which grows with the load. A failed write or sync is never retried (Linux may have
+// one turn of the event loop goes out in one write, which with fsync `always` is also the sync
+// (the segment is opened with O_DSYNC, so the write returns once its bytes are on disk: one trip
+// to the thread pool, not a write and then an fdatasync), and the promise append returned
+// resolves only then, so a reply waits for its record, not for a sync of its own. A turn's batch
+// is sealed as soon as the turn ends and goes out at once if nothing is in flight; while one
+// write is in flight, every turn that ends meanwhile joins the next write (pipelined group
+// commit), which grows with the load. A failed write or sync is never retried (Linux may have
 // dropped the pages it could not write): the journal turns unavailable and says so, every
 // append from then on resolves with `journal-unavailable`, and nothing is thrown.
+import { constants, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { Mutex } from "async-mutex";
 import { ErrorCode, type JournalRecord } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
 import { journalFileName, syncDirectory } from "./journal-files.js";
-import { encodeFileHeader, encodeRecord, FILE_HEADER_BYTES } from "./record-frame.js";
+import { encodeFileHeader, encodePayload, frameBytes, writeFrames, FILE_HEADER_BYTES, type EncodedRecord } from "./record-frame.js";
 
 /**
- * `always`: a batch's promise resolves after its write and fdatasync; nothing acknowledged is
+ * `always`: a batch's promise resolves after its synchronous write; nothing acknowledged is
  * lost to a process crash or a power loss. `interval`: it resolves after the write, and a sync
  * follows within `fsyncIntervalMs`; a crash of the queue process alone loses nothing (the
  * kernel holds the written pages), a power loss or kernel crash loses what was acknowledged in
@@ -46,7 +50,8 @@ export interface AppenderStats {
   /** Records and bytes appended, including those not yet written. */
   appendedRecords: number;
   appendedBytes: number;
-  /** Records and bytes written, in how many batches, with how many syncs (file and directory). */
+  /** Records and bytes written, in how many writes, with how many syncs (file and directory; a
+   * synchronous write counts as one). */
   records: number;
   batches: number;
   bytes: number;
@@ -54,9 +59,11 @@ export interface AppenderStats {
 }
 
 interface Batch {
-  buffers: Buffer[];
+  records: EncodedRecord[];
+  /** The sequence number of its first record; the rest follow it without gaps. */
+  firstSeq: number;
+  /** Framed bytes. */
   bytes: number;
-  records: number;
   /** Set when this batch is the first of a new segment. */
   startsSegment: { fileNumber: number; firstSeq: number } | undefined;
   done: Promise<Durable>;
@@ -122,19 +129,20 @@ export class JournalAppender {
    */
   append(record: JournalRecord): Promise<Durable> {
     if (this.failure !== undefined) return Promise.resolve(this.failure);
-    const frame = encodeRecord(this.nextSeq, record);
-    if (frame.length > this.options.maxRecordBytes) {
-      return Promise.resolve(this.fail(`a ${record.type} record of ${frame.length} bytes is larger than the journal's ${this.options.maxRecordBytes}`));
+    const encoded = encodePayload(record);
+    const bytes = frameBytes(encoded);
+    if (bytes > this.options.maxRecordBytes) {
+      return Promise.resolve(this.fail(`a ${record.type} record of ${bytes} bytes is larger than the journal's ${this.options.maxRecordBytes}`));
     }
-    if (this.segmentBytesAppended + frame.length > this.options.segmentBytes && this.segmentBytesAppended > FILE_HEADER_BYTES) this.startSegment();
+    if (this.segmentBytesAppended + bytes > this.options.segmentBytes && this.segmentBytesAppended > FILE_HEADER_BYTES) this.startSegment();
     const batch = this.openBatch();
+    if (batch.records.length === 0) batch.firstSeq = this.nextSeq;
     this.nextSeq += 1;
-    batch.buffers.push(frame);
-    batch.bytes += frame.length;
-    batch.records += 1;
-    this.segmentBytesAppended += frame.length;
+    batch.records.push(encoded);
+    batch.bytes += bytes;
+    this.segmentBytesAppended += bytes;
     this.stats.appendedRecords += 1;
-    this.stats.appendedBytes += frame.length;
+    this.stats.appendedBytes += bytes;
     return batch.done;
   }
 
@@ -187,11 +195,12 @@ export class JournalAppender {
     if (this.open !== undefined) return this.open;
     let settle!: (durable: Durable) => void;
     const done = new Promise<Durable>((resolve) => (settle = resolve));
-    const batch: Batch = { buffers: [], bytes: 0, records: 0, startsSegment: undefined, done, settle };
+    const batch: Batch = { records: [], firstSeq: this.nextSeq, bytes: 0, startsSegment: undefined, done, settle };
     this.open = batch;
-    // The check phase runs after the poll phase that delivered this turn's socket data, so
-    // everything appended in this turn is in the batch by then.
-    setImmediate(() => this.sealOpenBatch());
+    // A turn (every socket's frames heard in one pass of the event loop) runs in one callback,
+    // and ticks run as soon as it returns: the batch then holds the whole turn, and its write
+    // starts at once rather than a pass of the event loop later.
+    process.nextTick(() => this.sealOpenBatch());
     return batch;
   }
 
@@ -225,37 +234,62 @@ export class JournalAppender {
   private async flush(group: readonly Batch[]): Promise<Durable> {
     if (this.failure !== undefined) return this.failure;
     const first = group[0] as Batch;
-    const batch = group.length === 1 ? first : { ...first, buffers: group.flatMap((b) => b.buffers), bytes: sum(group, (b) => b.bytes), records: sum(group, (b) => b.records) };
+    const records = sum(group, (b) => b.records.length);
+    const bytes = sum(group, (b) => b.bytes);
     try {
-      if (batch.startsSegment !== undefined) await this.createSegment(batch.startsSegment);
-      if (batch.records === 0) return DURABLE;
-      const { bytesWritten } = await (this.handle as FileHandle).writev(batch.buffers, this.position);
+      if (first.startsSegment !== undefined) await this.createSegment(first.startsSegment);
+      if (records === 0) return DURABLE;
+      const frames = Buffer.allocUnsafe(bytes);
+      let end = 0;
+      for (const batch of group) end = writeFrames(frames, end, batch.firstSeq, batch.records);
+      const bytesWritten = await this.write(frames);
       // On a full disk libuv reports the bytes it managed and only the next write fails.
-      if (bytesWritten !== batch.bytes) return this.fail(`wrote ${bytesWritten} of ${batch.bytes} bytes (the disk is full or a size limit was reached)`);
+      if (bytesWritten !== bytes) return this.fail(`wrote ${bytesWritten} of ${bytes} bytes (the disk is full or a size limit was reached)`);
       this.position += bytesWritten;
       this.writtenRecordBytes += bytesWritten;
-      this.stats.records += batch.records;
+      this.stats.records += records;
       this.stats.batches += 1;
       this.stats.bytes += bytesWritten;
-      this.unsyncedWrites = true;
-      if (this.options.fsync === "always") await this.syncNow();
-      else this.syncSoon();
+      if (this.writesSync) this.stats.syncs += 1;
+      else {
+        this.unsyncedWrites = true;
+        if (this.options.fsync === "always") await this.syncNow();
+        else this.syncSoon();
+      }
       return DURABLE;
     } catch (error) {
       return this.fail(describe(error));
     }
   }
 
+  /**
+   * With fsync `always`, one trip to the thread pool: the event loop goes on serving while the
+   * disk works. With `interval`, the bytes only go to the page cache, which takes microseconds:
+   * written in place, since waking a pool thread and being woken by it cost more than that
+   * (measured in B: 2,300-2,500 jobs/s written in place against 1,650-1,750 through the pool).
+   */
+  private async write(frames: Buffer): Promise<number> {
+    const handle = this.handle as FileHandle;
+    if (this.options.fsync === "interval") return writeSync(handle.fd, frames, 0, frames.length, this.position);
+    return (await handle.write(frames, 0, frames.length, this.position)).bytesWritten;
+  }
+
+  /** With fsync `always`, where the system has O_DSYNC: each write returns once it is durable. */
+  private get writesSync(): boolean {
+    return this.options.fsync === "always" && constants.O_DSYNC !== undefined;
+  }
+
   private async createSegment(start: { fileNumber: number; firstSeq: number }): Promise<void> {
     await this.syncNow();
     await this.handle?.close();
     const path = join(this.options.dir, journalFileName("segment", start.fileNumber));
-    this.handle = await open(path, "wx");
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (this.writesSync ? constants.O_DSYNC : 0);
+    this.handle = await open(path, flags, 0o666);
     const header = encodeFileHeader("segment", start.firstSeq);
     const { bytesWritten } = await this.handle.write(header, 0, header.length, 0);
     if (bytesWritten !== header.length) throw new Error(`wrote ${bytesWritten} of a segment header's ${header.length} bytes`);
     this.position = header.length;
-    await this.handle.datasync();
+    if (!this.writesSync) await this.handle.datasync();
     await syncDirectory(this.options.dir);
     this.stats.syncs += 2;
     this.stats.bytes += header.length;

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { snapshotRecordTypes, type JournalRecord, type SnapshotStarted } from "@djq/protocol";
 import { findRecordAfter, isZeroFrom, scanFile, type RecordVisitor, type ScanStop, type ScannedFile } from "./file-scanner.js";
 import { nextFileNumber, readLayout, syncDirectory, type JournalFile } from "./journal-files.js";
+import { jobsIn } from "./pending-runs.js";
 import { FILE_HEADER_BYTES } from "./record-frame.js";
 import type { Logger } from "@djq/runtime";
 
@@ -106,7 +107,7 @@ async function scanSnapshot(file: JournalFile, options: ReplayOptions, result: R
     if (record.type === "snapshot") {
       if (index > 0) return "a second snapshot header inside a snapshot";
       header = record;
-    } else if (record.type === "job") jobs += 1;
+    } else if (record.type === "job" || record.type === "pending-jobs") jobs += jobsIn(record);
     else if (record.type === "key") keys += 1;
     else if (record.type === "snapshot-end") {
       if (record.jobs !== jobs || record.keys !== keys) return `the snapshot's end counts ${record.jobs} jobs and ${record.keys} keys; it holds ${jobs} and ${keys}`;

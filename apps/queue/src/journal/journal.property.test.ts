@@ -6,7 +6,7 @@ import { appendFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JobSnapshot, JournalRecord } from "@djq/protocol";
+import { forEachPendingJob, type JobSnapshot, type JournalRecord } from "@djq/protocol";
 import { Compactor } from "./compaction.js";
 import { JournalAppender } from "./journal-appender.js";
 import { encodeRecord } from "./record-frame.js";
@@ -28,6 +28,7 @@ function liveJobs(records: readonly JournalRecord[]): number[] {
   for (const record of records) {
     if (record.type === "submitted") for (const job of record.jobs) live.add(job.jobId);
     else if (record.type === "job") live.add(record.jobId);
+    else if (record.type === "pending-jobs") forEachPendingJob(record.jobs, (jobId) => void live.add(jobId));
     else if (record.type === "completed") live.delete(record.jobId);
   }
   return [...live].sort((a, b) => a - b);
