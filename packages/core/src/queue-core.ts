@@ -168,6 +168,16 @@ export class QueueCore extends CoreState {
     if (worker !== undefined) worker.lastSeenAt = now;
   }
 
+  /**
+   * The shell is not reading this worker's connection (its journal's disk is behind), so the
+   * worker's silence there is the queue's own doing: it counts as heard, unless a liveness
+   * connection speaks for the worker, whose beats the shell still reads and whose silence is real.
+   */
+  vouchFor(now: number, connectionId: ConnectionId): void {
+    const worker = this.workers.on(connectionId);
+    if (worker !== undefined && worker.livenessConnectionId === undefined) worker.lastSeenAt = now;
+  }
+
   /** The worker is gone, and its jobs go back at once. */
   disconnectWorker(now: number, workerId: string, reason: string): void {
     this.advance(now);
