@@ -50,7 +50,8 @@ export class Restoration {
       case "snapshot-end":
         return;
       default:
-        throw new Error(`a journal record of type "${record.type}" is not one this queue writes`);
+        // The schema refuses any other type before here; a new one must be handled above.
+        throw new Error(`a journal record of type "${(record as { type: string }).type}" is not one this queue writes`);
     }
   }
 

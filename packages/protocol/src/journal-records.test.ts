@@ -9,24 +9,38 @@ const examples: Record[] = [
   { type: "journal-created", at, queueId: "q-7f3a" },
   { type: "queue-started", at, queueId: "q-7f3a", run: 3 },
   { type: "queue-paused", at, queue: "emails", paused: true },
+  // A job as a segment records it after the turn that changed it: pending in line, delayed,
+  // settled with its result, and cancelled mid-run with its history.
+  { type: "job", jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, submittedAt: at, state: "pending", attempts: 0, order: 1, history: [], payloadBytes: 12 },
+  { type: "job", jobId: 2, spec: { delayMs: 5_000 }, submittedAt: at, state: "delayed", attempts: 0, listOrder: 1, runAt: at + 5_000, history: [] },
   {
-    type: "submitted",
-    at,
-    key: "order-42",
-    jobs: [
-      { jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, state: "pending", order: 1 },
-      { jobId: 2, spec: { delayMs: 5_000 }, state: "delayed", runAt: at + 5_000 },
-    ],
+    type: "job",
+    jobId: 3,
+    spec: {},
+    submittedAt: at,
+    state: "completed",
+    attempts: 1,
+    order: 2,
+    listOrder: 4,
+    lease: 9,
+    result: { sent: true },
+    resultBytes: 13,
+    settledAt: at + 20,
+    history: [{ attempt: 1, lease: 9, workerId: "worker-a", startedAt: at + 10, endedAt: at + 20, outcome: "completed" }],
   },
-  { type: "leased", at, workerId: "worker-a", jobs: [{ jobId: 1, lease: 9, attempt: 1, leaseExpiresAt: at + 60_000 }] },
-  { type: "due", at, jobs: [{ jobId: 2, order: 2 }] },
-  { type: "completed", at, jobId: 1, lease: 9, result: { sent: true } },
-  { type: "requeued", at, jobId: 1, lease: 9, outcome: "failed", error: "smtp down", attempts: 1, to: { state: "delayed", runAt: at + 1_000 } },
-  { type: "requeued", at, jobId: 1, lease: 9, outcome: "released", attempts: 0, to: { state: "pending" } },
-  { type: "failed", at, jobId: 1, lease: 9, outcome: "timed-out", error: "timed out after 60000 ms without completing" },
-  { type: "cancelled", at, jobId: 2 },
-  { type: "cancelled", at, jobId: 1, lease: 9 },
-  { type: "retried", at, jobId: 1, order: 3 },
+  {
+    type: "job",
+    jobId: 4,
+    spec: {},
+    submittedAt: at,
+    state: "cancelled",
+    attempts: 1,
+    order: 3,
+    listOrder: 5,
+    lease: 10,
+    settledAt: at + 30,
+    history: [{ attempt: 1, lease: 10, workerId: "worker-a", startedAt: at + 10, endedAt: at + 30, outcome: "cancelled" }],
+  },
   { type: "snapshot", at, queueId: "q-7f3a", run: 3, lastJobId: 2, lastLease: 9, lastOrder: 3, nextSeq: 120, pausedQueues: ["emails"] },
   {
     type: "job",
@@ -65,21 +79,29 @@ describe("journal records", () => {
     expect(JournalRecord.safeParse(rest).success).toBe(false);
   });
 
-  it("refuses a pending job without its place in line and a delayed one without its due time", () => {
-    const pending = { type: "submitted", at, jobs: [{ jobId: 1, spec: {}, state: "pending" }] };
-    const delayed = { type: "submitted", at, jobs: [{ jobId: 1, spec: {}, state: "delayed" }] };
-    expect(JournalRecord.safeParse(pending).success).toBe(false);
-    expect(JournalRecord.safeParse(delayed).success).toBe(false);
+  it("refuses a job in a state no job has, or with an attempt that ended in no known way", () => {
+    const job = { type: "job", jobId: 1, spec: {}, submittedAt: at, attempts: 0, history: [] };
+    expect(JournalRecord.safeParse({ ...job, state: "pending" }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, state: "paused" }).success).toBe(false);
+    const attempt = { attempt: 1, lease: 9, workerId: "worker-a", startedAt: at, endedAt: at + 1 };
+    expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "worker-lost" }] }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "vanished" }] }).success).toBe(false);
   });
 
-  it("refuses a requeue for an attempt that completed or an empty submission", () => {
-    expect(JournalRecord.safeParse({ type: "requeued", at, jobId: 1, lease: 1, outcome: "completed", attempts: 1, to: { state: "pending" } }).success).toBe(false);
-    expect(JournalRecord.safeParse({ type: "submitted", at, jobs: [] }).success).toBe(false);
+  it("refuses a key that names no job", () => {
+    expect(JournalRecord.safeParse({ type: "key", key: "order-42", jobIds: [], at }).success).toBe(false);
   });
 
   it("refuses a job id or lease of zero, which no job or attempt ever has", () => {
-    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 0, lease: 1 }).success).toBe(false);
-    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 0 }).success).toBe(false);
+    const job = { type: "job", spec: {}, submittedAt: at, state: "running", attempts: 1, history: [] };
+    expect(JournalRecord.safeParse({ ...job, jobId: 1, lease: 1 }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, jobId: 0, lease: 1 }).success).toBe(false);
+    expect(JournalRecord.safeParse({ ...job, jobId: 1, lease: 0 }).success).toBe(false);
+  });
+
+  it("knows only the records the queue writes: a record of a kind it never writes is refused", () => {
+    expect([...journalRecordTypes].sort()).toEqual(["job", "journal-created", "key", "queue-paused", "queue-started", "snapshot", "snapshot-end"]);
+    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 9 }).success).toBe(false);
   });
 
   it("names as snapshot-only exactly a snapshot's opening and closing records (job and key records are in segments too)", () => {
