@@ -99,7 +99,7 @@ export class QueueJournal {
     const outcome = await this.opened.compactor.compact(() => {
       const live = core.snapshot();
       return {
-        header: { at: Date.now(), queueId: this.queueId, run: this.run, lastJobId: live.lastJobId, lastLease: live.lastLease, lastOrder: live.lastOrder, lastListOrder: live.lastListOrder, pausedQueues: live.pausedQueues },
+        header: { at: Date.now(), queueId: this.queueId, run: this.run, lastJobId: live.lastJobId, lastLease: live.lastLease, lastOrder: live.lastOrder, lastListOrder: live.lastListOrder, pausedQueues: live.pausedQueues, totals: live.totals },
         records: live.records,
       };
     });

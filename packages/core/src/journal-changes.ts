@@ -3,13 +3,15 @@
 // when the shell takes the changes, so a job that moves five times in one turn is one record,
 // and the record says what the state became, never what was asked: replaying it runs no
 // decision again, and replaying it twice leaves the same state.
-import type { JobSnapshot, JournalRecord, KeySnapshot } from "@djq/protocol";
+import type { JobSnapshot, JournalRecord, KeySnapshot, Totals } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import { attemptView } from "./views.js";
 
 export class ChangeLog {
   private readonly jobs = new Set<JobRecord>();
   private others: JournalRecord[] = [];
+  /** The totals as the journal last heard them: a record is due when they differ. */
+  private recordedTotals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
 
   job(job: JobRecord): void {
     this.jobs.add(job);
@@ -23,13 +25,25 @@ export class ChangeLog {
     this.others.push({ type: "queue-paused", at, queue, paused });
   }
 
-  take(): JournalRecord[] {
-    if (this.jobs.size === 0 && this.others.length === 0) return [];
+  /** The totals the journal holds already (restored from it): no record until they change. */
+  totalsRecorded(totals: Totals): void {
+    this.recordedTotals = { ...totals };
+  }
+
+  /** The records of the event just handled: each changed job, then keys and pauses, then the
+   * totals if the event changed them (a refused stale report changes them and nothing else). */
+  take(totals: Totals): JournalRecord[] {
+    const totalsChanged = !sameTotals(totals, this.recordedTotals);
+    if (this.jobs.size === 0 && this.others.length === 0 && !totalsChanged) return [];
     const records: JournalRecord[] = [];
     for (const job of this.jobs) records.push(jobSnapshot(job));
     this.jobs.clear();
     for (const other of this.others) records.push(other);
     this.others = [];
+    if (totalsChanged) {
+      this.recordedTotals = { ...totals };
+      records.push({ type: "totals", ...totals });
+    }
     return records;
   }
 }
@@ -66,6 +80,18 @@ export function jobSnapshot(job: JobRecord): JobSnapshot {
   }
   if (job.error !== undefined) record.error = job.error;
   return record;
+}
+
+function sameTotals(a: Totals, b: Totals): boolean {
+  return (
+    a.submitted === b.submitted &&
+    a.completed === b.completed &&
+    a.failed === b.failed &&
+    a.cancelled === b.cancelled &&
+    a.reassigned === b.reassigned &&
+    a.retried === b.retried &&
+    a.staleRefused === b.staleRefused
+  );
 }
 
 export function keySnapshot(key: string, jobIds: number[], bodyDigest: string, at: number): KeySnapshot {

@@ -4,7 +4,7 @@
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
 // them, and past the window the ordinary silence check loses the worker and requeues them.
-import { DEFAULT_QUEUE_NAME, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot } from "@djq/protocol";
+import { DEFAULT_QUEUE_NAME, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type Totals } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -21,6 +21,8 @@ export class Restoration {
   private lastLease = 0;
   private lastOrder = 0;
   private lastListOrder = 0;
+  /** The statistics totals as last recorded: a snapshot's at its cut, then each change after it. */
+  private totals: Totals | undefined = undefined;
 
   add(record: JournalRecord): void {
     switch (record.type) {
@@ -30,7 +32,13 @@ export class Restoration {
         this.lastOrder = Math.max(this.lastOrder, record.lastOrder);
         this.lastListOrder = Math.max(this.lastListOrder, record.lastListOrder ?? 0);
         for (const queue of record.pausedQueues) this.paused.set(queue, true);
+        if (record.totals !== undefined) this.totals = record.totals;
         return;
+      case "totals": {
+        const { type: _type, ...totals } = record;
+        this.totals = totals;
+        return;
+      }
       case "job":
         this.jobs.set(record.jobId, record);
         if (record.jobId > this.lastJobId) this.lastJobId = record.jobId;
@@ -61,6 +69,8 @@ export class Restoration {
     core.lastLease = Math.max(core.lastLease, this.lastLease);
     core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
     core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
+    if (this.totals !== undefined) Object.assign(core.totals, this.totals);
+    core.changes?.totalsRecorded(core.totals);
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];
     const settled: JobRecord[] = [];

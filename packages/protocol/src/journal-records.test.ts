@@ -9,6 +9,7 @@ const examples: Record[] = [
   { type: "journal-created", at, queueId: "q-7f3a" },
   { type: "queue-started", at, queueId: "q-7f3a", run: 3 },
   { type: "queue-paused", at, queue: "emails", paused: true },
+  { type: "totals", submitted: 17, completed: 12, failed: 1, cancelled: 0, reassigned: 1, retried: 0, staleRefused: 1 },
   // A job as a segment records it after the turn that changed it: pending in line, delayed,
   // settled with its result, and cancelled mid-run with its history.
   { type: "job", jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, submittedAt: at, state: "pending", attempts: 0, order: 1, history: [], payloadBytes: 12 },
@@ -43,6 +44,19 @@ const examples: Record[] = [
   },
   { type: "snapshot", at, queueId: "q-7f3a", run: 3, lastJobId: 2, lastLease: 9, lastOrder: 3, nextSeq: 120, pausedQueues: ["emails"] },
   {
+    type: "snapshot",
+    at,
+    queueId: "q-7f3a",
+    run: 3,
+    lastJobId: 2,
+    lastLease: 9,
+    lastOrder: 3,
+    lastListOrder: 5,
+    nextSeq: 120,
+    pausedQueues: [],
+    totals: { submitted: 17, completed: 12, failed: 1, cancelled: 0, reassigned: 1, retried: 0, staleRefused: 1 },
+  },
+  {
     type: "job",
     jobId: 1,
     spec: { queue: "emails" },
@@ -75,7 +89,7 @@ describe("journal records", () => {
   });
 
   it.each(examples.map((e) => [e.type, e] as const))("refuses a %s record without its time, id or count", (_type, record) => {
-    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown };
+    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, submitted: _submitted, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown; submitted?: number };
     expect(JournalRecord.safeParse(rest).success).toBe(false);
   });
 
@@ -100,7 +114,7 @@ describe("journal records", () => {
   });
 
   it("knows only the records the queue writes: a record of a kind it never writes is refused", () => {
-    expect([...journalRecordTypes].sort()).toEqual(["job", "journal-created", "key", "queue-paused", "queue-started", "snapshot", "snapshot-end"]);
+    expect([...journalRecordTypes].sort()).toEqual(["job", "journal-created", "key", "queue-paused", "queue-started", "snapshot", "snapshot-end", "totals"]);
     expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 9 }).success).toBe(false);
   });
 

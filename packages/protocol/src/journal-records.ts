@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { WorkerId } from "./hello.js";
 import { AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { Totals } from "./server-messages.js";
 
 /** Epoch milliseconds. A monotonic clock restarts at boot, and the journal outlives a boot. */
 const At = z.number().int().min(0);
@@ -32,6 +33,10 @@ export type QueueStarted = z.infer<typeof QueueStarted>;
 export const QueuePaused = z.strictObject({ type: z.literal("queue-paused"), at: At, queue: QueueName, paused: z.boolean() });
 export type QueuePaused = z.infer<typeof QueuePaused>;
 
+/** The statistics totals (`stats.totals`) as they became, after each event that changed them. */
+export const TotalsChanged = z.strictObject({ type: z.literal("totals"), ...Totals.shape });
+export type TotalsChanged = z.infer<typeof TotalsChanged>;
+
 // ---- a snapshot: live state at one point, written by compaction -------------------------
 
 /** Opens a snapshot: the counters that must continue. `nextSeq` is the sequence number of the
@@ -52,6 +57,8 @@ export const SnapshotStarted = z.strictObject({
   lastListOrder: z.number().int().min(0).optional(),
   nextSeq: z.number().int().min(1),
   pausedQueues: z.array(QueueName),
+  /** The statistics totals at the cut (absent in snapshots written before they were recorded). */
+  totals: Totals.optional(),
 });
 export type SnapshotStarted = z.infer<typeof SnapshotStarted>;
 
@@ -105,6 +112,7 @@ export const JournalRecord = z.discriminatedUnion("type", [
   JournalCreated,
   QueueStarted,
   QueuePaused,
+  TotalsChanged,
   SnapshotStarted,
   JobSnapshot,
   KeySnapshot,
