@@ -77,7 +77,7 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
-    this.output = new OutputBuffer(socket, config.maxOutputBytes);
+    this.output = new OutputBuffer(socket, config.maxOutputBytes, backlog?.heldTally);
     this.lineDeadline = new LineDeadline(clock, config.lineTimeoutMs, () =>
       this.refuse(undefined, ErrorCode.lineTimeout, `a line was left unfinished for ${config.lineTimeoutMs} ms`),
     );

@@ -62,9 +62,10 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
   --journal-compact-min-bytes BYTES  compaction waits until the segments since the last snapshot hold this much
                                      and more than the snapshot (default ${dj.minCompactBytes})
   --journal-max-unwritten-bytes BYTES
-                                     past this many bytes of records not yet on disk (a slow or stalled disk) the
-                                     queue stops reading clients' and workers' requests until the disk catches
-                                     up; liveness connections are still read (default ${dj.maxUnwrittenBytes})
+                                     past this many bytes of records not yet on disk and replies held for them
+                                     (a slow or stalled disk) the queue stops reading clients' and workers'
+                                     requests until the disk catches up; liveness connections are still read
+                                     (default ${dj.maxUnwrittenBytes})
   --journal-start-anyway             start from the last good record when the journal is damaged, setting the
                                      rest aside as .broken files (default: refuse to start, naming file and offset)
   --check-invariants                 verify the core's invariants after every event (slow; for testing)

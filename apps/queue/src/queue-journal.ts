@@ -20,7 +20,7 @@ export interface JournalSettings {
   minCompactBytes: number;
   /** A segment past this size is closed and the next batch starts a new one. */
   segmentBytes: number;
-  /** Past this many bytes of records not yet durable, requests from clients and workers wait unread. */
+  /** Past this many bytes of records not yet durable and replies held for them, requests from clients and workers wait unread. */
   maxUnwrittenBytes: number;
 }
 
