@@ -23,8 +23,8 @@ export function metricsText(snapshot: Snapshot, latency: LatencyCounts): string 
 
   const { totals } = snapshot;
   const counters: [string, number, string][] = [
-    ["djq_jobs_submitted_total", totals.submitted, "Jobs accepted by submit since the queue started."],
-    ["djq_jobs_completed_total", totals.completed, "Jobs completed since the queue started."],
+    ["djq_jobs_submitted_total", totals.submitted, "Jobs accepted by submit since the queue started (with --journal, since the journal was created)."],
+    ["djq_jobs_completed_total", totals.completed, "Jobs completed since the queue started (with --journal, since the journal was created)."],
     ["djq_jobs_failed_total", totals.failed, "Jobs failed for good (attempts used up or a permanent failure)."],
     ["djq_jobs_reassigned_total", totals.reassigned, "Running jobs put back because their worker was lost or their attempt timed out."],
     ["djq_jobs_cancelled_total", totals.cancelled, "Jobs cancelled by a client or the dashboard."],
