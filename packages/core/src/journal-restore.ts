@@ -22,7 +22,7 @@ export class Restoration {
   private lastOrder = 0;
   private lastListOrder = 0;
   /** The statistics totals as last recorded: a snapshot's at its cut, then each change after it. */
-  private totals: Totals | undefined = undefined;
+  private readonly totals: Partial<Totals> = {};
 
   add(record: JournalRecord): void {
     switch (record.type) {
@@ -32,11 +32,11 @@ export class Restoration {
         this.lastOrder = Math.max(this.lastOrder, record.lastOrder);
         this.lastListOrder = Math.max(this.lastListOrder, record.lastListOrder ?? 0);
         for (const queue of record.pausedQueues) this.paused.set(queue, true);
-        if (record.totals !== undefined) this.totals = record.totals;
+        if (record.totals !== undefined) Object.assign(this.totals, record.totals);
         return;
       case "totals": {
         const { type: _type, ...totals } = record;
-        this.totals = totals;
+        Object.assign(this.totals, totals);
         return;
       }
       case "job":
@@ -69,7 +69,7 @@ export class Restoration {
     core.lastLease = Math.max(core.lastLease, this.lastLease);
     core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
     core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
-    if (this.totals !== undefined) Object.assign(core.totals, this.totals);
+    Object.assign(core.totals, this.totals);
     core.changes?.totalsRecorded(core.totals);
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];

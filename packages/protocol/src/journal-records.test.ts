@@ -9,7 +9,7 @@ const examples: Record[] = [
   { type: "journal-created", at, queueId: "q-7f3a" },
   { type: "queue-started", at, queueId: "q-7f3a", run: 3 },
   { type: "queue-paused", at, queue: "emails", paused: true },
-  { type: "totals", submitted: 17, completed: 12, failed: 1, cancelled: 0, reassigned: 1, retried: 0, staleRefused: 1 },
+  { type: "totals", completed: 12 },
   // A job as a segment records it after the turn that changed it: pending in line, delayed,
   // settled with its result, and cancelled mid-run with its history.
   { type: "job", jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, submittedAt: at, state: "pending", attempts: 0, order: 1, history: [], payloadBytes: 12 },
@@ -89,7 +89,7 @@ describe("journal records", () => {
   });
 
   it.each(examples.map((e) => [e.type, e] as const))("refuses a %s record without its time, id or count", (_type, record) => {
-    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, submitted: _submitted, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown; submitted?: number };
+    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, completed: _completed, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown; completed?: number };
     expect(JournalRecord.safeParse(rest).success).toBe(false);
   });
 
@@ -100,6 +100,12 @@ describe("journal records", () => {
     const attempt = { attempt: 1, lease: 9, workerId: "worker-a", startedAt: at, endedAt: at + 1 };
     expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "worker-lost" }] }).success).toBe(true);
     expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "vanished" }] }).success).toBe(false);
+  });
+
+  it("takes a totals record naming any of the totals, and refuses one naming none or one that does not exist", () => {
+    expect(JournalRecord.safeParse({ type: "totals", submitted: 17, staleRefused: 1 }).success).toBe(true);
+    expect(JournalRecord.safeParse({ type: "totals" }).success).toBe(false);
+    expect(JournalRecord.safeParse({ type: "totals", lost: 1 }).success).toBe(false);
   });
 
   it("refuses a key that names no job", () => {

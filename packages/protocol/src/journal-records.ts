@@ -33,8 +33,11 @@ export type QueueStarted = z.infer<typeof QueueStarted>;
 export const QueuePaused = z.strictObject({ type: z.literal("queue-paused"), at: At, queue: QueueName, paused: z.boolean() });
 export type QueuePaused = z.infer<typeof QueuePaused>;
 
-/** The statistics totals (`stats.totals`) as they became, after each event that changed them. */
-export const TotalsChanged = z.strictObject({ type: z.literal("totals"), ...Totals.shape });
+/** The statistics totals (`stats.totals`) an event changed, each as it became (the others kept
+ * their values): written after that event's other records. */
+export const TotalsChanged = z
+  .strictObject({ type: z.literal("totals"), ...Totals.partial().shape })
+  .refine((record) => Object.keys(record).length > 1, "a totals record names at least one total");
 export type TotalsChanged = z.infer<typeof TotalsChanged>;
 
 // ---- a snapshot: live state at one point, written by compaction -------------------------
