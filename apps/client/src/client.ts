@@ -7,6 +7,7 @@ import {
   JobSpec,
   MAX_JOBS_PER_MESSAGE,
   describeIssues,
+  isJobSpec,
   type JobState,
   type JobView,
   type QueueName,
@@ -143,6 +144,8 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> extends Even
   async submit(jobs: JobSpec | readonly JobSpec[], options: SubmitOptions = {}): Promise<JobId[]> {
     const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : [jobs as JobSpec];
     const specs = list.map((job, index) => {
+      // A copy, as the schema would make: the caller may change its object once submit returns.
+      if (isJobSpec(job)) return { ...job };
       const parsed = JobSpec.safeParse(job);
       if (!parsed.success) throw new TypeError(describeIssues(parsed.error, ["jobs", index]));
       return parsed.data;

@@ -79,6 +79,10 @@ export class Broker {
     this.performEffects();
   }
 
+  expectsMore(connection: Connection): boolean {
+    return connection.role === "worker" && this.core.awaitsAssign(connection.id);
+  }
+
   closed(connection: Connection): void {
     this.connections.delete(connection.id);
     this.vouchForUnread();

@@ -7,6 +7,7 @@ import { createLogger } from "@djq/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { Connection, type ConnectionHandler } from "./connection.js";
 import { ManualClock } from "./clock.js";
+import { LINGER_MS, LingeringReplies } from "./lingering-replies.js";
 import { Turns } from "./turns.js";
 import { defaultQueueConfig } from "./queue-config.js";
 import { DurabilityGate } from "./durability-gate.js";
@@ -32,11 +33,16 @@ class StandInSocket extends EventEmitter {
   destroy(): void {}
 }
 
-const ignore: ConnectionHandler = { heard() {}, request() {}, closed() {} };
+/** Whether the stand-in broker says a worker is about to be sent more (its fetch is open). */
+let fetchOpen = false;
+const ignore: ConnectionHandler = { heard() {}, request() {}, closed() {}, expectsMore: () => fetchOpen };
 const silent = createLogger({ program: "queue", level: "silent" });
 
+let clock = new ManualClock();
+
 function connectionOf(role: Role, peer: string, gate?: DurabilityGate): Connection {
-  const connection = new Connection(new StandInSocket(peer) as unknown as net.Socket, ignore, defaultQueueConfig, silent, new ManualClock(), new Turns(), gate);
+  const socket = new StandInSocket(peer) as unknown as net.Socket;
+  const connection = new Connection(socket, ignore, defaultQueueConfig, silent, clock, new Turns(), new LingeringReplies(clock), gate);
   connection.role = role;
   opened.push(connection);
   return connection;
@@ -49,6 +55,8 @@ const assign: ServerMessage = { id: 2, type: "assign", jobs: [] };
 afterEach(() => {
   for (const connection of opened.splice(0)) connection.drop();
   written = [];
+  fetchOpen = false;
+  clock = new ManualClock();
 });
 
 describe("a connection's writes", () => {
@@ -92,5 +100,42 @@ describe("a connection's writes", () => {
       `watcher: ${JSON.stringify(progress)}\n${JSON.stringify(beat)}\n`,
       `submitter: ${JSON.stringify(submitted)}\n${JSON.stringify(beat)}\n`,
     ]);
+  });
+
+  it("lets a report's ack to a worker whose fetch is open linger for the assign that fetch brings, and leave with it in one write", async () => {
+    const worker = connectionOf("worker", "worker");
+    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
+    fetchOpen = true;
+    worker.sendLingering(ack);
+    await endOfTurn();
+    expect(written).toEqual([]);
+    worker.send(assign, false);
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(ack)}\n${JSON.stringify(assign)}\n`]);
+  });
+
+  it("writes a lingering ack alone once the linger is over, and at once when the worker has no fetch open", async () => {
+    const waiting = connectionOf("worker", "waiting");
+    const busy = connectionOf("worker", "busy");
+    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
+    fetchOpen = true;
+    waiting.sendLingering(ack);
+    await endOfTurn();
+    fetchOpen = false;
+    busy.sendLingering(ack);
+    await endOfTurn();
+    expect(written).toEqual([`busy: ${JSON.stringify(ack)}\n`]);
+    clock.advance(LINGER_MS);
+    expect(written).toEqual([`busy: ${JSON.stringify(ack)}\n`, `waiting: ${JSON.stringify(ack)}\n`]);
+  });
+
+  it("does not let an ack linger with the journal on, where it waits for its records anyway", async () => {
+    const gate = new DurabilityGate();
+    const worker = connectionOf("worker", "worker", gate);
+    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
+    fetchOpen = true;
+    worker.sendLingering(ack);
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(ack)}\n`]);
   });
 });

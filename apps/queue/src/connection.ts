@@ -21,6 +21,7 @@ import type { Clock, Timer } from "./clock.js";
 import { LineDeadline } from "./line-deadline.js";
 import type { DurabilityGate } from "./durability-gate.js";
 import type { JournalBacklog } from "./journal-backlog.js";
+import type { LingeringReplies } from "./lingering-replies.js";
 import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { Turns } from "./turns.js";
@@ -31,6 +32,8 @@ export interface ConnectionHandler {
   /** A request that passed the hello gate and the role's rules, hello included. */
   request(connection: Connection, request: Request): void;
   closed(connection: Connection): void;
+  /** Whether a reply that may linger should: this connection's worker is about to be sent more. */
+  expectsMore(connection: Connection): boolean;
 }
 
 let lastConnectionId = 0;
@@ -59,6 +62,10 @@ export class Connection {
   private readonly output: OutputBuffer;
   /** Whether a message queued since the last flush must wait for its turn's records (see send). */
   private unflushedWaitsForRecord = false;
+  /** Whether every message queued since the last flush may linger (see sendLingering). */
+  private unflushedMayLinger = true;
+  /** Queued output is lingering for company: the next message, or the linger's end, sends it. */
+  private lingering = false;
   private readonly lineDeadline: LineDeadline;
   private closing = false;
   private readonly helloTimer: Timer;
@@ -72,6 +79,7 @@ export class Connection {
     private readonly log: Logger,
     clock: Clock,
     private readonly turns: Turns,
+    private readonly lingeringReplies: LingeringReplies,
     private readonly gate: DurabilityGate | undefined = undefined,
     private readonly backlog: JournalBacklog | undefined = undefined,
   ) {
@@ -135,13 +143,35 @@ export class Connection {
     this.sendFrame(encodeFrame(message), undefined, waitsForRecord);
   }
 
+  /**
+   * Queues a reply the peer does not wait on to go on with its work (a worker's `ack`). If it is
+   * all this turn has for a worker that is about to be sent more (its fetch is open), it lingers
+   * up to LINGER_MS for that `assign` and leaves in the same write: the worker wakes once.
+   */
+  sendLingering(message: ServerMessage): void {
+    if (this.closing) return;
+    if (this.output.roomBytes <= 0) {
+      this.overflow(0);
+      return;
+    }
+    this.sendFrame(encodeFrame(message), undefined, true, true);
+  }
+
+  /** The linger is over: what lingered leaves now, whatever joined it. */
+  endLinger(): void {
+    if (!this.lingering) return;
+    this.lingering = false;
+    this.unflushedMayLinger = false;
+    this.flush();
+  }
+
   /** Bytes that may still be queued for this peer; a reply built piece by piece checks it as it grows. */
   get outputRoomBytes(): number {
     return this.output.roomBytes;
   }
 
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
-  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), waitsForRecord = true): void {
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), waitsForRecord = true, mayLinger = false): void {
     if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
@@ -151,7 +181,13 @@ export class Connection {
       return;
     }
     if (waitsForRecord) this.unflushedWaitsForRecord = true;
+    if (!mayLinger) this.unflushedMayLinger = false;
     if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
+    else if (this.lingering && !mayLinger) {
+      // The company it waited for: both leave at the end of this turn.
+      this.lingering = false;
+      process.nextTick(this.flush);
+    }
   }
 
   /** The peer does not read what it asks for: drop it before its next reply exists in full. */
@@ -176,7 +212,15 @@ export class Connection {
   private readonly flushAfterWorkers = (): void => process.nextTick(this.flush);
 
   private readonly flush = (): void => {
-    if (this.closing) return;
+    if (this.closing || this.lingering) return;
+    // Not with the journal on: what lingered would hold the company it found until its turn's
+    // records are durable, and an assign waits for none.
+    if (this.unflushedMayLinger && this.gate === undefined && !this.output.isEmpty && this.handler.expectsMore(this)) {
+      this.lingering = true;
+      this.lingeringReplies.add(this);
+      return;
+    }
+    this.unflushedMayLinger = true;
     const gate = this.gate;
     if (gate === undefined) {
       this.output.flush();
@@ -228,6 +272,8 @@ export class Connection {
     if (this.closing) return;
     this.helloTimer.cancel();
     this.lineDeadline.stop();
+    this.lingering = false;
+    this.unflushedMayLinger = false;
     this.flush();
     this.closing = true;
     // Replies still held for the journal are written, then the socket ends (see release).

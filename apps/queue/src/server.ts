@@ -7,17 +7,20 @@ import type { Logger } from "@djq/runtime";
 import type { Broker } from "./broker.js";
 import { Connection } from "./connection.js";
 import type { QueueConfig } from "./queue-config.js";
+import { LingeringReplies } from "./lingering-replies.js";
 import { Turns } from "./turns.js";
 
 export class QueueServer {
   private readonly server: net.Server;
   private readonly turns = new Turns();
+  private readonly lingeringReplies: LingeringReplies;
 
   constructor(
     private readonly broker: Broker,
     private readonly config: QueueConfig,
     private readonly log: Logger,
   ) {
+    this.lingeringReplies = new LingeringReplies(broker.clock);
     const accept = (socket: net.Socket) => this.accept(socket);
     this.server = config.tls ? tls.createServer({ cert: config.tls.cert, key: config.tls.key }, accept) : net.createServer(accept);
     this.server.on("error", (error) => log.error("server.error", { error: error.message }));
@@ -65,7 +68,7 @@ export class QueueServer {
       return;
     }
     const journal = this.broker.journal;
-    const connection = new Connection(socket, this.broker, this.config, this.log, this.broker.clock, this.turns, journal?.gate, journal?.backlog);
+    const connection = new Connection(socket, this.broker, this.config, this.log, this.broker.clock, this.turns, this.lingeringReplies, journal?.gate, journal?.backlog);
     this.broker.opened(connection);
     this.log.debug("connection.opened", { conn: connection.id, remote: connection.remote });
   }

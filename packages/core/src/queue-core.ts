@@ -270,6 +270,12 @@ export class QueueCore extends CoreState {
     return fetches !== undefined && fetches.some((open) => open.requestId === requestId);
   }
 
+  /** This connection's worker has a fetch unanswered: an `assign` will come to it as soon as a job does. */
+  awaitsAssign(connectionId: ConnectionId): boolean {
+    const fetches = this.workers.on(connectionId)?.fetches;
+    return fetches !== undefined && fetches.length > 0;
+  }
+
   queueList(): readonly NamedQueue[] {
     return [...this.queues.values()];
   }

@@ -5,6 +5,7 @@
 // included, goes to the schema, so refusals and their messages stay the schema's alone.
 import { MAX_ATTEMPTS, MAX_DELAY_MS, MAX_DURATION_MS, MAX_FETCH, MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_PRIORITY, MAX_TIMEOUT_MS, MIN_PRIORITY } from "./limits.js";
 import { MAX_NAME_CHARS, MAX_RUN_AT, namePattern } from "./job.js";
+import type { JobSpec } from "./job.js";
 import type { Request } from "./requests.js";
 import { MAX_REQUEST_ID_CHARS, type RequestId } from "./request-id.js";
 
@@ -102,7 +103,8 @@ export function isName(value: unknown): boolean {
   return typeof value === "string" && value.length >= 1 && value.length <= MAX_NAME_CHARS && namePattern.test(value);
 }
 
-function isJobSpec(job: unknown): boolean {
+/** A job spec the JobSpec schema surely accepts as it is (it may only say yes, like the rest here). */
+export function isJobSpec(job: unknown): job is JobSpec {
   if (!isObject(job) || countAllowed(job, jobSpecFields) < 0) return false;
   const optionalInt = (value: unknown, min: number, max: number) => value === undefined || isIntIn(value, min, max);
   return (

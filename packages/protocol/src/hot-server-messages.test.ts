@@ -31,14 +31,20 @@ const assignment = fc.oneof(
 );
 const refusal = shape({ jobId, code: fc.constantFrom("stale-lease", "no-such-code"), message: fc.string() });
 
+const settledJob = fc.oneof(
+  { weight: 4, arbitrary: oneOff({ jobId: positive, state: fc.constantFrom("completed", "failed", "cancelled"), result: anything, error: fc.string() }, { jobId, state: fc.constantFrom("running", "done"), result: anything, error: anything, extra: anything }) },
+  { weight: 1, arbitrary: fc.constantFrom(null, [], 1) },
+);
+
 const hotReply = fc.oneof(
   shape({ id: requestId, type: fc.constant("submitted"), jobIds: listOf(jobId) }),
+  shape({ type: fc.constant("settled"), jobs: listOf(settledJob) }),
   shape({ id: requestId, type: fc.constant("assign"), jobs: listOf(assignment) }),
   shape({ id: requestId, type: fc.constant("ack"), refused: listOf(refusal) }),
   shape({ id: requestId, type: fc.constant("heartbeat") }),
 );
 
-describe("the hand check of submitted, assign, ack and heartbeat", () => {
+describe("the hand check of submitted, assign, ack, heartbeat and settled", () => {
   it("accepts only what the schema accepts, and as the schema parses it", () => {
     assertHandCheckWithinSchema(hotReply, acceptHotServerMessage, ServerMessage, RUNS);
   });

@@ -1,5 +1,5 @@
 // The queue's replies every job brings to a client or a worker (submitted, assign, an ack with
-// nothing refused, heartbeat), checked by hand in their common shapes, as the queue checks the hot
+// nothing refused, heartbeat, and settled for a client that watches), checked by hand in their common shapes, as the queue checks the hot
 // requests (hot-requests.ts), and on the same terms: it may only say yes, for a value the schema
 // accepts and would copy unchanged (no field the schema would strip); anything else goes to the schema.
 import { isIntIn, isName, isObject, hasOnly, countAllowed, isRequestId } from "./hot-requests.js";
@@ -19,6 +19,8 @@ export function acceptHotServerMessage(value: unknown): ServerMessage | undefine
       return hasOnly(value, 3) && isRequestId(value.id) && Array.isArray(value.refused) && value.refused.length === 0 ? (value as ServerMessage) : undefined;
     case "heartbeat":
       return hasOnly(value, 2) && isRequestId(value.id) ? (value as ServerMessage) : undefined;
+    case "settled":
+      return hasOnly(value, 2) && isSettledList(value.jobs) ? (value as ServerMessage) : undefined;
     default:
       return undefined;
   }
@@ -31,6 +33,19 @@ function isJobId(value: unknown): boolean {
 function isIdList(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
   for (const id of value) if (!isJobId(id)) return false;
+  return true;
+}
+
+const settledJobFields: ReadonlySet<string> = new Set(["jobId", "state", "result", "error"]);
+const terminalStates: ReadonlySet<unknown> = new Set(["completed", "failed", "cancelled"]);
+
+// {"type":"settled","jobs":[{"jobId":1,"state":"completed","result":"ok"}]}
+function isSettledList(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0) return false;
+  for (const job of value) {
+    if (!isObject(job) || countAllowed(job, settledJobFields) < 0) return false;
+    if (!isJobId(job.jobId) || !terminalStates.has(job.state) || (job.error !== undefined && typeof job.error !== "string")) return false;
+  }
   return true;
 }
 

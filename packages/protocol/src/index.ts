@@ -9,6 +9,7 @@ export * from "./client-messages.js";
 export * from "./worker-messages.js";
 export * from "./server-messages.js";
 export * from "./requests.js";
+export { isJobSpec } from "./hot-requests.js";
 export * from "./issue-text.js";
 export * from "./framing.js";
 export * from "./replies.js";
