@@ -48,8 +48,14 @@ describe.skipIf(stallableDiskMissing !== undefined)(`the journal on a stalled di
       flood.push(piece);
     }
     const floodBytes = flood.reduce((sum, piece) => sum + Buffer.byteLength(piece), 0);
-    const queue = await startQueue(flags);
+    const queue = await startQueue([...flags, "--dashboard-port", "0"]);
     queues.push(queue);
+    const dashboard = await queue.waitForEvent("dashboard.listening");
+    const journalMetrics = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${dashboard.port as number}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+      return { unwrittenBytes: value("djq_journal_unwritten_bytes"), paused: value("djq_journal_intake_paused") };
+    };
 
     // A worker whose beats come on its liveness connection, and one that beats on its only connection.
     const beater = await RawSocket.connect(queue.port);
@@ -81,6 +87,10 @@ describe.skipIf(stallableDiskMissing !== undefined)(`the journal on a stalled di
       expect(residentGrowth, `the queue's resident memory grew ${residentGrowth} bytes while the disk stalled`).toBeLessThan(48 * MiB);
       expect(flooder.socket.writableLength).toBeGreaterThan(floodBytes / 2);
       expect(queue.events("worker.lost")).toEqual([]);
+      // An operator sees it: the dashboard is still served, and /metrics says the queue waits.
+      const during = await journalMetrics();
+      expect(during.paused).toBe(1);
+      expect(during.unwrittenBytes).toBeGreaterThanOrEqual(maxUnwrittenBytes);
 
       await disk.thaw();
       await queue.waitForEvent("journal.intake-resumed");
@@ -91,6 +101,7 @@ describe.skipIf(stallableDiskMissing !== undefined)(`the journal on a stalled di
         acknowledged.push(...(reply.jobIds as number[]));
       }
       expect(acknowledged).toHaveLength(floodJobs);
+      expect((await journalMetrics()).paused).toBe(0);
       expect(queue.events("worker.lost")).toEqual([]);
     } finally {
       clearInterval(beats);
