@@ -33,6 +33,8 @@ describe("a wrong command line", () => {
     [["--prot", "7070"], "unknown flag --prot (did you mean --port?)"],
     [["--max-jobs"], "--max-jobs needs a value"],
     [["--check-invariants=yes"], "--check-invariants takes no value"],
+    [["--journal-max-unwritten-bytes", "4096"], "--journal-max-unwritten-bytes needs --journal DIR"],
+    [["--journal", "unused", "--journal-max-unwritten-bytes", "10"], '--journal-max-unwritten-bytes must be a whole number >= 1024, got "10"'],
   ])("djq-queue %j exits 2 before listening, saying so in one line", async (args, message) => {
     const result = await run(programs.queue, ["--log-format", "json", ...args]);
     expect(result).toEqual({ code: 2, stdout: "", stderr: `${message}\n${pointer("djq-queue")}` });

@@ -66,10 +66,21 @@ describe("a queue SIGKILLed with the journal on", () => {
     await until(async () => (await jobStatus(port, running[1]!)).state === "running", "both long jobs running");
     const leases = await Promise.all(running.map(async (id) => (await jobStatus(port, id)).history[0]!.lease));
     const outcomes = submitter.waitFor(running);
+    // A stale report (a lease the job no longer has) counts among the totals too.
+    const stale = await RawSocket.connect(port);
+    await stale.hello("worker", { workerId: "stale" });
+    expect(await stale.request({ id: 1, type: "complete", jobs: [{ jobId: settledId, lease: 1 }] })).toMatchObject({ refused: [{ jobId: settledId }] });
+    stale.close();
+    const totals = (await submitter.stats()).totals;
+    expect(totals).toMatchObject({ submitted: 8, completed: 1, staleRefused: 1 });
 
     await killed(first);
     const second = await startQueue(flags);
     expect(second.events("queue.listening")[0]?.run).toBe(runId);
+    // The statistics totals carry on from where they stood (the two running jobs may complete meanwhile).
+    const totalsAfter = (await submitter.stats()).totals;
+    expect(totalsAfter).toEqual({ ...totals, completed: totalsAfter.completed });
+    expect(totalsAfter.completed).toBeGreaterThanOrEqual(totals.completed);
 
     // Nothing acknowledged is lost, and nothing is made twice by a resend.
     expect(await submitter.submit([{ payload: "once" }], { key: "only-once" })).toEqual(keyed);
@@ -185,9 +196,13 @@ describe("a queue SIGKILLed with the journal on", () => {
     await first.waitForEvent("journal.compacted");
     const files = await readdir(dir);
     expect(files.some((name) => name.startsWith("snapshot-"))).toBe(true);
+    const totals = (await c.stats()).totals;
+    expect(totals).toMatchObject({ submitted: 400, cancelled: 360 });
     await killed(first);
     const again = await startQueue(flags);
     expect((await again.waitForEvent("journal.recovered")).pending).toBe(kept.length);
+    // Totals from the snapshot's header and the totals records of the tail after it.
+    expect((await (await client(again.port)).stats()).totals).toEqual(totals);
     for (const id of kept.slice(-3)) expect((await jobStatus(again.port, id)).state).toBe("pending");
   }, 60_000);
 

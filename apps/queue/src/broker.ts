@@ -57,6 +57,7 @@ export class Broker {
   }
 
   request(peer: Peer, request: Request): void {
+    this.vouchForUnread();
     // A reply to a second request with the id of a fetch still open could not be told apart.
     if (peer.role === "worker" && this.core.isFetchOpen(peer.id, request.id)) {
       peer.refuse(request.id, ErrorCode.duplicateRequestId, `request id ${JSON.stringify(request.id)} is still in flight`);
@@ -84,6 +85,7 @@ export class Broker {
 
   closed(connection: Connection): void {
     this.connections.delete(connection.id);
+    this.vouchForUnread();
     const worker = this.core.closeConnection(this.clock.now(), connection.id);
     if (worker?.left === true) this.log.info("worker.left", { worker: worker.workerId, conn: connection.id });
     else if (worker !== undefined) this.log.info("worker.disconnected", { worker: worker.workerId, conn: connection.id });
@@ -93,8 +95,21 @@ export class Broker {
 
   /** Runs what fell due by the clock's time: the timer's work, callable by tests with a manual clock. */
   tick(): void {
+    this.vouchForUnread();
     this.core.advance(this.clock.now());
     this.performEffects();
+  }
+
+  /**
+   * Workers whose connections the queue stopped reading while its journal is behind cannot be
+   * heard: before anything runs the silence check, their silence is put down to the queue. A worker
+   * with a liveness connection is still heard there (see JournalBacklog), so it gets no such pass.
+   */
+  private vouchForUnread(): void {
+    const waiting = this.journal?.backlog.waitingConnections;
+    if (waiting === undefined || waiting.size === 0) return;
+    const now = this.clock.now();
+    for (const connection of waiting) if (connection.role === "worker") this.core.vouchFor(now, connection.id);
   }
 
   /** An id for a worker that said hello without one: unique in this queue run. */

@@ -20,6 +20,7 @@ import type { Logger } from "@djq/runtime";
 import type { Clock, Timer } from "./clock.js";
 import { LineDeadline } from "./line-deadline.js";
 import type { DurabilityGate } from "./durability-gate.js";
+import type { JournalBacklog } from "./journal-backlog.js";
 import type { LingeringReplies } from "./lingering-replies.js";
 import { OutputBuffer } from "./output-buffer.js";
 import type { QueueConfig } from "./queue-config.js";
@@ -77,13 +78,14 @@ export class Connection {
     private readonly config: QueueConfig,
     private readonly log: Logger,
     clock: Clock,
-    turns: Turns,
+    private readonly turns: Turns,
     private readonly lingeringReplies: LingeringReplies,
     private readonly gate: DurabilityGate | undefined = undefined,
+    private readonly backlog: JournalBacklog | undefined = undefined,
   ) {
     this.remote = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     socket.setNoDelay(true);
-    this.output = new OutputBuffer(socket, config.maxOutputBytes);
+    this.output = new OutputBuffer(socket, config.maxOutputBytes, backlog?.heldTally);
     this.lineDeadline = new LineDeadline(clock, config.lineTimeoutMs, () =>
       this.refuse(undefined, ErrorCode.lineTimeout, `a line was left unfinished for ${config.lineTimeoutMs} ms`),
     );
@@ -98,8 +100,10 @@ export class Connection {
     });
     socket.on("error", (error) => log.debug("connection.error", { conn: this.id, error: error.message }));
     socket.on("close", () => {
-      // What the peer sent before it hung up still counts (a last completion, say).
-      this.handleInbox();
+      // What the peer sent before it hung up still counts (a last completion, say), even while
+      // the journal is behind: it is one read at most.
+      this.backlog?.forget(this);
+      this.handleInbox(true);
       this.closing = true;
       this.helloTimer.cancel();
       this.lineDeadline.stop();
@@ -287,13 +291,40 @@ export class Connection {
     this.socket.destroy();
   }
 
-  /** Handles the frames received so far, in order, then any framing error that followed them. */
-  handleInbox(): void {
+  /**
+   * Handles the frames received so far, in order, then any framing error that followed them.
+   * While the journal's backlog is full, a client's or worker's frames wait from the next one on
+   * and its socket is not read; a liveness connection (beats only) and a hello are never held.
+   */
+  handleInbox(evenIfJournalBehind = false): void {
     const frames = this.inbox;
     this.inbox = [];
-    for (const frame of frames) this.receive(frame);
+    for (let i = 0; i < frames.length; i += 1) {
+      if (!evenIfJournalBehind && this.waitsForJournal()) {
+        this.inbox = frames.slice(i);
+        this.waitForJournal();
+        return;
+      }
+      this.receive(frames[i] as string);
+    }
     const error = this.framingError;
     if (error !== undefined && !this.closing) this.refuse(undefined, error.code, error.message);
+  }
+
+  private waitsForJournal(): boolean {
+    return this.backlog !== undefined && this.backlog.full && (this.role === "client" || this.role === "worker") && !this.closing;
+  }
+
+  private waitForJournal(): void {
+    this.socket.pause();
+    this.backlog?.wait(this);
+  }
+
+  /** The journal's backlog drained below its limit: read this peer again. */
+  resumeReading(): void {
+    if (this.closing) return;
+    this.socket.resume();
+    if (this.inbox.length > 0 || this.framingError !== undefined) this.turns.add(this);
   }
 
   private receive(frame: string): void {

@@ -61,6 +61,11 @@ const usage = `Usage: djq-queue [flags]        the djq coordinator (all state in
                                      (default ${dj.segmentBytes})
   --journal-compact-min-bytes BYTES  compaction waits until the segments since the last snapshot hold this much
                                      and more than the snapshot (default ${dj.minCompactBytes})
+  --journal-max-unwritten-bytes BYTES
+                                     past this many bytes of records not yet on disk and replies held for them
+                                     (a slow or stalled disk) the queue stops reading clients' and workers'
+                                     requests until the disk catches up; liveness connections are still read
+                                     (default ${dj.maxUnwrittenBytes})
   --journal-start-anyway             start from the last good record when the journal is damaged, setting the
                                      rest aside as .broken files (default: refuse to start, naming file and offset)
   --check-invariants                 verify the core's invariants after every event (slow; for testing)
@@ -78,7 +83,7 @@ const flagSpec = {
   "max-connections": s, "max-errors": s, "hello-timeout-ms": s, "max-output-bytes": s, "retention-jobs": s,
   "retention-ms": s, "idempotency-ms": s, "client-secret": s, "worker-secret": s, "tls-cert": s, "tls-key": s,
   "dashboard-port": s, "grace-ms": s, "log-level": s, "log-format": s, "check-invariants": { type: "boolean" },
-  journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-segment-bytes": s, "journal-compact-min-bytes": s, "journal-start-anyway": { type: "boolean" },
+  journal: s, "journal-fsync": s, "journal-fsync-interval-ms": s, "journal-grace-ms": s, "journal-segment-bytes": s, "journal-compact-min-bytes": s, "journal-max-unwritten-bytes": s, "journal-start-anyway": { type: "boolean" },
 } as const;
 
 // Every flag is read and range-checked here, before anything listens: a wrong one exits 2.
@@ -162,7 +167,7 @@ function journalSettings(
   ms: (name: keyof typeof flagSpec, fallback: number, min?: number) => number,
 ): JournalSettings | undefined {
   const dir = f.journal as string | undefined;
-  const journalFlags = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-segment-bytes", "journal-compact-min-bytes", "journal-start-anyway"] as const;
+  const journalFlags = ["journal-fsync", "journal-fsync-interval-ms", "journal-grace-ms", "journal-segment-bytes", "journal-compact-min-bytes", "journal-max-unwritten-bytes", "journal-start-anyway"] as const;
   const named = journalFlags.filter((name) => f[name] !== undefined);
   if (dir === undefined) {
     if (named.length > 0) throw new FlagError(`--${named[0]} needs --journal DIR`);
@@ -177,6 +182,7 @@ function journalSettings(
     recoveryGraceMs: ms("journal-grace-ms", dj.recoveryGraceMs),
     segmentBytes: int("journal-segment-bytes", dj.segmentBytes, 4096),
     minCompactBytes: int("journal-compact-min-bytes", dj.minCompactBytes, 0),
+    maxUnwrittenBytes: int("journal-max-unwritten-bytes", dj.maxUnwrittenBytes, 1024),
     startAnyway: f["journal-start-anyway"] === true,
   };
 }

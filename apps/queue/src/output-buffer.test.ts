@@ -45,4 +45,22 @@ describe("OutputBuffer", () => {
     expect(socket.written).toEqual(["one\ntwo\n"]);
     expect(output.isEmpty).toBe(true);
   });
+
+  it("tells its tally of every byte it sets aside for the journal and lets go, discarded ones included", () => {
+    let held = 0;
+    const socket = stalledSocket();
+    const output = new OutputBuffer(socket, 1_000, (delta) => (held += delta));
+    output.add("one\n");
+    output.hold(1);
+    output.add("three\n");
+    output.hold(2);
+    expect(held).toBe(10);
+    output.release((epoch) => epoch <= 1);
+    expect(held).toBe(6);
+    expect(socket.written).toEqual(["one\n"]);
+    output.add("four\n");
+    output.hold(3);
+    output.discard();
+    expect(held).toBe(0);
+  });
 });

@@ -16,9 +16,11 @@ export class OutputBuffer {
   /** Frames of earlier turns waiting for their journal records to be durable, oldest first. */
   private held: HeldFrames[] = [];
 
+  /** @param heldTally told of every change in the bytes held for the journal, summed over peers */
   constructor(
     private readonly socket: net.Socket,
     readonly limitBytes: number,
+    private readonly heldTally: ((deltaBytes: number) => void) | undefined = undefined,
   ) {}
 
   /** Bytes produced for the peer and not yet taken by the kernel: the socket's and ours. */
@@ -64,6 +66,7 @@ export class OutputBuffer {
     this.frames = [];
     this.queuedBytes = 0;
     this.heldBytes += bytes;
+    this.heldTally?.(bytes);
     this.held.push({ epoch, text: frames.length === 1 ? (frames[0] as string) : frames.join(""), bytes });
   }
 
@@ -74,11 +77,13 @@ export class OutputBuffer {
       const group = this.held.shift() as HeldFrames;
       ready.push(group.text);
       this.heldBytes -= group.bytes;
+      this.heldTally?.(-group.bytes);
     }
     if (ready.length > 0) this.socket.write(ready.length === 1 ? (ready[0] as string) : ready.join(""));
   }
 
   discard(): void {
+    if (this.heldBytes > 0) this.heldTally?.(-this.heldBytes);
     this.frames = [];
     this.held = [];
     this.queuedBytes = 0;

@@ -5,6 +5,7 @@ import type { JournalRecord } from "@djq/protocol";
 import type { QueueCore } from "@djq/core";
 import type { Logger } from "@djq/runtime";
 import { DurabilityGate } from "./durability-gate.js";
+import { JournalBacklog } from "./journal-backlog.js";
 import { openJournal, type FsyncMode, type OpenJournal } from "./journal/index.js";
 import { defaultJournalOptions } from "./journal/open-journal.js";
 import { withPendingRuns } from "./journal/pending-runs.js";
@@ -20,6 +21,8 @@ export interface JournalSettings {
   minCompactBytes: number;
   /** A segment past this size is closed and the next batch starts a new one. */
   segmentBytes: number;
+  /** Past this many bytes of records not yet durable and replies held for them, requests from clients and workers wait unread. */
+  maxUnwrittenBytes: number;
 }
 
 export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
@@ -29,16 +32,21 @@ export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
   recoveryGraceMs: 10_000,
   minCompactBytes: defaultJournalOptions.minCompactBytes,
   segmentBytes: defaultJournalOptions.segmentBytes,
+  maxUnwrittenBytes: 64 * 1024 * 1024,
 };
 
 export class QueueJournal {
   readonly gate = new DurabilityGate();
+  readonly backlog: JournalBacklog;
 
   private constructor(
     private readonly opened: OpenJournal,
     private readonly core: QueueCore,
     private readonly log: Logger,
-  ) {}
+    maxUnwrittenBytes: number,
+  ) {
+    this.backlog = new JournalBacklog(maxUnwrittenBytes, log);
+  }
 
   /** Takes the directory's lock, restores `core` from every record, and records this start. */
   static async open(settings: JournalSettings, core: QueueCore, now: () => number, log: Logger): Promise<QueueJournal> {
@@ -55,7 +63,7 @@ export class QueueJournal {
       settled: counts.completed + counts.failed + counts.cancelled,
       graceMs: settings.recoveryGraceMs,
     });
-    const journal = new QueueJournal(opened, core, log);
+    const journal = new QueueJournal(opened, core, log, settings.maxUnwrittenBytes);
     if (opened.replayed.mustCompact) await journal.compact();
     return journal;
   }
@@ -78,9 +86,12 @@ export class QueueJournal {
   record(): void {
     const records: JournalRecord[] = this.core.takeChanges();
     if (records.length === 0 || this.unavailable !== undefined) return;
+    const appender = this.opened.appender;
+    const appendedBefore = appender.stats.appendedBytes;
     let durable!: ReturnType<OpenJournal["appender"]["append"]>;
-    for (const record of withPendingRuns(records)) durable = this.opened.appender.append(record);
+    for (const record of withPendingRuns(records)) durable = appender.append(record);
     this.gate.hold(durable);
+    this.backlog.appended(appender.stats.appendedBytes - appendedBefore, durable);
     if (this.opened.compactor.due) void this.compact();
   }
 
@@ -89,7 +100,7 @@ export class QueueJournal {
     const outcome = await this.opened.compactor.compact(() => {
       const live = core.snapshot();
       return {
-        header: { at: Date.now(), queueId: this.queueId, run: this.run, lastJobId: live.lastJobId, lastLease: live.lastLease, lastOrder: live.lastOrder, lastListOrder: live.lastListOrder, pausedQueues: live.pausedQueues },
+        header: { at: Date.now(), queueId: this.queueId, run: this.run, lastJobId: live.lastJobId, lastLease: live.lastLease, lastOrder: live.lastOrder, lastListOrder: live.lastListOrder, pausedQueues: live.pausedQueues, totals: live.totals },
         records: live.records,
       };
     });

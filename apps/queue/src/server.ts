@@ -67,7 +67,8 @@ export class QueueServer {
       setTimeout(() => socket.destroy(), 1_000).unref();
       return;
     }
-    const connection = new Connection(socket, this.broker, this.config, this.log, this.broker.clock, this.turns, this.lingeringReplies, this.broker.journal?.gate);
+    const journal = this.broker.journal;
+    const connection = new Connection(socket, this.broker, this.config, this.log, this.broker.clock, this.turns, this.lingeringReplies, journal?.gate, journal?.backlog);
     this.broker.opened(connection);
     this.log.debug("connection.opened", { conn: connection.id, remote: connection.remote });
   }

@@ -147,9 +147,9 @@ function* pendingJobs(count: number): Generator<JobSnapshot> {
   }
 }
 
-/** About the size of a submitted record of a job with a small payload. */
+/** The record the queue writes for a job with a small payload just submitted. */
 function submittedRecord(jobId: number): JournalRecord {
-  return { type: "submitted", at: Date.now(), jobs: [{ jobId, spec: { queue: "default", durationMs: 0, payload: { n: jobId } }, state: "pending", order: jobId }] };
+  return { type: "job", jobId, spec: { queue: "default", durationMs: 0, payload: { n: jobId } }, submittedAt: Date.now(), state: "pending", attempts: 0, order: jobId, history: [] };
 }
 
 function summarize(micros: number[]): LatencyMicros {

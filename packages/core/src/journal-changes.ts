@@ -1,15 +1,17 @@
 // What the core tells its journal: each job a turn changed, as it stood at the end of the turn,
-// each submission key opened and each pause. Jobs are only marked as they change and encoded
+// each submission key opened, each pause, and the statistics totals the turn changed. Jobs are only marked as they change and encoded
 // when the shell takes the changes, so a job that moves five times in one turn is one record,
 // and the record says what the state became, never what was asked: replaying it runs no
 // decision again, and replaying it twice leaves the same state.
-import type { JobSnapshot, JournalRecord, KeySnapshot } from "@djq/protocol";
+import type { JobSnapshot, JournalRecord, KeySnapshot, Totals } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import { attemptView } from "./views.js";
 
 export class ChangeLog {
   private readonly jobs = new Set<JobRecord>();
   private others: JournalRecord[] = [];
+  /** The totals as the journal last heard them: a record is due when they differ. */
+  private readonly recordedTotals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
 
   job(job: JobRecord): void {
     this.jobs.add(job);
@@ -23,16 +25,39 @@ export class ChangeLog {
     this.others.push({ type: "queue-paused", at, queue, paused });
   }
 
-  take(): JournalRecord[] {
-    if (this.jobs.size === 0 && this.others.length === 0) return [];
+  /** The totals the journal holds already (restored from it): no record until they change. */
+  totalsRecorded(totals: Totals): void {
+    Object.assign(this.recordedTotals, totals);
+  }
+
+  /** The records of the event just handled: each changed job, then keys and pauses, then the
+   * totals the event changed (a refused stale report changes one and nothing else). */
+  take(totals: Totals): JournalRecord[] {
+    const changedTotals = this.takeChangedTotals(totals);
+    if (this.jobs.size === 0 && this.others.length === 0 && changedTotals === undefined) return [];
     const records: JournalRecord[] = [];
     for (const job of this.jobs) records.push(jobSnapshot(job));
     this.jobs.clear();
     for (const other of this.others) records.push(other);
     this.others = [];
+    if (changedTotals !== undefined) records.push({ type: "totals", ...changedTotals });
     return records;
   }
+
+  /** Only the totals that changed, each as it became: most events change one or two of seven. */
+  private takeChangedTotals(totals: Totals): Partial<Totals> | undefined {
+    let changed: Partial<Totals> | undefined;
+    for (const name of totalNames) {
+      if (totals[name] === this.recordedTotals[name]) continue;
+      changed ??= {};
+      changed[name] = totals[name];
+      this.recordedTotals[name] = totals[name];
+    }
+    return changed;
+  }
 }
+
+const totalNames: readonly (keyof Totals)[] = ["submitted", "completed", "failed", "cancelled", "reassigned", "retried", "staleRefused"];
 
 /** One job as it stands: what a segment records for a changed job and a snapshot for a live one. */
 export function jobSnapshot(job: JobRecord): JobSnapshot {

@@ -122,6 +122,40 @@ describe("restoring the core from its change log", () => {
     expect(views(restart([...snapshotRecords, ...tail], 10))).toEqual(views(restart([...before, ...tail], 10)));
   });
 
+  it("carries the statistics totals across a restore, from every change or from a snapshot and the changes after it", () => {
+    const core = recorded();
+    const log: JournalRecord[] = [];
+    const step = (change: () => unknown) => {
+      change();
+      log.push(...core.takeChanges());
+    };
+    const [, , c, d] = submit(core, 0, 4);
+    log.push(...core.takeChanges());
+    connect(core, 1, "w1");
+    const [first, second] = fetchJobs(core, 2, "w1", 2);
+    log.push(...core.takeChanges());
+    step(() => core.complete(3, "w1", [{ jobId: first!.jobId, lease: first!.lease }]));
+    // A refused stale report changes the totals and nothing else: it is still recorded.
+    const staleBefore = log.length;
+    step(() => core.complete(4, "w1", [{ jobId: first!.jobId, lease: first!.lease }]));
+    expect(log.slice(staleBefore)).toEqual([{ type: "totals", staleRefused: 1 }]);
+    step(() => ok(core.cancel(5, c!)));
+    step(() => ok(core.retry(6, c!)));
+    const snap = core.snapshot();
+    const snapshotRecords: JournalRecord[] = [
+      { type: "snapshot", at: 7, queueId: "q", run: 1, lastJobId: snap.lastJobId, lastLease: snap.lastLease, lastOrder: snap.lastOrder, nextSeq: 1, pausedQueues: snap.pausedQueues, totals: snap.totals },
+      ...snap.records,
+    ];
+    const tail: JournalRecord[] = [];
+    step(() => core.fail(8, "w1", [{ jobId: second!.jobId, lease: second!.lease, error: "no", permanent: true }]));
+    tail.push(...log.slice(log.length - 1));
+    step(() => ok(core.cancel(9, d!)));
+    tail.push(...log.slice(log.length - 1));
+    expect(core.totals).toMatchObject({ submitted: 4, completed: 1, failed: 1, cancelled: 2, retried: 1, staleRefused: 1 });
+    expect(restart(log, 10).totals).toEqual(core.totals);
+    expect(restart([...snapshotRecords, ...tail], 10).totals).toEqual(core.totals);
+  });
+
   it("pages through jobs settled in the same millisecond in the order they settled, cursor included", () => {
     const core = recorded();
     const [first, second] = submit(core, 0, 2);

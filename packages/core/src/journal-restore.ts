@@ -4,7 +4,7 @@
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
 // them, and past the window the ordinary silence check loses the worker and requeues them.
-import { DEFAULT_QUEUE_NAME, forEachPendingJob, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type PendingJobs } from "@djq/protocol";
+import { DEFAULT_QUEUE_NAME, forEachPendingJob, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type PendingJobs, type Totals } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -22,6 +22,8 @@ export class Restoration {
   private lastLease = 0;
   private lastOrder = 0;
   private lastListOrder = 0;
+  /** The statistics totals as last recorded: a snapshot's at its cut, then each change after it. */
+  private readonly totals: Partial<Totals> = {};
 
   /** Jobs of runs are built as they are read, in `core`'s queues; the rest of `core` is only
    * touched by `finish`. */
@@ -35,7 +37,13 @@ export class Restoration {
         this.lastOrder = Math.max(this.lastOrder, record.lastOrder);
         this.lastListOrder = Math.max(this.lastListOrder, record.lastListOrder ?? 0);
         for (const queue of record.pausedQueues) this.paused.set(queue, true);
+        if (record.totals !== undefined) Object.assign(this.totals, record.totals);
         return;
+      case "totals": {
+        const { type: _type, ...totals } = record;
+        Object.assign(this.totals, totals);
+        return;
+      }
       case "job":
         this.jobs.set(record.jobId, record);
         if (record.jobId > this.lastJobId) this.lastJobId = record.jobId;
@@ -58,7 +66,8 @@ export class Restoration {
       case "snapshot-end":
         return;
       default:
-        throw new Error(`a journal record of type "${record.type}" is not one this queue writes`);
+        // The schema refuses any other type before here; a new one must be handled above.
+        throw new Error(`a journal record of type "${(record as { type: string }).type}" is not one this queue writes`);
     }
   }
 
@@ -83,6 +92,8 @@ export class Restoration {
     core.lastLease = Math.max(core.lastLease, this.lastLease);
     core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
     core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
+    Object.assign(core.totals, this.totals);
+    core.changes?.totalsRecorded(core.totals);
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];
     const settled: JobRecord[] = [];

@@ -32,6 +32,22 @@ describe("a liveness connection", () => {
     expect(take(core).map((e) => e.type)).toEqual(["worker-lost", "liveness-ended", "requeued"]);
   });
 
+  it("keeps the shell's pass for a worker connection it does not read from masking a silent liveness connection", () => {
+    // The shell stops reading workers' connections while its journal's disk is behind and vouches
+    // for them: a worker with only its own connection survives that; one whose liveness
+    // connection falls silent meanwhile is lost as usual, since that connection is still read.
+    const core = newCore(); // heartbeat timeout 1000
+    ok(core.connectWorker(0, "plain", ["default"], [], 30, "t0"));
+    boundSession(core);
+    for (let now = 400; now <= 4_000; now += 400) {
+      core.vouchFor(now, 30);
+      core.vouchFor(now, WORKER_CONN);
+      core.advance(now);
+    }
+    expect(take(core).filter((e) => e.type === "worker-lost").map((e) => (e as { workerId: string }).workerId)).toEqual(["w1"]);
+    expect(core.workerOn(30)).toBe("plain");
+  });
+
   it("is refused without the session's token, for a worker that is not connected, or with no worker named", () => {
     const core = newCore();
     ok(core.connectWorker(0, "w1", ["default"], [], WORKER_CONN, "t1"));

@@ -3,7 +3,7 @@
 // sequence of calls: no clock, no timers, no I/O. Expected refusals are returned as values; a
 // broken invariant throws. The work itself is in client-events.ts, worker-events.ts,
 // job-endings.ts and dispatch.ts; the state in core-state.ts.
-import type { HeldLease, JobSnapshot, JobSpec, JournalRecord, KeySnapshot, JobState, JobView, Progress, RecentEvent, Refusal } from "@djq/protocol";
+import type { HeldLease, JobSnapshot, JobSpec, JournalRecord, KeySnapshot, JobState, JobView, Progress, RecentEvent, Refusal, Totals } from "@djq/protocol";
 import * as clients from "./client-events.js";
 import { CoreState } from "./core-state.js";
 import type { ConnectionId, Effect } from "./effects.js";
@@ -26,6 +26,7 @@ export interface CoreSnapshot {
   lastOrder: number;
   lastListOrder: number;
   pausedQueues: string[];
+  totals: Totals;
   records: Iterable<JobSnapshot | KeySnapshot>;
 }
 
@@ -36,7 +37,7 @@ export class QueueCore extends CoreState {
 
   /** The state changes since the last call, as journal records (none without `recordChanges`). */
   takeChanges(): JournalRecord[] {
-    return this.changes === undefined ? [] : this.changes.take();
+    return this.changes === undefined ? [] : this.changes.take(this.totals);
   }
 
   /** Gathers one recorded change during recovery, before the first event: no effects, no decisions. */
@@ -63,6 +64,7 @@ export class QueueCore extends CoreState {
       lastOrder: this.lastOrder,
       lastListOrder: this.lastListOrder,
       pausedQueues: [...this.queues.values()].filter((q) => q.paused).map((q) => q.name),
+      totals: { ...this.totals },
       records: (function* () {
         for (const job of jobs) yield jobSnapshot(job);
         for (const [key, entry] of keys) yield keySnapshot(key, entry.jobIds, entry.bodyDigest, entry.at);
@@ -166,6 +168,16 @@ export class QueueCore extends CoreState {
   heardOn(now: number, connectionId: ConnectionId): void {
     const worker = this.workers.on(connectionId) ?? this.workers.keptAliveBy(connectionId);
     if (worker !== undefined) worker.lastSeenAt = now;
+  }
+
+  /**
+   * The shell is not reading this worker's connection (its journal's disk is behind), so the
+   * worker's silence there is the queue's own doing: it counts as heard, unless a liveness
+   * connection speaks for the worker, whose beats the shell still reads and whose silence is real.
+   */
+  vouchFor(now: number, connectionId: ConnectionId): void {
+    const worker = this.workers.on(connectionId);
+    if (worker !== undefined && worker.livenessConnectionId === undefined) worker.lastSeenAt = now;
   }
 
   /** The worker is gone, and its jobs go back at once. */

@@ -9,25 +9,53 @@ const examples: Record[] = [
   { type: "journal-created", at, queueId: "q-7f3a" },
   { type: "queue-started", at, queueId: "q-7f3a", run: 3 },
   { type: "queue-paused", at, queue: "emails", paused: true },
+  { type: "totals", completed: 12 },
+  // A job as a segment records it after the turn that changed it: pending in line, delayed,
+  // settled with its result, and cancelled mid-run with its history.
+  { type: "job", jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, submittedAt: at, state: "pending", attempts: 0, order: 1, history: [], payloadBytes: 12 },
+  { type: "job", jobId: 2, spec: { delayMs: 5_000 }, submittedAt: at, state: "delayed", attempts: 0, listOrder: 1, runAt: at + 5_000, history: [] },
   {
-    type: "submitted",
-    at,
-    key: "order-42",
-    jobs: [
-      { jobId: 1, spec: { queue: "emails", type: "send-mail", payload: { to: "a@b" }, maxAttempts: 3 }, state: "pending", order: 1 },
-      { jobId: 2, spec: { delayMs: 5_000 }, state: "delayed", runAt: at + 5_000 },
-    ],
+    type: "job",
+    jobId: 3,
+    spec: {},
+    submittedAt: at,
+    state: "completed",
+    attempts: 1,
+    order: 2,
+    listOrder: 4,
+    lease: 9,
+    result: { sent: true },
+    resultBytes: 13,
+    settledAt: at + 20,
+    history: [{ attempt: 1, lease: 9, workerId: "worker-a", startedAt: at + 10, endedAt: at + 20, outcome: "completed" }],
   },
-  { type: "leased", at, workerId: "worker-a", jobs: [{ jobId: 1, lease: 9, attempt: 1, leaseExpiresAt: at + 60_000 }] },
-  { type: "due", at, jobs: [{ jobId: 2, order: 2 }] },
-  { type: "completed", at, jobId: 1, lease: 9, result: { sent: true } },
-  { type: "requeued", at, jobId: 1, lease: 9, outcome: "failed", error: "smtp down", attempts: 1, to: { state: "delayed", runAt: at + 1_000 } },
-  { type: "requeued", at, jobId: 1, lease: 9, outcome: "released", attempts: 0, to: { state: "pending" } },
-  { type: "failed", at, jobId: 1, lease: 9, outcome: "timed-out", error: "timed out after 60000 ms without completing" },
-  { type: "cancelled", at, jobId: 2 },
-  { type: "cancelled", at, jobId: 1, lease: 9 },
-  { type: "retried", at, jobId: 1, order: 3 },
+  {
+    type: "job",
+    jobId: 4,
+    spec: {},
+    submittedAt: at,
+    state: "cancelled",
+    attempts: 1,
+    order: 3,
+    listOrder: 5,
+    lease: 10,
+    settledAt: at + 30,
+    history: [{ attempt: 1, lease: 10, workerId: "worker-a", startedAt: at + 10, endedAt: at + 30, outcome: "cancelled" }],
+  },
   { type: "snapshot", at, queueId: "q-7f3a", run: 3, lastJobId: 2, lastLease: 9, lastOrder: 3, nextSeq: 120, pausedQueues: ["emails"] },
+  {
+    type: "snapshot",
+    at,
+    queueId: "q-7f3a",
+    run: 3,
+    lastJobId: 2,
+    lastLease: 9,
+    lastOrder: 3,
+    lastListOrder: 5,
+    nextSeq: 120,
+    pausedQueues: [],
+    totals: { submitted: 17, completed: 12, failed: 1, cancelled: 0, reassigned: 1, retried: 0, staleRefused: 1 },
+  },
   {
     type: "job",
     jobId: 1,
@@ -62,25 +90,39 @@ describe("journal records", () => {
   });
 
   it.each(examples.map((e) => [e.type, e] as const))("refuses a %s record without its time, id or count", (_type, record) => {
-    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown };
+    const { at: _at, jobId: _jobId, key: _key, jobs: _jobs, completed: _completed, ...rest } = record as { at?: number; jobId?: number; key?: string; jobs?: unknown; completed?: number };
     expect(JournalRecord.safeParse(rest).success).toBe(false);
   });
 
-  it("refuses a pending job without its place in line and a delayed one without its due time", () => {
-    const pending = { type: "submitted", at, jobs: [{ jobId: 1, spec: {}, state: "pending" }] };
-    const delayed = { type: "submitted", at, jobs: [{ jobId: 1, spec: {}, state: "delayed" }] };
-    expect(JournalRecord.safeParse(pending).success).toBe(false);
-    expect(JournalRecord.safeParse(delayed).success).toBe(false);
+  it("refuses a job in a state no job has, or with an attempt that ended in no known way", () => {
+    const job = { type: "job", jobId: 1, spec: {}, submittedAt: at, attempts: 0, history: [] };
+    expect(JournalRecord.safeParse({ ...job, state: "pending" }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, state: "paused" }).success).toBe(false);
+    const attempt = { attempt: 1, lease: 9, workerId: "worker-a", startedAt: at, endedAt: at + 1 };
+    expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "worker-lost" }] }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, state: "pending", attempts: 1, history: [{ ...attempt, outcome: "vanished" }] }).success).toBe(false);
   });
 
-  it("refuses a requeue for an attempt that completed or an empty submission", () => {
-    expect(JournalRecord.safeParse({ type: "requeued", at, jobId: 1, lease: 1, outcome: "completed", attempts: 1, to: { state: "pending" } }).success).toBe(false);
-    expect(JournalRecord.safeParse({ type: "submitted", at, jobs: [] }).success).toBe(false);
+  it("takes a totals record naming any of the totals, and refuses one naming none or one that does not exist", () => {
+    expect(JournalRecord.safeParse({ type: "totals", submitted: 17, staleRefused: 1 }).success).toBe(true);
+    expect(JournalRecord.safeParse({ type: "totals" }).success).toBe(false);
+    expect(JournalRecord.safeParse({ type: "totals", lost: 1 }).success).toBe(false);
+  });
+
+  it("refuses a key that names no job", () => {
+    expect(JournalRecord.safeParse({ type: "key", key: "order-42", jobIds: [], at }).success).toBe(false);
   });
 
   it("refuses a job id or lease of zero, which no job or attempt ever has", () => {
-    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 0, lease: 1 }).success).toBe(false);
-    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 0 }).success).toBe(false);
+    const job = { type: "job", spec: {}, submittedAt: at, state: "running", attempts: 1, history: [] };
+    expect(JournalRecord.safeParse({ ...job, jobId: 1, lease: 1 }).success).toBe(true);
+    expect(JournalRecord.safeParse({ ...job, jobId: 0, lease: 1 }).success).toBe(false);
+    expect(JournalRecord.safeParse({ ...job, jobId: 1, lease: 0 }).success).toBe(false);
+  });
+
+  it("knows only the records the queue writes: a record of a kind it never writes is refused", () => {
+    expect([...journalRecordTypes].sort()).toEqual(["job", "journal-created", "key", "pending-jobs", "queue-paused", "queue-started", "snapshot", "snapshot-end", "totals"]);
+    expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 9 }).success).toBe(false);
   });
 
   it("refuses a run of pending jobs whose numbers do not come in threes or add up to an id, place or time no job has", () => {

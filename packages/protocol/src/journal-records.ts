@@ -5,7 +5,8 @@
 // and applying a record twice leaves the same state as applying it once.
 import { z } from "zod";
 import { WorkerId } from "./hello.js";
-import { AttemptOutcome, AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { Totals } from "./server-messages.js";
 
 /** Epoch milliseconds. A monotonic clock restarts at boot, and the journal outlives a boot. */
 const At = z.number().int().min(0);
@@ -32,93 +33,12 @@ export type QueueStarted = z.infer<typeof QueueStarted>;
 export const QueuePaused = z.strictObject({ type: z.literal("queue-paused"), at: At, queue: QueueName, paused: z.boolean() });
 export type QueuePaused = z.infer<typeof QueuePaused>;
 
-// ---- a job's life ----------------------------------------------------------------------
-
-/** One job of a submission: pending with its place in line, or delayed until `runAt`. */
-export const SubmittedJob = z.union([
-  z.strictObject({ jobId: JobId, spec: JobSpec, state: z.literal("pending"), order: Order }),
-  z.strictObject({ jobId: JobId, spec: JobSpec, state: z.literal("delayed"), runAt: At }),
-]);
-export type SubmittedJob = z.infer<typeof SubmittedJob>;
-
-/** A client's submission as accepted: every job with its whole spec and the id it was given.
- * With `key`, the key now names exactly these ids until it expires. */
-export const JobsSubmitted = z.strictObject({
-  type: z.literal("submitted"),
-  at: At,
-  jobs: z.array(SubmittedJob).min(1),
-  key: z.string().min(1).optional(),
-});
-export type JobsSubmitted = z.infer<typeof JobsSubmitted>;
-
-/** A job handed to a worker: its new lease, the attempt it starts, and when the lease runs out
- * unless the worker reports or extends. */
-export const LeasedJob = z.strictObject({ jobId: JobId, lease: Lease, attempt: z.number().int().min(1), leaseExpiresAt: At });
-export type LeasedJob = z.infer<typeof LeasedJob>;
-
-export const JobsLeased = z.strictObject({ type: z.literal("leased"), at: At, workerId: WorkerId, jobs: z.array(LeasedJob).min(1) });
-export type JobsLeased = z.infer<typeof JobsLeased>;
-
-/** Delayed jobs whose time came, each with its new place at the back of its line. */
-export const JobsDue = z.strictObject({
-  type: z.literal("due"),
-  at: At,
-  jobs: z.array(z.strictObject({ jobId: JobId, order: Order })).min(1),
-});
-export type JobsDue = z.infer<typeof JobsDue>;
-
-/** The attempt under `lease` ended in success and the job is settled. */
-export const JobCompleted = z.strictObject({
-  type: z.literal("completed"),
-  at: At,
-  jobId: JobId,
-  lease: Lease,
-  result: z.unknown().optional(),
-});
-export type JobCompleted = z.infer<typeof JobCompleted>;
-
-/** How an attempt ended when the job did not complete: the worker failed it, it ran past its
- * timeout, its worker was lost, or the worker handed it back unrun. */
-export const EndedBadly = AttemptOutcome.exclude(["running", "completed", "cancelled"]);
-export type EndedBadly = z.infer<typeof EndedBadly>;
-
-/** The attempt under `lease` ended badly and the job goes back: to its old place in line
- * (`pending`, `order` unchanged) or to wait until `runAt` (`delayed`). `attempts` is the count
- * after the change (a released attempt does not count). */
-export const JobRequeued = z.strictObject({
-  type: z.literal("requeued"),
-  at: At,
-  jobId: JobId,
-  lease: Lease,
-  outcome: EndedBadly,
-  error: z.string().optional(),
-  attempts: Attempts,
-  to: z.union([
-    z.strictObject({ state: z.literal("pending") }),
-    z.strictObject({ state: z.literal("delayed"), runAt: At }),
-  ]),
-});
-export type JobRequeued = z.infer<typeof JobRequeued>;
-
-/** The attempt under `lease` ended badly and the job is settled as failed: it failed
- * permanently or ran out of attempts. */
-export const JobFailed = z.strictObject({
-  type: z.literal("failed"),
-  at: At,
-  jobId: JobId,
-  lease: Lease,
-  outcome: EndedBadly,
-  error: z.string(),
-});
-export type JobFailed = z.infer<typeof JobFailed>;
-
-/** A client cancelled the job; `lease` names the attempt it cut short if it was running. */
-export const JobCancelled = z.strictObject({ type: z.literal("cancelled"), at: At, jobId: JobId, lease: Lease.optional() });
-export type JobCancelled = z.infer<typeof JobCancelled>;
-
-/** A failed or cancelled job starts over at the back of its line with no attempts counted. */
-export const JobRetried = z.strictObject({ type: z.literal("retried"), at: At, jobId: JobId, order: Order });
-export type JobRetried = z.infer<typeof JobRetried>;
+/** The statistics totals (`stats.totals`) an event changed, each as it became (the others kept
+ * their values): written after that event's other records. */
+export const TotalsChanged = z
+  .strictObject({ type: z.literal("totals"), ...Totals.partial().shape })
+  .refine((record) => Object.keys(record).length > 1, "a totals record names at least one total");
+export type TotalsChanged = z.infer<typeof TotalsChanged>;
 
 // ---- a snapshot: live state at one point, written by compaction -------------------------
 
@@ -140,6 +60,8 @@ export const SnapshotStarted = z.strictObject({
   lastListOrder: z.number().int().min(0).optional(),
   nextSeq: z.number().int().min(1),
   pausedQueues: z.array(QueueName),
+  /** The statistics totals at the cut (absent in snapshots written before they were recorded). */
+  totals: Totals.optional(),
 });
 export type SnapshotStarted = z.infer<typeof SnapshotStarted>;
 
@@ -234,14 +156,7 @@ export const JournalRecord = z.discriminatedUnion("type", [
   JournalCreated,
   QueueStarted,
   QueuePaused,
-  JobsSubmitted,
-  JobsLeased,
-  JobsDue,
-  JobCompleted,
-  JobRequeued,
-  JobFailed,
-  JobCancelled,
-  JobRetried,
+  TotalsChanged,
   SnapshotStarted,
   JobSnapshot,
   PendingJobs,

@@ -5,10 +5,11 @@ import type { QueueFacade, Snapshot } from "./queue-facade.js";
 export const metricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 type LatencyCounts = ReturnType<QueueFacade["assignmentLatency"]>;
+type JournalBacklog = ReturnType<QueueFacade["journalBacklog"]>;
 
 const states = ["delayed", "pending", "running", "completed", "failed", "cancelled"] as const;
 
-export function metricsText(snapshot: Snapshot, latency: LatencyCounts): string {
+export function metricsText(snapshot: Snapshot, latency: LatencyCounts, journal: JournalBacklog = undefined): string {
   const out: string[] = [];
   const family = (name: string, type: "gauge" | "counter" | "histogram", help: string) => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -23,8 +24,8 @@ export function metricsText(snapshot: Snapshot, latency: LatencyCounts): string 
 
   const { totals } = snapshot;
   const counters: [string, number, string][] = [
-    ["djq_jobs_submitted_total", totals.submitted, "Jobs accepted by submit since the queue started."],
-    ["djq_jobs_completed_total", totals.completed, "Jobs completed since the queue started."],
+    ["djq_jobs_submitted_total", totals.submitted, "Jobs accepted by submit since the queue started (with --journal, since the journal was created)."],
+    ["djq_jobs_completed_total", totals.completed, "Jobs completed since the queue started (with --journal, since the journal was created)."],
     ["djq_jobs_failed_total", totals.failed, "Jobs failed for good (attempts used up or a permanent failure)."],
     ["djq_jobs_reassigned_total", totals.reassigned, "Running jobs put back because their worker was lost or their attempt timed out."],
     ["djq_jobs_cancelled_total", totals.cancelled, "Jobs cancelled by a client or the dashboard."],
@@ -52,6 +53,15 @@ export function metricsText(snapshot: Snapshot, latency: LatencyCounts): string 
   for (const [queue, stats] of queues) for (const state of states) sample("djq_queue_jobs", stats.counts[state], { queue, state });
   family("djq_queue_paused", "gauge", "1 while the named queue is paused.");
   for (const [queue, stats] of queues) sample("djq_queue_paused", stats.paused ? 1 : 0, { queue });
+
+  if (journal !== undefined) {
+    family("djq_journal_unwritten_bytes", "gauge", "Journal records appended and not yet on disk, plus the replies held for them.");
+    sample("djq_journal_unwritten_bytes", journal.bytes);
+    family("djq_journal_max_unwritten_bytes", "gauge", "The bound on them (--journal-max-unwritten-bytes): past it requests wait unread.");
+    sample("djq_journal_max_unwritten_bytes", journal.limitBytes);
+    family("djq_journal_intake_paused", "gauge", "1 while clients' and workers' requests wait unread for the journal's disk.");
+    sample("djq_journal_intake_paused", journal.full ? 1 : 0);
+  }
 
   const name = "djq_assignment_latency_seconds";
   family(name, "histogram", "Time from a job becoming ready (submitted, put back or due) to its assignment to a worker.");

@@ -55,6 +55,12 @@ export class QueueFacade {
     return { ok: true, value: reply.next === undefined ? { jobs: reply.jobs } : { jobs: reply.jobs, next: reply.next } };
   }
 
+  /** With the journal: its bytes not yet on disk (with the replies held for them) and their bound. */
+  journalBacklog(): { bytes: number; limitBytes: number; full: boolean } | undefined {
+    const backlog = this.broker.journal?.backlog;
+    return backlog === undefined ? undefined : { bytes: backlog.bytes, limitBytes: backlog.limitBytes, full: backlog.full };
+  }
+
   /** Waits from ready to assigned so far, per bucket: a copy, so readers cannot change the core. */
   assignmentLatency(): { boundsMs: readonly number[]; counts: number[]; count: number; sumMs: number } {
     const latency = this.broker.core.assignmentLatency;

@@ -133,7 +133,7 @@ export const routes: readonly Route[] = [
   {
     method: "GET",
     path: /^\/metrics$/,
-    handle: ({ queue, response }) => send(response, 200, metricsContentType, metricsText(queue.snapshot(), queue.assignmentLatency())),
+    handle: ({ queue, response }) => send(response, 200, metricsContentType, metricsText(queue.snapshot(), queue.assignmentLatency(), queue.journalBacklog())),
   },
 ];
 

@@ -8,7 +8,7 @@ import type { JobSnapshot, JournalRecord, KeySnapshot } from "@djq/protocol";
 import { Compactor, type LiveState } from "./compaction.js";
 import { JournalAppender } from "./journal-appender.js";
 import { journalFileName, temporaryName } from "./journal-files.js";
-import { appenderOptions, at, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { appenderOptions, at, completed, keptLog, replay, running, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -36,8 +36,8 @@ async function openWithHistory(count: number): Promise<{ appender: JournalAppend
   const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
   for (let jobId = 1; jobId <= count; jobId += 1) {
     void appender.append(submitted(jobId));
-    void appender.append({ type: "leased", at, workerId: "w", jobs: [{ jobId, lease: jobId, attempt: 1, leaseExpiresAt: at + 1 }] });
-    await appender.append({ type: "completed", at, jobId, lease: jobId, result: "done" });
+    void appender.append(running(jobId));
+    await appender.append(completed(jobId, "done"));
   }
   const compactor = new Compactor(appender, { dir, maxRecordBytes: 1 << 20, minSegmentBytes: 10_000, log: keptLog() }, 0, 0);
   return { appender, compactor };

@@ -21,7 +21,7 @@ describe.each(ways)("crc32 computed by %s", (_name, compute) => {
   });
 
   it("changes when any single bit of a record flips", () => {
-    const record = bytes('{"type":"completed","at":1,"jobId":1,"lease":9}');
+    const record = bytes('{"type":"key","key":"order-42","jobIds":[1],"at":1}');
     const good = whole(record);
     for (let i = 0; i < record.length * 8; i += 1) {
       const flipped = Uint8Array.from(record);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { JournalAppender, type Durable } from "./journal-appender.js";
 import { journalFileName } from "./journal-files.js";
-import { appenderOptions, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { appenderOptions, completed, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
 import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
 
 /** util-linux's prlimit, found by path so that a narrowed PATH does not hide it. */
@@ -78,7 +78,7 @@ describe("the journal appender", () => {
     expect(settled).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(appender.stats.batches).toBeLessThanOrEqual(30);
     await appender.close();
-    expect((await replay(dir)).records.map((r) => (r.type === "submitted" ? r.jobs[0]?.jobId : 0))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await replay(dir)).records.map((r) => (r.type === "job" ? r.jobId : 0))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
   it("in interval mode resolves once written and syncs within the interval, once for all the writes in it", async () => {
@@ -121,7 +121,7 @@ describe("the journal appender", () => {
     const log = keptLog();
     const appender = await JournalAppender.open(appenderOptions(dir, log, { maxRecordBytes: 300 }));
     expect(await appender.append(submitted(1))).toEqual({ ok: true });
-    const big = { type: "completed", at: 1, jobId: 1, lease: 1, result: "x".repeat(400) } as const;
+    const big = completed(1, "x".repeat(400));
     expect(await appender.append(big)).toEqual({ ok: false, code: "journal-unavailable", message: expect.stringContaining("larger than the journal's 300") });
     expect(await appender.append(submitted(2))).toEqual(expect.objectContaining({ ok: false, code: "journal-unavailable" }));
     expect(appender.unavailable).toContain("larger");
@@ -145,11 +145,12 @@ describe("the journal appender on a full disk", () => {
     const acknowledged = [];
     let refusal;
     for (let jobId = 1; jobId <= 10000 && refusal === undefined; jobId += 1) {
-      const record = { type: "submitted", at: 1, jobs: [{ jobId, spec: { payload: "x".repeat(100) }, state: "pending", order: jobId }] };
+      // 101 bytes of payload: a record then straddles the 8,192-byte limit, leaving a torn tail.
+      const record = { type: "job", jobId, spec: { payload: "x".repeat(101) }, submittedAt: 1, state: "pending", attempts: 0, order: jobId, history: [] };
       const durable = await appender.append(record);
       if (durable.ok) acknowledged.push(jobId); else refusal = durable;
     }
-    const after = await appender.append({ type: "due", at: 2, jobs: [{ jobId: 1, order: 1 }] });
+    const after = await appender.append({ type: "queue-paused", at: 2, queue: "default", paused: true });
     await appender.close();
     console.log(JSON.stringify({ acknowledged, refusal, after }));
   `;
@@ -165,7 +166,7 @@ describe("the journal appender on a full disk", () => {
     const lines = filler.stderr().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string });
     expect(lines.filter((line) => line.event === "journal.unavailable")).toHaveLength(1);
     const { records, log } = await replay(dir);
-    expect(records.map((r) => (r.type === "submitted" ? r.jobs[0]?.jobId : 0))).toEqual(outcome.acknowledged);
+    expect(records.map((r) => (r.type === "job" ? r.jobId : 0))).toEqual(outcome.acknowledged);
     expect(log.events("journal.torn-tail")).toHaveLength(1);
   });
 });
@@ -186,7 +187,7 @@ describe("a journal appender SIGKILLed mid-stream", () => {
     const writer = async () => {
       for (;;) {
         const jobId = next++;
-        const durable = await appender.append({ type: "submitted", at: 1, jobs: [{ jobId, spec: { payload: "x".repeat(jobId % 300) }, state: "pending", order: jobId }] });
+        const durable = await appender.append({ type: "job", jobId, spec: { payload: "x".repeat(jobId % 300) }, submittedAt: 1, state: "pending", attempts: 0, order: jobId, history: [] });
         if (!durable.ok) throw new Error(durable.message);
         process.stdout.write(jobId + "\\n");
       }
@@ -205,7 +206,7 @@ describe("a journal appender SIGKILLed mid-stream", () => {
     expect((await writer.exited).signal).toBe("SIGKILL");
     const acknowledged = writer.stdout().split("\n").filter((line) => /^\d+$/.test(line)).map(Number);
     const { records } = await replay(dir);
-    const recorded = new Set(records.flatMap((r) => (r.type === "submitted" ? r.jobs.map((j) => j.jobId) : [])));
+    const recorded = new Set(records.flatMap((r) => (r.type === "job" ? [r.jobId] : [])));
     expect(acknowledged.length).toBeGreaterThan(3_000);
     expect(acknowledged.filter((jobId) => !recorded.has(jobId))).toEqual([]);
     expect((await readdir(dir)).length).toBeGreaterThan(2);

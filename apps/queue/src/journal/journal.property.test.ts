@@ -10,7 +10,7 @@ import { forEachPendingJob, type JobSnapshot, type JournalRecord } from "@djq/pr
 import { Compactor } from "./compaction.js";
 import { JournalAppender } from "./journal-appender.js";
 import { encodeRecord } from "./record-frame.js";
-import { appenderOptions, at, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
+import { appenderOptions, at, completed, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
 
 const propertyOptions = { numRuns: 25, ...(process.env.DJQ_SEED === undefined ? {} : { seed: Number(process.env.DJQ_SEED) }) };
 
@@ -26,10 +26,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 function liveJobs(records: readonly JournalRecord[]): number[] {
   const live = new Set<number>();
   for (const record of records) {
-    if (record.type === "submitted") for (const job of record.jobs) live.add(job.jobId);
-    else if (record.type === "job") live.add(record.jobId);
-    else if (record.type === "pending-jobs") forEachPendingJob(record.jobs, (jobId) => void live.add(jobId));
-    else if (record.type === "completed") live.delete(record.jobId);
+    if (record.type === "pending-jobs") forEachPendingJob(record.jobs, (jobId) => void live.add(jobId));
+    if (record.type !== "job") continue;
+    if (record.state === "completed") live.delete(record.jobId);
+    else live.add(record.jobId);
   }
   return [...live].sort((a, b) => a - b);
 }
@@ -67,7 +67,7 @@ describe("the journal under random runs", () => {
               if (live.size === 0) break;
               const jobId = [...live][pick % live.size] as number;
               live.delete(jobId);
-              turn.push(appender.append({ type: "completed", at, jobId, lease: jobId }));
+              turn.push(appender.append(completed(jobId)));
             }
             for (const durable of await Promise.all(turn)) expect(durable).toEqual({ ok: true });
           }

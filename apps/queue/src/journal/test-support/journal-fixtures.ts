@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JournalRecord } from "@djq/protocol";
+import type { JobSnapshot, JournalRecord } from "@djq/protocol";
 import { createLogger, type Logger } from "@djq/runtime";
 import { JournalAppender, type AppenderOptions } from "../journal-appender.js";
 import { replayJournal, type ReplayOptions, type Replayed } from "../journal-reader.js";
@@ -35,9 +35,21 @@ export function keptLog(): KeptLog {
 
 export const at = 1_700_000_000_000;
 
-/** The nth job's submission, with a payload so records differ in length. */
-export function submitted(jobId: number): JournalRecord {
-  return { type: "submitted", at: at + jobId, jobs: [{ jobId, spec: { payload: { n: jobId, text: "x".repeat(jobId % 7) } }, state: "pending", order: jobId }] };
+/** The record of the nth job once submitted: pending in line, with a payload so records differ in length. */
+export function submitted(jobId: number): JobSnapshot {
+  return { type: "job", jobId, spec: { payload: { n: jobId, text: "x".repeat(jobId % 7) } }, submittedAt: at + jobId, state: "pending", attempts: 0, order: jobId, history: [] };
+}
+
+/** The record of the nth job once a worker ran it under lease `jobId`: running, then completed. */
+export function running(jobId: number): JobSnapshot {
+  const attempt = { attempt: 1, lease: jobId, workerId: "w", startedAt: at + jobId, outcome: "running" } as const;
+  return { ...submitted(jobId), state: "running", attempts: 1, listOrder: jobId, lease: jobId, workerId: "w", leaseExpiresAt: at + jobId + 60_000, history: [attempt] };
+}
+
+export function completed(jobId: number, result?: unknown): JobSnapshot {
+  const { workerId: _workerId, leaseExpiresAt: _leaseExpiresAt, history, ...job } = running(jobId);
+  const attempt = { ...(history[0] as JobSnapshot["history"][number]), endedAt: at + jobId + 1, outcome: "completed" } as const;
+  return { ...job, state: "completed", settledAt: at + jobId + 1, history: [attempt], ...(result === undefined ? {} : { result }) };
 }
 
 export function appenderOptions(dir: string, log: Logger, overrides: Partial<AppenderOptions> = {}): AppenderOptions {
