@@ -4,7 +4,7 @@
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
 // them, and past the window the ordinary silence check loses the worker and requeues them.
-import { DEFAULT_QUEUE_NAME, forEachPendingJob, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type PendingJobs } from "@djq/protocol";
+import { DEFAULT_QUEUE_NAME, forEachCompletedJob, forEachPendingJob, forEachStartedJob, isTerminal, type JobSnapshot, type JobsCompleted, type JobsStarted, type JournalRecord, type KeySnapshot, type PendingJobs } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -46,6 +46,12 @@ export class Restoration {
       case "pending-jobs":
         this.addPendingJobs(record);
         return;
+      case "jobs-started":
+        this.addStarted(record);
+        return;
+      case "jobs-completed":
+        this.addCompleted(record);
+        return;
       case "key":
         this.keys.delete(record.key);
         this.keys.set(record.key, record);
@@ -77,6 +83,57 @@ export class Restoration {
     });
   }
 
+  /** Each job starts the attempt as `assign` started it. Attempts under this lease or later
+   * ones are dropped first: a snapshot written while the queue ran may already hold them, and
+   * the records after this one in the log bring them back as they were. */
+  private addStarted(record: JobsStarted): void {
+    forEachStartedJob(record, ({ jobId, lease, attempt, workerId, startedAt, leaseExpiresAt, listOrder }) => {
+      const job = this.held(jobId, record.type);
+      job.state = "running";
+      job.attempts = attempt;
+      job.lease = lease;
+      job.listOrder = listOrder;
+      job.deadlineAt = leaseExpiresAt;
+      const history = (job.history ?? []).filter((earlier) => earlier.lease < lease);
+      history.push({ attempt, lease, workerId, startedAt, endedAt: undefined, outcome: "running", error: undefined });
+      job.history = history;
+      if (lease > this.lastLease) this.lastLease = lease;
+      if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
+    });
+  }
+
+  /** Each job settles as `complete` settled it, ending the attempt under its lease. */
+  private addCompleted(record: JobsCompleted): void {
+    forEachCompletedJob(record, ({ jobId, lease, listOrder, settledAt, resultBytes, result }) => {
+      const job = this.held(jobId, record.type);
+      const attempt = job.history?.find((candidate) => candidate.lease === lease);
+      if (attempt === undefined) throw new Error(`a ${record.type} record completes job ${jobId} under lease ${lease}, an attempt the journal does not hold`);
+      attempt.endedAt = settledAt;
+      attempt.outcome = "completed";
+      attempt.error = undefined;
+      job.state = "completed";
+      job.lease = lease;
+      job.listOrder = listOrder;
+      job.result = result;
+      job.resultBytes = resultBytes;
+      job.error = undefined;
+      job.settledAt = settledAt;
+      if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
+    });
+  }
+
+  /** The job as a record to change in place; a record naming a job the journal does not hold is damage. */
+  private held(jobId: number, type: JournalRecord["type"]): JobRecord {
+    const entry = this.jobs.get(jobId);
+    if (entry === undefined) throw new Error(`a ${type} record names job ${jobId}, which the journal does not hold`);
+    if (entry instanceof JobRecord) return entry;
+    const job = rebuild(this.core, entry);
+    if (entry.state === "running") job.deadlineAt = entry.leaseExpiresAt ?? 0;
+    else if (entry.state === "delayed") job.deadlineAt = entry.runAt ?? 0;
+    this.jobs.set(jobId, job);
+    return job;
+  }
+
   /** Builds the state; `now` is the start's time, running jobs wait `graceMs` for their workers. */
   finish(core: CoreState, now: number, graceMs: number): void {
     core.lastJobId = Math.max(core.lastJobId, this.lastJobId);
@@ -94,11 +151,12 @@ export class Restoration {
           pending.push(job);
           break;
         case "delayed":
-          job.deadlineAt = (entry as JobSnapshot).runAt ?? now;
+          job.deadlineAt = entry instanceof JobRecord ? job.deadlineAt : (entry.runAt ?? now);
           core.deadlines.push(job);
           break;
         case "running":
-          holdForWorker(core, job, entry as JobSnapshot, now, graceMs);
+          if (entry instanceof JobRecord) holdForWorker(core, job, job.currentAttempt?.workerId, job.deadlineAt, now, graceMs);
+          else holdForWorker(core, job, entry.workerId ?? job.currentAttempt?.workerId, entry.leaseExpiresAt ?? 0, now, graceMs);
           break;
         default:
           settled.push(job);
@@ -160,8 +218,8 @@ function admit(core: CoreState, job: JobRecord): void {
   job.queue.counts[job.state] += 1;
 }
 
-function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now: number, graceMs: number): void {
-  const workerId = record.workerId ?? job.currentAttempt?.workerId ?? "";
+function holdForWorker(core: CoreState, job: JobRecord, heldBy: string | undefined, leaseExpiresAt: number, now: number, graceMs: number): void {
+  const workerId = heldBy ?? "";
   let worker = core.workers.get(workerId);
   if (worker === undefined) {
     worker = new WorkerRecord(workerId, [], now, core.config.heartbeatTimeoutMs, undefined);
@@ -173,7 +231,7 @@ function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now
   }
   job.worker = worker;
   worker.running.add(job);
-  job.deadlineAt = Math.max(record.leaseExpiresAt ?? 0, now + graceMs);
+  job.deadlineAt = Math.max(leaseExpiresAt, now + graceMs);
   core.deadlines.push(job);
 }
 

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { WorkerId } from "./hello.js";
 import { AttemptOutcome, AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { JobsCompleted, JobsStarted } from "./journal-change-records.js";
 
 /** Epoch milliseconds. A monotonic clock restarts at boot, and the journal outlives a boot. */
 const At = z.number().int().min(0);
@@ -247,6 +248,8 @@ export const JournalRecord = z.discriminatedUnion("type", [
   PendingJobs,
   KeySnapshot,
   SnapshotEnded,
+  JobsStarted,
+  JobsCompleted,
 ]);
 export type JournalRecord = z.infer<typeof JournalRecord>;
 export type JournalRecordType = JournalRecord["type"];
