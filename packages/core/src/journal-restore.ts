@@ -1,5 +1,6 @@
-// Rebuilds the core from its journal at start-up. Records are gathered first (the last record of
-// a job wins, as it said what the job became), then every structure is built once in the order
+// Rebuilds the core from its journal at start-up. Records are gathered first (the last whole
+// record of a job wins, as it said what the job became, and a lease or completion written as
+// numbers changes the job gathered so far), then every structure is built once in the order
 // it needs: pending jobs by their place in line, settled jobs by when they settled, keys by when
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
