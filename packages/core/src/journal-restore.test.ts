@@ -2,11 +2,11 @@
 // same state, place in line, lease and history; keys and pauses kept; ids and leases continuing;
 // running jobs held for their workers through the grace window and requeued after it.
 import { describe, expect, it } from "vitest";
-import { JournalRecord } from "@djq/protocol";
+import type { JournalRecord } from "@djq/protocol";
 import type { QueueCore } from "./queue-core.js";
-import { checkInvariants } from "./invariants.js";
 import { jobView } from "./views.js";
 import { connect, fetchJobs, ids, newCore, ok, stateOf, submit, take } from "./test-support/core-harness.js";
+import { fullState, restartFrom } from "./test-support/restore-harness.js";
 
 const GRACE_MS = 5_000;
 
@@ -14,35 +14,12 @@ function recorded(): QueueCore {
   return newCore({ recordChanges: true, heartbeatTimeoutMs: 800 });
 }
 
-/** A new core restored from every change `core` reported, each record checked by its schema on the way. */
 function restart(records: JournalRecord[], now: number, firstLease = 1): QueueCore {
-  const next = newCore({ recordChanges: true, heartbeatTimeoutMs: 800, firstLease });
-  for (const record of records) next.restore(JournalRecord.parse(JSON.parse(JSON.stringify(record))));
-  next.finishRestore(now, GRACE_MS);
-  checkInvariants(next);
-  return next;
+  return restartFrom(records, now, GRACE_MS, { heartbeatTimeoutMs: 800, firstLease });
 }
 
 function views(core: QueueCore) {
   return [...core.allJobs()].map(jobView).sort((a, b) => a.jobId - b.jobId);
-}
-
-/** Views plus what a view leaves out but a restart must keep: leases, listing places, when a
- * running job's lease runs out, result sizes and the memory they are charged. */
-function fullState(core: QueueCore) {
-  const jobs = [...core.allJobs()].sort((a, b) => a.id - b.id);
-  return {
-    jobs: jobs.map((job) => ({
-      ...jobView(job),
-      lease: job.lease,
-      listOrder: job.listOrder,
-      resultBytes: job.resultBytes,
-      leaseExpiresAt: job.state === "running" ? job.deadlineAt : undefined,
-      workerId: job.worker?.id,
-    })),
-    heldBytes: core.memory.heldBytes,
-    counters: [core.lastJobId, core.lastLease, core.lastOrder, core.lastListOrder],
-  };
 }
 
 describe("restoring the core from its change log", () => {
