@@ -232,5 +232,13 @@ describe("restoring the core from its change log", () => {
     const completed = core.takeChanges();
     expect(() => restart([...started], 10)).toThrow(`a jobs-started record names job ${job!.jobId}, which the journal does not hold`);
     expect(() => restart([...submitted, ...completed], 10)).toThrow(`completes job ${job!.jobId} under lease ${job!.lease}, an attempt the journal does not hold`);
+
+    // All or nothing: a record whose second job is missing leaves its first job as it was.
+    const next = newCore({ recordChanges: true });
+    for (const record of submitted) expect(next.restore(record)).toBeUndefined();
+    const stray: JournalRecord = { type: "jobs-started", workers: ["w1"], jobs: [1, 50, 1, 5, 1, 0, 1_000, 98, 1, 1, 0, 1, 0, 1_000] };
+    expect(next.restore(stray)).toBe("a jobs-started record names job 99, which the journal does not hold");
+    next.finishRestore(10, GRACE_MS);
+    expect(stateOf(next, 1)).toBe("pending");
   });
 });

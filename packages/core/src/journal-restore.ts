@@ -28,7 +28,8 @@ export class Restoration {
    * touched by `finish`. */
   constructor(private readonly core: CoreState) {}
 
-  add(record: JournalRecord): void {
+  /** Gathers the record; the reason if it is refused (and then nothing of it is applied). */
+  add(record: JournalRecord): string | undefined {
     switch (record.type) {
       case "snapshot":
         this.lastJobId = Math.max(this.lastJobId, record.lastJobId);
@@ -48,11 +49,9 @@ export class Restoration {
         this.addPendingJobs(record);
         return;
       case "jobs-started":
-        this.addStarted(record);
-        return;
+        return this.addStarted(record);
       case "jobs-completed":
-        this.addCompleted(record);
-        return;
+        return this.addCompleted(record);
       case "key":
         this.keys.delete(record.key);
         this.keys.set(record.key, record);
@@ -87,9 +86,12 @@ export class Restoration {
   /** Each job starts the attempt as `assign` started it. Attempts under this lease or later
    * ones are dropped first: a snapshot written while the queue ran may already hold them, and
    * the records after this one in the log bring them back as they were. */
-  private addStarted(record: JobsStarted): void {
+  private addStarted(record: JobsStarted): string | undefined {
+    let refused: string | undefined;
+    forEachStartedJob(record, ({ jobId }) => void (refused ??= this.missing(jobId, record.type)));
+    if (refused !== undefined) return refused;
     forEachStartedJob(record, ({ jobId, lease, attempt, workerId, startedAt, leaseExpiresAt, listOrder }) => {
-      const job = this.held(jobId, record.type);
+      const job = this.held(jobId);
       job.state = "running";
       job.attempts = attempt;
       job.lease = lease;
@@ -101,14 +103,22 @@ export class Restoration {
       if (lease > this.lastLease) this.lastLease = lease;
       if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
     });
+    return undefined;
   }
 
   /** Each job settles as `complete` settled it, ending the attempt under its lease. */
-  private addCompleted(record: JobsCompleted): void {
+  private addCompleted(record: JobsCompleted): string | undefined {
+    let refused: string | undefined;
+    forEachCompletedJob(record, ({ jobId, lease }) => {
+      refused ??= this.missing(jobId, record.type);
+      if (refused === undefined && attemptUnder(this.jobs.get(jobId) as JobSnapshot | JobRecord, lease) === undefined) {
+        refused = `a ${record.type} record completes job ${jobId} under lease ${lease}, an attempt the journal does not hold`;
+      }
+    });
+    if (refused !== undefined) return refused;
     forEachCompletedJob(record, ({ jobId, lease, listOrder, settledAt, resultBytes, result }) => {
-      const job = this.held(jobId, record.type);
-      const attempt = job.history?.find((candidate) => candidate.lease === lease);
-      if (attempt === undefined) throw new Error(`a ${record.type} record completes job ${jobId} under lease ${lease}, an attempt the journal does not hold`);
+      const job = this.held(jobId);
+      const attempt = attemptUnder(job, lease) as AttemptRecord;
       attempt.endedAt = settledAt;
       attempt.outcome = "completed";
       attempt.error = undefined;
@@ -121,12 +131,16 @@ export class Restoration {
       job.settledAt = settledAt;
       if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
     });
+    return undefined;
   }
 
-  /** The job as a record to change in place; a record naming a job the journal does not hold is damage. */
-  private held(jobId: number, type: JournalRecord["type"]): JobRecord {
-    const entry = this.jobs.get(jobId);
-    if (entry === undefined) throw new Error(`a ${type} record names job ${jobId}, which the journal does not hold`);
+  private missing(jobId: number, type: JournalRecord["type"]): string | undefined {
+    return this.jobs.get(jobId) === undefined ? `a ${type} record names job ${jobId}, which the journal does not hold` : undefined;
+  }
+
+  /** The job, which `missing` found held, as a record to change in place. */
+  private held(jobId: number): JobRecord {
+    const entry = this.jobs.get(jobId) as JobSnapshot | JobRecord;
     if (entry instanceof JobRecord) return entry;
     const job = rebuild(this.core, entry);
     if (entry.state === "running") job.deadlineAt = entry.leaseExpiresAt ?? 0;
@@ -178,6 +192,10 @@ export class Restoration {
     // A queue named only by a pause since undone holds nothing: forgotten as a live run would have.
     for (const queue of [...core.queues.values()]) core.forgetQueueIfUnused(queue);
   }
+}
+
+function attemptUnder(job: JobSnapshot | JobRecord, lease: number): { lease: number } | undefined {
+  return job.history?.find((attempt) => attempt.lease === lease);
 }
 
 function inOrder(jobs: readonly JobRecord[], compare: (a: JobRecord, b: JobRecord) => number): boolean {

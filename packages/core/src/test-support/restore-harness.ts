@@ -7,10 +7,14 @@ import type { QueueCore } from "../queue-core.js";
 import { jobView } from "../views.js";
 import { newCore } from "./core-harness.js";
 
-/** A new core restored from `records`, each carried through JSON and checked by its schema on the way, as the journal's reader does. */
+/** A new core restored from `records`, each carried through JSON and checked by its schema on the
+ * way, as the journal's reader does; throws the reason a record is refused. */
 export function restartFrom(records: readonly JournalRecord[], now: number, graceMs: number, config: Partial<CoreConfig> = {}): QueueCore {
   const next = newCore({ ...config, recordChanges: true });
-  for (const record of records) next.restore(JournalRecord.parse(JSON.parse(JSON.stringify(record))));
+  for (const record of records) {
+    const refused = next.restore(JournalRecord.parse(JSON.parse(JSON.stringify(record))));
+    if (refused !== undefined) throw new Error(refused);
+  }
   next.finishRestore(now, graceMs);
   checkInvariants(next);
   return next;
@@ -30,6 +34,10 @@ export function fullState(core: QueueCore) {
       workerId: job.worker?.id,
     })),
     heldBytes: core.memory.heldBytes,
-    counters: [core.lastJobId, core.lastLease, core.lastOrder, core.lastListOrder],
+    counters: [core.lastJobId, core.lastLease, core.lastOrder],
+    // A place given to a job that went back to pending in the same event is in no record (a
+    // pending job has none), so the restored counter may be lower; it must still be above
+    // every place a job in a listing holds.
+    listOrderAboveEveryPlace: jobs.every((job) => job.state === "pending" || job.listOrder <= core.lastListOrder),
   };
 }
