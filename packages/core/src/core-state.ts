@@ -125,7 +125,7 @@ export class CoreState {
     job.queue.counts[to] += 1;
     job.state = to;
     if (to !== "pending") job.listOrder = ++this.lastListOrder;
-    this.changes?.job(job);
+    this.changes?.moved(job, from, to);
   }
 
   note(now: number, kind: RecentEvent["kind"], job: JobRecord | undefined, reason: string, workerId?: string): void {

@@ -2,19 +2,38 @@
 // each submission key opened, each pause, and the statistics totals the turn changed. Jobs are only marked as they change and encoded
 // when the shell takes the changes, so a job that moves five times in one turn is one record,
 // and the record says what the state became, never what was asked: replaying it runs no
-// decision again, and replaying it twice leaves the same state.
-import type { JobSnapshot, JournalRecord, KeySnapshot, Totals } from "@djq/protocol";
+// decision again, and replaying it twice leaves the same state. A job whose one change since
+// its last record is the commonest (leased, or completed) goes into the turn's `jobs-started`
+// or `jobs-completed` record as a few numbers, since the journal already holds the rest of it.
+import { CompletedJobsWriter, StartedJobsWriter, type JobSnapshot, type JobState, type JournalRecord, type KeySnapshot, type Totals } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import { attemptView } from "./views.js";
 
+/** What a changed job's record will be: all of it, or only its one lease or completion. */
+const enum Change {
+  whole,
+  started,
+  completed,
+}
+
 export class ChangeLog {
-  private readonly jobs = new Set<JobRecord>();
+  private readonly jobs = new Map<JobRecord, Change>();
   private others: JournalRecord[] = [];
   /** The totals as the journal last heard them: a record is due when they differ. */
   private readonly recordedTotals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
 
+  /** The job is new: its record holds all of it. */
   job(job: JobRecord): void {
-    this.jobs.add(job);
+    this.jobs.set(job, Change.whole);
+  }
+
+  /** The job moved: a lease or a completion alone since its last record is written compactly,
+   * anything more makes its record whole. */
+  moved(job: JobRecord, from: JobState, to: JobState): void {
+    if (this.jobs.has(job)) this.jobs.set(job, Change.whole);
+    else if (from === "pending" && to === "running") this.jobs.set(job, Change.started);
+    else if (from === "running" && to === "completed") this.jobs.set(job, Change.completed);
+    else this.jobs.set(job, Change.whole);
   }
 
   key(key: string, jobIds: number[], bodyDigest: string, at: number): void {
@@ -36,8 +55,21 @@ export class ChangeLog {
     const changedTotals = this.takeChangedTotals(totals);
     if (this.jobs.size === 0 && this.others.length === 0 && changedTotals === undefined) return [];
     const records: JournalRecord[] = [];
-    for (const job of this.jobs) records.push(jobSnapshot(job));
+    let started: StartedJobsWriter | undefined;
+    let completed: CompletedJobsWriter | undefined;
+    for (const [job, change] of this.jobs) {
+      if (change === Change.started) {
+        const attempt = job.currentAttempt as NonNullable<JobRecord["currentAttempt"]>;
+        (started ??= new StartedJobsWriter()).add(job.id, job.lease, job.attempts, attempt.workerId, attempt.startedAt, job.deadlineAt, job.listOrder);
+      } else if (change === Change.completed) {
+        (completed ??= new CompletedJobsWriter()).add(job.id, job.lease, job.listOrder, job.settledAt, job.resultBytes, job.result);
+      } else {
+        records.push(jobSnapshot(job));
+      }
+    }
     this.jobs.clear();
+    if (started !== undefined) records.push(started.record());
+    if (completed !== undefined) records.push(completed.record());
     for (const other of this.others) records.push(other);
     this.others = [];
     if (changedTotals !== undefined) records.push({ type: "totals", ...changedTotals });

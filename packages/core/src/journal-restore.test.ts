@@ -2,11 +2,11 @@
 // same state, place in line, lease and history; keys and pauses kept; ids and leases continuing;
 // running jobs held for their workers through the grace window and requeued after it.
 import { describe, expect, it } from "vitest";
-import { JournalRecord } from "@djq/protocol";
+import type { JournalRecord } from "@djq/protocol";
 import type { QueueCore } from "./queue-core.js";
-import { checkInvariants } from "./invariants.js";
 import { jobView } from "./views.js";
 import { connect, fetchJobs, ids, newCore, ok, stateOf, submit, take } from "./test-support/core-harness.js";
+import { fullState, restartFrom } from "./test-support/restore-harness.js";
 
 const GRACE_MS = 5_000;
 
@@ -14,19 +14,19 @@ function recorded(): QueueCore {
   return newCore({ recordChanges: true, heartbeatTimeoutMs: 800 });
 }
 
-/** A new core restored from every change `core` reported, each record checked by its schema on the way. */
 function restart(records: JournalRecord[], now: number, firstLease = 1): QueueCore {
-  const next = newCore({ recordChanges: true, heartbeatTimeoutMs: 800, firstLease });
-  for (const record of records) next.restore(JournalRecord.parse(JSON.parse(JSON.stringify(record))));
-  next.finishRestore(now, GRACE_MS);
-  checkInvariants(next);
-  return next;
+  return restartFrom(records, now, GRACE_MS, { heartbeatTimeoutMs: 800, firstLease });
 }
 
 function views(core: QueueCore) {
   return [...core.allJobs()].map(jobView).sort((a, b) => a.jobId - b.jobId);
 }
 
+
+/** The kinds of the job records among `records` (each event that changed totals also gives a `totals` record). */
+function jobKinds(records: readonly JournalRecord[]): string[] {
+  return records.filter((record) => record.type !== "totals").map((record) => record.type);
+}
 describe("restoring the core from its change log", () => {
   it("rebuilds pending, delayed, running and settled jobs, keys with their body digests, listing places and pauses as they stood", () => {
     const core = recorded();
@@ -187,5 +187,97 @@ describe("restoring the core from its change log", () => {
     const cancelled = core.takeChanges();
     take(core);
     expect(views(restart([run, ...others, ...cancelled], 12))).toEqual(views(core));
+  });
+
+  it("writes a turn's leases and its completions as one jobs-started and one jobs-completed record, and rebuilds every field from them", () => {
+    const core = recorded();
+    const log: JournalRecord[] = [];
+    submit(core, 0, [{ payload: "a", maxAttempts: 3 }, { payload: "b" }, { payload: "c" }, {}]);
+    log.push(...core.takeChanges());
+    connect(core, 1, "w1");
+    connect(core, 1, "w2");
+    const first = [...fetchJobs(core, 2, "w1", 2), ...fetchJobs(core, 3, "w2", 2)];
+    const leases = core.takeChanges();
+    expect(jobKinds(leases)).toEqual(["jobs-started"]);
+    log.push(...leases);
+    const [a, b, c] = first;
+    expect(core.complete(4, "w1", [{ jobId: b!.jobId, lease: b!.lease, result: { n: 2 }, resultBytes: 7 }])).toEqual([]);
+    expect(core.complete(5, "w2", [{ jobId: c!.jobId, lease: c!.lease }])).toEqual([]);
+    expect(core.fail(5, "w1", [{ jobId: a!.jobId, lease: a!.lease, error: "try again" }])).toEqual([]);
+    const ends = core.takeChanges();
+    expect(jobKinds(ends).sort()).toEqual(["job", "jobs-completed"]);
+    log.push(...ends);
+    take(core);
+    // w1 and w2 fall silent: d goes back in line, a's retry comes due; each a whole record.
+    core.advance(60_000);
+    log.push(...core.takeChanges());
+    connect(core, 60_001, "w3");
+    const again = fetchJobs(core, 60_002, "w3", 2);
+    expect(again.map((job) => job.attempt).sort()).toEqual([2, 2]);
+    log.push(...core.takeChanges());
+    expect(log.at(-1)?.type).toBe("jobs-started");
+    take(core);
+
+    expect(fullState(restart(log, 10))).toEqual(fullState(core));
+    const next = restart(log, 10);
+    for (const state of ["running", "completed"] as const) expect(ok(next.list(10, { state }))).toEqual(ok(core.list(10, { state })));
+
+    // A completion clears the error an earlier attempt left.
+    expect(core.complete(60_003, "w3", again.map((job) => ({ jobId: job.jobId, lease: job.lease, result: job.jobId })))).toEqual([]);
+    const last = core.takeChanges();
+    expect(jobKinds(last)).toEqual(["jobs-completed"]);
+    take(core);
+    expect(fullState(restart([...log, ...last], 60_010))).toEqual(fullState(core));
+  });
+
+  it("gives a job changed more than once since its last record the whole record", () => {
+    const core = recorded();
+    const [job] = submit(core, 0, 1);
+    expect(jobKinds(core.takeChanges())).toEqual(["job"]);
+    connect(core, 1, "w1");
+    const [assignment] = fetchJobs(core, 2, "w1", 1);
+    expect(core.complete(2, "w1", [{ jobId: job!, lease: assignment!.lease }])).toEqual([]);
+    const records = core.takeChanges().filter((record) => record.type !== "totals");
+    expect(records).toMatchObject([{ type: "job", jobId: job, state: "completed" }]);
+  });
+
+  it("comes to the live state from a snapshot written after the leases and completions that follow its cut", () => {
+    const core = recorded();
+    submit(core, 0, 4);
+    connect(core, 0, "w1");
+    core.takeChanges();
+    const snap = core.snapshot();
+    const header: JournalRecord = { type: "snapshot", at: 1, queueId: "q", run: 1, lastJobId: snap.lastJobId, lastLease: snap.lastLease, lastOrder: snap.lastOrder, lastListOrder: snap.lastListOrder, nextSeq: 1, pausedQueues: snap.pausedQueues };
+    const tail: JournalRecord[] = [];
+    const [x, y] = fetchJobs(core, 2, "w1", 3);
+    tail.push(...core.takeChanges());
+    expect(core.complete(3, "w1", [{ jobId: x!.jobId, lease: x!.lease, result: "done", resultBytes: 6 }, { jobId: y!.jobId, lease: y!.lease }])).toEqual([]);
+    tail.push(...core.takeChanges());
+    take(core);
+    // The snapshot's jobs are encoded only now, as they stand after the whole tail.
+    const records = [header, ...snap.records];
+    expect(jobKinds(tail)).toEqual(["jobs-started", "jobs-completed"]);
+    expect(fullState(restart([...records, ...tail], 10))).toEqual(fullState(core));
+  });
+
+  it("refuses a jobs-started or jobs-completed record naming a job or an attempt the journal does not hold", () => {
+    const core = recorded();
+    submit(core, 0, 2);
+    const submitted = core.takeChanges();
+    connect(core, 0, "w1");
+    const [job] = fetchJobs(core, 1, "w1", 1);
+    const started = core.takeChanges();
+    expect(core.complete(2, "w1", [{ jobId: job!.jobId, lease: job!.lease }])).toEqual([]);
+    const completed = core.takeChanges();
+    expect(() => restart([...started], 10)).toThrow(`a jobs-started record names job ${job!.jobId}, which the journal does not hold`);
+    expect(() => restart([...submitted, ...completed], 10)).toThrow(`completes job ${job!.jobId} under lease ${job!.lease}, an attempt the journal does not hold`);
+
+    // All or nothing: a record whose second job is missing leaves its first job as it was.
+    const next = newCore({ recordChanges: true });
+    for (const record of submitted) expect(next.restore(record)).toBeUndefined();
+    const stray: JournalRecord = { type: "jobs-started", workers: ["w1"], jobs: [1, 50, 1, 5, 1, 0, 1_000, 98, 1, 1, 0, 1, 0, 1_000] };
+    expect(next.restore(stray)).toBe("a jobs-started record names job 99, which the journal does not hold");
+    next.finishRestore(10, GRACE_MS);
+    expect(stateOf(next, 1)).toBe("pending");
   });
 });

@@ -1,10 +1,11 @@
-// Rebuilds the core from its journal at start-up. Records are gathered first (the last record of
-// a job wins, as it said what the job became), then every structure is built once in the order
+// Rebuilds the core from its journal at start-up. Records are gathered first (the last whole
+// record of a job wins, as it said what the job became, and a lease or completion written as
+// numbers changes the job gathered so far), then every structure is built once in the order
 // it needs: pending jobs by their place in line, settled jobs by when they settled, keys by when
 // they were opened. Running jobs stay running under their leases for a grace window, held by a
 // worker record with no connection: a worker that says hello again with `holding` in time keeps
 // them, and past the window the ordinary silence check loses the worker and requeues them.
-import { DEFAULT_QUEUE_NAME, forEachPendingJob, isTerminal, type JobSnapshot, type JournalRecord, type KeySnapshot, type PendingJobs, type Totals } from "@djq/protocol";
+import { DEFAULT_QUEUE_NAME, forEachCompletedJob, forEachPendingJob, forEachStartedJob, isTerminal, type JobSnapshot, type JobsCompleted, type JobsStarted, type JournalRecord, type KeySnapshot, type PendingJobs, type Totals } from "@djq/protocol";
 import type { CoreState } from "./core-state.js";
 import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
@@ -29,7 +30,8 @@ export class Restoration {
    * touched by `finish`. */
   constructor(private readonly core: CoreState) {}
 
-  add(record: JournalRecord): void {
+  /** Gathers the record; the reason if it is refused (and then nothing of it is applied). */
+  add(record: JournalRecord): string | undefined {
     switch (record.type) {
       case "snapshot":
         this.lastJobId = Math.max(this.lastJobId, record.lastJobId);
@@ -54,6 +56,10 @@ export class Restoration {
       case "pending-jobs":
         this.addPendingJobs(record);
         return;
+      case "jobs-started":
+        return this.addStarted(record);
+      case "jobs-completed":
+        return this.addCompleted(record);
       case "key":
         this.keys.delete(record.key);
         this.keys.set(record.key, record);
@@ -86,6 +92,72 @@ export class Restoration {
     });
   }
 
+  /** Each job starts the attempt as `assign` started it. Attempts under this lease or later
+   * ones are dropped first: a snapshot written while the queue ran may already hold them, and
+   * the records after this one in the log bring them back as they were. */
+  private addStarted(record: JobsStarted): string | undefined {
+    let refused: string | undefined;
+    forEachStartedJob(record, ({ jobId }) => void (refused ??= this.missing(jobId, record.type)));
+    if (refused !== undefined) return refused;
+    forEachStartedJob(record, ({ jobId, lease, attempt, workerId, startedAt, leaseExpiresAt, listOrder }) => {
+      const job = this.held(jobId);
+      job.state = "running";
+      job.attempts = attempt;
+      job.lease = lease;
+      job.listOrder = listOrder;
+      job.deadlineAt = leaseExpiresAt;
+      const history = (job.history ?? []).filter((earlier) => earlier.lease < lease);
+      history.push({ attempt, lease, workerId, startedAt, endedAt: undefined, outcome: "running", error: undefined });
+      job.history = history;
+      if (lease > this.lastLease) this.lastLease = lease;
+      if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
+    });
+    return undefined;
+  }
+
+  /** Each job settles as `complete` settled it, ending the attempt under its lease. */
+  private addCompleted(record: JobsCompleted): string | undefined {
+    let refused: string | undefined;
+    forEachCompletedJob(record, ({ jobId, lease }) => {
+      refused ??= this.missing(jobId, record.type);
+      if (refused === undefined && attemptUnder(this.jobs.get(jobId) as JobSnapshot | JobRecord, lease) === undefined) {
+        refused = `a ${record.type} record completes job ${jobId} under lease ${lease}, an attempt the journal does not hold`;
+      }
+    });
+    if (refused !== undefined) return refused;
+    forEachCompletedJob(record, ({ jobId, lease, listOrder, settledAt, resultBytes, result }) => {
+      const job = this.held(jobId);
+      const attempt = attemptUnder(job, lease) as AttemptRecord;
+      attempt.endedAt = settledAt;
+      attempt.outcome = "completed";
+      attempt.error = undefined;
+      job.state = "completed";
+      job.lease = lease;
+      job.listOrder = listOrder;
+      job.result = result;
+      job.resultBytes = resultBytes;
+      job.error = undefined;
+      job.settledAt = settledAt;
+      if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
+    });
+    return undefined;
+  }
+
+  private missing(jobId: number, type: JournalRecord["type"]): string | undefined {
+    return this.jobs.get(jobId) === undefined ? `a ${type} record names job ${jobId}, which the journal does not hold` : undefined;
+  }
+
+  /** The job, which `missing` found held, as a record to change in place. */
+  private held(jobId: number): JobRecord {
+    const entry = this.jobs.get(jobId) as JobSnapshot | JobRecord;
+    if (entry instanceof JobRecord) return entry;
+    const job = rebuild(this.core, entry);
+    if (entry.state === "running") job.deadlineAt = entry.leaseExpiresAt ?? 0;
+    else if (entry.state === "delayed") job.deadlineAt = entry.runAt ?? 0;
+    this.jobs.set(jobId, job);
+    return job;
+  }
+
   /** Builds the state; `now` is the start's time, running jobs wait `graceMs` for their workers. */
   finish(core: CoreState, now: number, graceMs: number): void {
     core.lastJobId = Math.max(core.lastJobId, this.lastJobId);
@@ -105,11 +177,12 @@ export class Restoration {
           pending.push(job);
           break;
         case "delayed":
-          job.deadlineAt = (entry as JobSnapshot).runAt ?? now;
+          job.deadlineAt = entry instanceof JobRecord ? job.deadlineAt : (entry.runAt ?? now);
           core.deadlines.push(job);
           break;
         case "running":
-          holdForWorker(core, job, entry as JobSnapshot, now, graceMs);
+          if (entry instanceof JobRecord) holdForWorker(core, job, job.currentAttempt?.workerId, job.deadlineAt, now, graceMs);
+          else holdForWorker(core, job, entry.workerId ?? job.currentAttempt?.workerId, entry.leaseExpiresAt ?? 0, now, graceMs);
           break;
         default:
           settled.push(job);
@@ -130,6 +203,10 @@ export class Restoration {
     // A queue named only by a pause since undone holds nothing: forgotten as a live run would have.
     for (const queue of [...core.queues.values()]) core.forgetQueueIfUnused(queue);
   }
+}
+
+function attemptUnder(job: JobSnapshot | JobRecord, lease: number): { lease: number } | undefined {
+  return job.history?.find((attempt) => attempt.lease === lease);
 }
 
 function inOrder(jobs: readonly JobRecord[], compare: (a: JobRecord, b: JobRecord) => number): boolean {
@@ -171,8 +248,8 @@ function admit(core: CoreState, job: JobRecord): void {
   job.queue.counts[job.state] += 1;
 }
 
-function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now: number, graceMs: number): void {
-  const workerId = record.workerId ?? job.currentAttempt?.workerId ?? "";
+function holdForWorker(core: CoreState, job: JobRecord, heldBy: string | undefined, leaseExpiresAt: number, now: number, graceMs: number): void {
+  const workerId = heldBy ?? "";
   let worker = core.workers.get(workerId);
   if (worker === undefined) {
     worker = new WorkerRecord(workerId, [], now, core.config.heartbeatTimeoutMs, undefined);
@@ -184,7 +261,7 @@ function holdForWorker(core: CoreState, job: JobRecord, record: JobSnapshot, now
   }
   job.worker = worker;
   worker.running.add(job);
-  job.deadlineAt = Math.max(record.leaseExpiresAt ?? 0, now + graceMs);
+  job.deadlineAt = Math.max(leaseExpiresAt, now + graceMs);
   core.deadlines.push(job);
 }
 

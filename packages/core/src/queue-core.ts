@@ -40,10 +40,12 @@ export class QueueCore extends CoreState {
     return this.changes === undefined ? [] : this.changes.take(this.totals);
   }
 
-  /** Gathers one recorded change during recovery, before the first event: no effects, no decisions. */
-  restore(record: JournalRecord): void {
+  /** Gathers one recorded change during recovery, before the first event: no effects, no
+   * decisions. A record that changes a job or attempt the records before it do not hold is
+   * damage: it is applied not at all and the reason comes back. */
+  restore(record: JournalRecord): string | undefined {
     if (this.restoration === undefined) throw new Error("restore after the core started serving");
-    this.restoration.add(record);
+    return this.restoration.add(record);
   }
 
   /** After the last record: builds the state. Running jobs keep their leases until at least

@@ -16,3 +16,4 @@ export * from "./replies.js";
 export * from "./examples.js";
 export * from "./warm-up.js";
 export * from "./journal-records.js";
+export * from "./journal-change-records.js";

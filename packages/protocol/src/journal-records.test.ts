@@ -72,6 +72,8 @@ const examples: Record[] = [
     ],
   },
   { type: "pending-jobs", spec: { queue: "emails", payload: { to: "a@b" } }, payloadBytes: 10, jobs: [3, 4, at, 1, 1, 0, 5, -1, 2] },
+  { type: "jobs-started", workers: ["worker-a", "worker-b"], jobs: [1, 9, 4, at, 1, 0, 60_000, 1, 1, 1, 0, 2, 1, 60_000] },
+  { type: "jobs-completed", jobs: [1, 9, 6, at, 12, 1, 1, 1, 1, 0, 0, 0], results: [{ sent: true }] },
   { type: "key", key: "order-42", jobIds: [1, 2], at },
   { type: "snapshot-end", jobs: 4, keys: 1 },
 ];
@@ -121,7 +123,7 @@ describe("journal records", () => {
   });
 
   it("knows only the records the queue writes: a record of a kind it never writes is refused", () => {
-    expect([...journalRecordTypes].sort()).toEqual(["job", "journal-created", "key", "pending-jobs", "queue-paused", "queue-started", "snapshot", "snapshot-end", "totals"]);
+    expect([...journalRecordTypes].sort()).toEqual(["job", "jobs-completed", "jobs-started", "journal-created", "key", "pending-jobs", "queue-paused", "queue-started", "snapshot", "snapshot-end", "totals"]);
     expect(JournalRecord.safeParse({ type: "completed", at, jobId: 1, lease: 9 }).success).toBe(false);
   });
 

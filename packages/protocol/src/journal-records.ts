@@ -5,7 +5,8 @@
 // and applying a record twice leaves the same state as applying it once.
 import { z } from "zod";
 import { WorkerId } from "./hello.js";
-import { AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { AttemptOutcome, AttemptView, JobId, JobSpec, JobState, Lease, QueueName } from "./job.js";
+import { JobsCompleted, JobsStarted } from "./journal-change-records.js";
 import { Totals } from "./server-messages.js";
 
 /** Epoch milliseconds. A monotonic clock restarts at boot, and the journal outlives a boot. */
@@ -162,6 +163,8 @@ export const JournalRecord = z.discriminatedUnion("type", [
   PendingJobs,
   KeySnapshot,
   SnapshotEnded,
+  JobsStarted,
+  JobsCompleted,
 ]);
 export type JournalRecord = z.infer<typeof JournalRecord>;
 export type JournalRecordType = JournalRecord["type"];

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { JournalRecord } from "@djq/protocol";
 import { JournalAppender } from "./journal-appender.js";
 import { journalFileName } from "./journal-files.js";
-import { JournalDamagedError } from "./journal-reader.js";
+import { QueueCore } from "@djq/core";
+import { JournalDamagedError, replayJournal } from "./journal-reader.js";
 import { encodeRecord, FILE_HEADER_BYTES } from "./record-frame.js";
 import { appenderOptions, keptLog, replay, submitted, temporaryDirectory, writeJournal } from "./test-support/journal-fixtures.js";
 
@@ -95,6 +96,16 @@ describe("replaying a journal", () => {
     const refusal = (await replay(dir).catch((error: unknown) => error)) as JournalDamagedError;
     expect(refusal).toBeInstanceOf(JournalDamagedError);
     expect(refusal.damage).toEqual(expect.objectContaining({ path: segment(1), offset: secondStart }));
+  });
+
+  it("stops at a whole record the core refuses, a lease for a job the journal does not hold, naming file and offset", async () => {
+    const job: JournalRecord = { type: "job", jobId: 1, spec: {}, submittedAt: 0, state: "pending", attempts: 0, order: 1, history: [] };
+    const stray: JournalRecord = { type: "jobs-started", workers: ["w1"], jobs: [2, 1, 1, 0, 1, 0, 1_000] };
+    await writeJournal(dir, [[job], [stray], [job]]);
+    const core = new QueueCore({ recordChanges: true });
+    const refusal = (await replayJournal(dir, { maxRecordBytes: 1 << 20, startAnyway: false, log: keptLog() }, (record) => core.restore(record)).catch((error: unknown) => error)) as JournalDamagedError;
+    expect(refusal).toBeInstanceOf(JournalDamagedError);
+    expect(refusal.damage).toEqual({ path: segment(1), offset: FILE_HEADER_BYTES + encodeRecord(0, job).length, reason: "a jobs-started record names job 2, which the journal does not hold" });
   });
 
   it("removes a newest segment cut inside its own header, which holds nothing", async () => {

@@ -50,7 +50,11 @@ export interface Replayed {
   mustCompact: boolean;
 }
 
-export async function replayJournal(dir: string, options: ReplayOptions, apply: (record: JournalRecord) => void): Promise<Replayed> {
+/** Applies one record to whatever is being rebuilt; gives back why it refused the record, which
+ * is then damage at the record's offset like a bad checksum. */
+export type ApplyRecord = (record: JournalRecord) => string | undefined;
+
+export async function replayJournal(dir: string, options: ReplayOptions, apply: ApplyRecord): Promise<Replayed> {
   const layout = await readLayout(dir);
   const files: JournalFile[] = layout.snapshot === undefined ? [...layout.segments] : [layout.snapshot, ...layout.segments];
   const result: Replayed = {
@@ -94,7 +98,7 @@ export async function replayJournal(dir: string, options: ReplayOptions, apply: 
   return result;
 }
 
-async function scanSnapshot(file: JournalFile, options: ReplayOptions, result: Replayed, apply: (record: JournalRecord) => void): Promise<ScannedFile> {
+async function scanSnapshot(file: JournalFile, options: ReplayOptions, result: Replayed, apply: ApplyRecord): Promise<ScannedFile> {
   let index = 0;
   let header: SnapshotStarted | undefined;
   let ended = false;
@@ -114,7 +118,8 @@ async function scanSnapshot(file: JournalFile, options: ReplayOptions, result: R
       ended = true;
     } else return `a ${record.type} record inside a snapshot`;
     index += 1;
-    apply(record);
+    const refused = apply(record);
+    if (refused !== undefined) return refused;
     result.records += 1;
     return undefined;
   };
@@ -127,11 +132,12 @@ async function scanSnapshot(file: JournalFile, options: ReplayOptions, result: R
   return scanned;
 }
 
-function scanSegment(file: JournalFile, options: ReplayOptions, result: Replayed, apply: (record: JournalRecord) => void): Promise<ScannedFile> {
+function scanSegment(file: JournalFile, options: ReplayOptions, result: Replayed, apply: ApplyRecord): Promise<ScannedFile> {
   return scanFile(file.path, { kind: "segment", firstSeq: result.nextSeq }, options.maxRecordBytes, (record, seq) => {
     if (seq !== result.nextSeq) return `record ${seq} where record ${result.nextSeq} belongs`;
     if (snapshotRecordTypes.has(record.type)) return `a snapshot's ${record.type} record inside a segment`;
-    apply(record);
+    const refused = apply(record);
+    if (refused !== undefined) return refused;
     result.records += 1;
     result.nextSeq += 1;
     return undefined;

@@ -22,7 +22,7 @@ describe("opening a journal", () => {
     await first.close();
 
     const seen: JournalRecord[] = [];
-    const second = await openJournal(options(), (record) => seen.push(record));
+    const second = await openJournal(options(), (record) => void seen.push(record));
     expect(second.queueId).toBe(first.queueId);
     expect(second.run).toBe(2);
     expect(seen).toEqual([

@@ -9,7 +9,7 @@ import type { Logger } from "@djq/runtime";
 import { Compactor } from "./compaction.js";
 import { lockDirectory } from "./directory-lock.js";
 import { JournalAppender, type FsyncMode } from "./journal-appender.js";
-import { replayJournal, type Replayed } from "./journal-reader.js";
+import { replayJournal, type ApplyRecord, type Replayed } from "./journal-reader.js";
 
 export interface JournalOptions {
   dir: string;
@@ -42,7 +42,7 @@ export interface OpenJournal {
   close(): Promise<void>;
 }
 
-export async function openJournal(options: JournalOptions, apply: (record: JournalRecord) => void): Promise<OpenJournal> {
+export async function openJournal(options: JournalOptions, apply: ApplyRecord): Promise<OpenJournal> {
   await mkdir(options.dir, { recursive: true });
   const lock = await lockDirectory(options.dir);
   try {
@@ -54,7 +54,7 @@ export async function openJournal(options: JournalOptions, apply: (record: Journ
         queueId = record.queueId;
         lastRun = record.run;
       }
-      apply(record);
+      return apply(record);
     });
     const appender = await JournalAppender.open({ ...options, fileNumber: replayed.nextFileNumber, nextSeq: replayed.nextSeq });
     const at = Date.now();

@@ -10,7 +10,9 @@ export const FRAME_HEADER_BYTES = 16;
 /** magic "DJQJ" | version u16 LE | kind u8 | 0 u8 | first seq f64 LE | crc32 u32 LE of the 16 before. */
 export const FILE_HEADER_BYTES = 20;
 const MAGIC = 0x4a514a44; // "DJQJ" read as a little-endian u32
-export const FORMAT_VERSION = 1;
+/** 2 added the `jobs-started` and `jobs-completed` records; a version 1 file holds none, so it is read as it is. */
+export const FORMAT_VERSION = 2;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, FORMAT_VERSION]);
 
 export type FileKind = "segment" | "snapshot";
 const kindByte: Record<FileKind, number> = { segment: 0, snapshot: 1 };
@@ -32,7 +34,7 @@ export function decodeFileHeader(bytes: Buffer): FileHeader {
   if (bytes.readUInt32LE(0) !== MAGIC) return { ok: false, reason: "the file does not start with the journal's magic bytes" };
   if (bytes.readUInt32LE(16) !== crc32(bytes, 0, 16)) return { ok: false, reason: "the file header's checksum does not match" };
   const version = bytes.readUInt16LE(4);
-  if (version !== FORMAT_VERSION) return { ok: false, reason: `journal format version ${version}; this queue reads version ${FORMAT_VERSION}` };
+  if (!READABLE_VERSIONS.has(version)) return { ok: false, reason: `journal format version ${version}; this queue reads versions 1 to ${FORMAT_VERSION}` };
   const kind = bytes.readUInt8(6) === kindByte.snapshot ? "snapshot" : "segment";
   return { ok: true, kind, firstSeq: bytes.readDoubleLE(8) };
 }

@@ -70,6 +70,6 @@ export async function writeJournal(dir: string, groups: JournalRecord[][], overr
 export async function replay(dir: string, overrides: Partial<ReplayOptions> = {}): Promise<{ records: JournalRecord[]; replayed: Replayed; log: KeptLog }> {
   const log = keptLog();
   const records: JournalRecord[] = [];
-  const replayed = await replayJournal(dir, { maxRecordBytes: 1 << 20, startAnyway: false, log, ...overrides }, (record) => records.push(record));
+  const replayed = await replayJournal(dir, { maxRecordBytes: 1 << 20, startAnyway: false, log, ...overrides }, (record) => void records.push(record));
   return { records, replayed, log };
 }
