@@ -134,13 +134,13 @@ export class Connection {
    * unless `waitsForRecord` is false: a message that acknowledges nothing recorded (a heartbeat
    * reply, a progress push, an abandon) then leaves at once when nothing before it is held.
    */
-  send(message: ServerMessage, waitsForRecord = true): void {
+  send(message: ServerMessage, waitsForRecord = true, mayLinger = false): void {
     if (this.closing) return;
     if (this.output.roomBytes <= 0) {
       this.overflow(0);
       return;
     }
-    this.sendFrame(encodeFrame(message), undefined, waitsForRecord);
+    this.sendFrame(encodeFrame(message), undefined, waitsForRecord, mayLinger);
   }
 
   /**
@@ -149,12 +149,7 @@ export class Connection {
    * up to LINGER_MS for that `assign` and leaves in the same write: the worker wakes once.
    */
   sendLingering(message: ServerMessage): void {
-    if (this.closing) return;
-    if (this.output.roomBytes <= 0) {
-      this.overflow(0);
-      return;
-    }
-    this.sendFrame(encodeFrame(message), undefined, true, true);
+    this.send(message, true, true);
   }
 
   /** The linger is over: what lingered leaves now, whatever joined it. */

@@ -31,7 +31,7 @@ export interface Peer extends FramedPeer {
   readonly remote?: string;
   send(message: ServerMessage, waitsForRecord?: boolean): void;
   /** Sends a reply the peer does not wait on to go on with its work; it may leave with the next one. */
-  sendLingering?(message: ServerMessage): void;
+  sendLingering(message: ServerMessage): void;
   /** Takes the role a hello was accepted for; `name` is the worker id, for log lines. */
   accept?(role: Role, name: string | undefined): void;
   refuse(id: RequestId | undefined, code: ErrorCode, message: string): void;
@@ -178,9 +178,7 @@ function acknowledge(
   }
   const workerId = workerOf(broker, peer);
   const refused = report(broker.clock.now(), workerId);
-  const ack = ackWithin(request.id, refused, broker.config.maxFrameBytes);
-  if (peer.sendLingering !== undefined) peer.sendLingering(ack);
-  else peer.send(ack);
+  peer.sendLingering(ackWithin(request.id, refused, broker.config.maxFrameBytes));
   if (!broker.log.enabled("info") && refused.length === 0) return;
   // Refusals come in the order of the items they refuse: walking both together pairs them, so
   // a job named twice in one batch (done once, refused once) is still logged once.

@@ -75,6 +75,7 @@ export class QueueFacade {
       role: "client",
       by,
       send: (message) => void (reply = message),
+      sendLingering: (message) => void (reply = message),
       sendFrame: (frame) => void (reply = JSON.parse(frame) as ServerMessage),
       outputRoomBytes: Number.POSITIVE_INFINITY,
       overflow: () => {
