@@ -13,6 +13,10 @@ import type { QueueConfig } from "./queue-config.js";
 import { QueueJournal } from "./queue-journal.js";
 import { sendSettled } from "./settled-frames.js";
 
+/** A worker's requests whose replies it does not wait on to go on (it fetches while its reports
+ * are out, and an assign waits for no record): their records may wait a moment for company. */
+const unawaitedReports: ReadonlySet<Request["type"]> = new Set(["complete", "fail", "release", "fetch", "progress"]);
+
 /** Requests that may change a job or a queue: refused once the journal cannot record the change. */
 const changesState: ReadonlySet<Request["type"]> = new Set(["submit", "cancel", "retry", "pause", "resume", "fetch", "complete", "fail", "release"]);
 
@@ -76,7 +80,7 @@ export class Broker {
       this.log.error("request.crashed", { conn: peer.id, type: request.type, error: (error as Error).stack });
       peer.refuse(request.id, ErrorCode.internal, `the queue failed handling "${request.type}"; nothing was changed`);
     }
-    this.performEffects();
+    this.performEffects(peer.role !== "worker" || !unawaitedReports.has(request.type));
   }
 
   expectsMore(connection: Connection): boolean {
@@ -145,9 +149,11 @@ export class Broker {
     this.timerAt = -Infinity;
   }
 
-  /** Performs the core's effects in order and re-arms the timer; runs after every event. */
-  performEffects(): void {
-    this.journal?.record();
+  /** Performs the core's effects in order and re-arms the timer; runs after every event.
+   * `awaited`: whether someone waits on the event's replies (a request's sender, mostly); the
+   * clock's events and closed connections answer no one. */
+  performEffects(awaited = false): void {
+    this.journal?.record(awaited);
     const effects = this.core.takeEffects();
     let settled: Map<ConnectionId, SettledJob[]> | undefined;
     for (const effect of effects) {

@@ -82,14 +82,15 @@ export class QueueJournal {
     return this.opened.appender.unavailable;
   }
 
-  /** After each event: its changes go into this turn's batch, and output waits for the batch. */
-  record(): void {
+  /** After each event: its changes go into this turn's batch, and output waits for the batch.
+   * `awaited`: whether the event's sender waits on its reply to go on (see JournalAppender.append). */
+  record(awaited: boolean): void {
     const records: JournalRecord[] = this.core.takeChanges();
     if (records.length === 0 || this.unavailable !== undefined) return;
     const appender = this.opened.appender;
     const appendedBefore = appender.stats.appendedBytes;
     let durable!: ReturnType<OpenJournal["appender"]["append"]>;
-    for (const record of withPendingRuns(records)) durable = appender.append(record);
+    for (const record of withPendingRuns(records)) durable = appender.append(record, awaited);
     this.gate.hold(durable);
     this.backlog.appended(appender.stats.appendedBytes - appendedBefore, durable);
     if (this.opened.compactor.due) void this.compact();

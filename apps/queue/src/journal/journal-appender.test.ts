@@ -4,8 +4,8 @@
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { JournalAppender, type Durable } from "./journal-appender.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { JournalAppender, PATIENCE_MS, type Durable } from "./journal-appender.js";
 import { journalFileName } from "./journal-files.js";
 import { appenderOptions, completed, keptLog, replay, submitted, temporaryDirectory } from "./test-support/journal-fixtures.js";
 import { builtJournalModule, startJournalProgram } from "./test-support/journal-program.js";
@@ -128,6 +128,56 @@ describe("the journal appender", () => {
     expect(log.events("journal.unavailable")).toHaveLength(1);
     await appender.close();
     expect((await replay(dir)).records).toEqual([submitted(1)]);
+  });
+});
+
+describe("the journal appender between a client's requests", () => {
+  // Only the patience timer is faked: the writes are real, so a batch that did not wait is
+  // written without the test moving the clock, and one that waits is written only once it does.
+  beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
+  afterEach(() => vi.useRealTimers());
+
+  const settledFlag = (promise: Promise<Durable>) => {
+    const flag = { settled: false };
+    void promise.then(() => (flag.settled = true));
+    return flag;
+  };
+
+  it("holds a worker's record back after a write that answered a client, and writes it with the client's next request", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    expect(await appender.append(submitted(1))).toEqual({ ok: true });
+    const before = appender.stats.batches;
+    const report = settledFlag(appender.append(completed(1), false));
+    for (let turn = 0; turn < 5; turn += 1) await nextTurn();
+    expect(report.settled).toBe(false);
+    expect(appender.stats.batches).toBe(before);
+    expect(await appender.append(submitted(2))).toEqual({ ok: true });
+    expect(report.settled).toBe(true);
+    expect(appender.stats.batches - before).toBe(1);
+    await appender.close();
+    expect((await replay(dir)).records).toEqual([submitted(1), completed(1), submitted(2)]);
+  });
+
+  it("writes a held-back record alone once the patience is over, and the next one at once", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    expect(await appender.append(submitted(1))).toEqual({ ok: true });
+    const reported = appender.append(completed(1), false);
+    const report = settledFlag(reported);
+    await nextTurn();
+    expect(report.settled).toBe(false);
+    vi.advanceTimersByTime(PATIENCE_MS);
+    expect(await reported).toEqual({ ok: true });
+    // The last write answered no client: the next worker's record waits for nothing.
+    expect(await appender.append(completed(2), false)).toEqual({ ok: true });
+    await appender.close();
+    expect((await replay(dir)).records).toHaveLength(3);
+  });
+
+  it("holds nothing back in interval mode, where a write costs no sync", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval" }));
+    expect(await appender.append(submitted(1))).toEqual({ ok: true });
+    expect(await appender.append(completed(1), false)).toEqual({ ok: true });
+    await appender.close();
   });
 });
 

@@ -3,11 +3,16 @@
 // (the segment is opened with O_DSYNC, so the write returns once its bytes are on disk: one trip
 // to the thread pool, not a write and then an fdatasync), and the promise append returned
 // resolves only then, so a reply waits for its record, not for a sync of its own. A turn's batch
-// is sealed as soon as the turn ends and goes out at once if nothing is in flight; while one
-// write is in flight, every turn that ends meanwhile joins the next write (pipelined group
-// commit), which grows with the load. A failed write or sync is never retried (Linux may have
-// dropped the pages it could not write): the journal turns unavailable and says so, every
-// append from then on resolves with `journal-unavailable`, and nothing is thrown.
+// is sealed as soon as the turn ends; while one write is in flight, every turn that ends
+// meanwhile joins the next write (pipelined group commit), which grows with the load. With
+// `always`, right after a write that answered a client (a submit, say), a batch no client waits
+// on (a worker's completion, the clock's requeues) waits up to PATIENCE_MS for the client's next
+// request and shares its sync: under one awaited submit at a time, the completion of the last
+// job would otherwise take a sync the next submit has to wait out before its own. Without a
+// client's request in the last write nothing waits, so workers alone never wait on a timer.
+// A failed write or sync is never retried (Linux
+// may have dropped the pages it could not write): the journal turns unavailable and says so,
+// every append from then on resolves with `journal-unavailable`, and nothing is thrown.
 import { constants, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -30,6 +35,10 @@ export type FsyncMode = (typeof fsyncModes)[number];
 export type Durable = { ok: true } | { ok: false; code: typeof ErrorCode.journalUnavailable; message: string };
 
 const DURABLE: Durable = Object.freeze({ ok: true });
+
+/** The longest a batch no client waits on holds back its write for a client's request. Node's
+ * timers count in whole milliseconds, so this is also the least it can be without spinning. */
+export const PATIENCE_MS = 1;
 
 export interface AppenderOptions {
   dir: string;
@@ -66,6 +75,8 @@ interface Batch {
   bytes: number;
   /** Set when this batch is the first of a new segment. */
   startsSegment: { fileNumber: number; firstSeq: number } | undefined;
+  /** A client waits on a record in it: its write starts as soon as none is in flight. */
+  awaited: boolean;
   done: Promise<Durable>;
   settle: (durable: Durable) => void;
 }
@@ -80,6 +91,9 @@ export class JournalAppender {
   /** The batch sealed last; batches settle in order, so when it settles all have. */
   private lastSealed: Batch | undefined;
   private flushing = false;
+  private patience: NodeJS.Timeout | undefined;
+  /** The last write answered a client, so its next request may well come before long. */
+  private clientLikely = false;
   private handle: FileHandle | undefined;
   private position = 0;
   /** Bytes appended to the current segment, written or not: when to start the next one. */
@@ -126,8 +140,10 @@ export class JournalAppender {
   /**
    * Queues the record for this turn's batch and returns the batch's promise: every record
    * appended in this turn shares it. The record's sequence number is fixed now, in call order.
+   * `awaited`: whether a client waits on this record's reply to go on; if no record of a batch
+   * is, its write may wait a moment for one that is (see PATIENCE_MS).
    */
-  append(record: JournalRecord): Promise<Durable> {
+  append(record: JournalRecord, awaited = true): Promise<Durable> {
     if (this.failure !== undefined) return Promise.resolve(this.failure);
     const encoded = encodePayload(record);
     const bytes = frameBytes(encoded);
@@ -139,6 +155,7 @@ export class JournalAppender {
     if (batch.records.length === 0) batch.firstSeq = this.nextSeq;
     this.nextSeq += 1;
     batch.records.push(encoded);
+    if (awaited) batch.awaited = true;
     batch.bytes += bytes;
     this.segmentBytesAppended += bytes;
     this.stats.appendedRecords += 1;
@@ -161,6 +178,7 @@ export class JournalAppender {
    * for records that must not wait for the interval (a start's `queue-started`). */
   async sync(): Promise<Durable> {
     this.sealOpenBatch();
+    this.hurry();
     await this.lastSealed?.done;
     if (this.failure !== undefined) return this.failure;
     return this.mutex.runExclusive(async () => {
@@ -177,6 +195,7 @@ export class JournalAppender {
   async close(): Promise<void> {
     await this.sync();
     clearTimeout(this.syncTimer);
+    this.stopWaiting();
     this.failure ??= { ok: false, code: ErrorCode.journalUnavailable, message: "the journal is closed" };
     await this.handle?.close();
     this.handle = undefined;
@@ -195,7 +214,7 @@ export class JournalAppender {
     if (this.open !== undefined) return this.open;
     let settle!: (durable: Durable) => void;
     const done = new Promise<Durable>((resolve) => (settle = resolve));
-    const batch: Batch = { records: [], firstSeq: this.nextSeq, bytes: 0, startsSegment: undefined, done, settle };
+    const batch: Batch = { records: [], firstSeq: this.nextSeq, bytes: 0, startsSegment: undefined, awaited: false, done, settle };
     this.open = batch;
     // A turn (every socket's frames heard in one pass of the event loop) runs in one callback,
     // and ticks run as soon as it returns: the batch then holds the whole turn, and its write
@@ -216,11 +235,33 @@ export class JournalAppender {
   private async flushQueued(): Promise<void> {
     this.flushing = true;
     while (this.queued.length > 0) {
+      if (this.waitsForClient()) {
+        this.patience ??= setTimeout(this.hurry, PATIENCE_MS);
+        break;
+      }
       const group = this.takeGroup();
+      this.clientLikely = group.some((batch) => batch.awaited);
+      if (this.queued.length === 0) this.stopWaiting();
       const durable = await this.mutex.runExclusive(() => this.flush(group));
       for (const batch of group) batch.settle(durable);
     }
     this.flushing = false;
+  }
+
+  private waitsForClient(): boolean {
+    return this.options.fsync === "always" && this.clientLikely && !this.queued.some((batch) => batch.awaited || batch.startsSegment !== undefined);
+  }
+
+  /** Every batch sealed so far may go now, company or not. */
+  private readonly hurry = (): void => {
+    this.stopWaiting();
+    this.clientLikely = false;
+    if (!this.flushing && this.queued.length > 0) void this.flushQueued();
+  };
+
+  private stopWaiting(): void {
+    clearTimeout(this.patience);
+    this.patience = undefined;
   }
 
   /** The batches sealed while the last write and sync were in flight, up to the next segment's
