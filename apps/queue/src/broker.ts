@@ -185,10 +185,10 @@ export class Broker {
     const connection = "connectionId" in effect && effect.connectionId !== undefined ? this.connections.get(effect.connectionId) : undefined;
     switch (effect.type) {
       case "assign": {
-        // An assign waits for no batch of its own: a lease not yet recorded is never handed out
-        // again after a restart (the next run's leases start above it), so a crash before the
-        // record only means the job, still pending in the journal, runs again.
-        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs }, false);
+        // An assign waits for no batch, not even a reply held before it: a lease not yet recorded
+        // is never handed out again after a restart (the next run's leases start above it), so a
+        // crash before the record only means the job, still pending in the journal, runs again.
+        connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs }, "ahead");
         if (this.log.enabled("info")) {
           for (const job of effect.jobs) {
             this.log.info("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });
@@ -201,8 +201,8 @@ export class Broker {
         const abandon = { type: "abandon", jobId: effect.jobId, lease: effect.lease, reason: effect.reason } as const;
         // It acknowledges nothing: sent before its turn's records are durable, the worst a crash
         // can do is leave the job running under its lease after recovery, and run it again.
-        connection?.send(abandon, false);
-        if (effect.livenessConnectionId !== undefined) this.connections.get(effect.livenessConnectionId)?.send(abandon, false);
+        connection?.send(abandon, "in-order");
+        if (effect.livenessConnectionId !== undefined) this.connections.get(effect.livenessConnectionId)?.send(abandon, "in-order");
         this.log.info("job.abandon-sent", { job: effect.jobId, worker: effect.workerId, lease: effect.lease, reason: effect.reason });
         return;
       }
@@ -210,7 +210,7 @@ export class Broker {
         // {"type":"progress","jobId":1,"percent":40,"message":"resizing"}: one job, its message at most
         // 200 characters, so it fits any frame the report it passes on fitted in. Progress is not
         // recorded, so it waits for no journal write.
-        connection?.send({ type: "progress", jobId: effect.jobId, ...effect.progress }, false);
+        connection?.send({ type: "progress", jobId: effect.jobId, ...effect.progress }, "in-order");
         return;
       case "liveness-ended":
         // Beats must not outlive the session they vouch for.

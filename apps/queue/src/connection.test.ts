@@ -40,6 +40,12 @@ const silent = createLogger({ program: "queue", level: "silent" });
 
 let clock = new ManualClock();
 
+/** A gate over a stand-in appender whose records are durable below `durableBelow.seq`. */
+const durableBelow = { seq: 0 };
+function gateOver(): DurabilityGate {
+  return new DurabilityGate({ isDurableBelow: (seq) => seq <= durableBelow.seq });
+}
+
 function connectionOf(role: Role, peer: string, gate?: DurabilityGate): Connection {
   const socket = new StandInSocket(peer) as unknown as net.Socket;
   const connection = new Connection(socket, ignore, defaultQueueConfig, silent, clock, new Turns(), new LingeringReplies(clock), gate);
@@ -56,6 +62,7 @@ afterEach(() => {
   for (const connection of opened.splice(0)) connection.drop();
   written = [];
   fetchOpen = false;
+  durableBelow.seq = 0;
   clock = new ManualClock();
 });
 
@@ -79,19 +86,19 @@ describe("a connection's writes", () => {
   });
 
   it("with the journal on, holds what acknowledges a change until its batch is durable, and lets a heartbeat reply or a progress push go at once unless something before it is held", async () => {
-    const gate = new DurabilityGate();
+    const gate = gateOver();
     let durable!: (outcome: Durable) => void;
-    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)));
+    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
     const beat: ServerMessage = { id: 3, type: "heartbeat" };
     const progress: ServerMessage = { type: "progress", jobId: 7, percent: 50 };
     const watcher = connectionOf("client", "watcher", gate);
     const submitter = connectionOf("client", "submitter", gate);
-    watcher.send(progress, false);
-    watcher.send(beat, false);
+    watcher.send(progress, "in-order");
+    watcher.send(beat, "in-order");
     submitter.send(submitted);
     await endOfTurn();
     expect(written).toEqual([`watcher: ${JSON.stringify(progress)}\n${JSON.stringify(beat)}\n`]);
-    submitter.send(beat, false);
+    submitter.send(beat, "in-order");
     await endOfTurn();
     expect(written).toHaveLength(1);
     durable({ ok: true });
@@ -109,7 +116,7 @@ describe("a connection's writes", () => {
     worker.sendLingering(ack);
     await endOfTurn();
     expect(written).toEqual([]);
-    worker.send(assign, false);
+    worker.send(assign, "ahead");
     await endOfTurn();
     expect(written).toEqual([`worker: ${JSON.stringify(ack)}\n${JSON.stringify(assign)}\n`]);
   });
@@ -129,12 +136,48 @@ describe("a connection's writes", () => {
     expect(written).toEqual([`busy: ${JSON.stringify(ack)}\n`, `waiting: ${JSON.stringify(ack)}\n`]);
   });
 
-  it("does not let an ack linger with the journal on, where it waits for its records anyway", async () => {
-    const gate = new DurabilityGate();
+  it("with the journal on, sends an assign at once, ahead of a reply held for the journal", async () => {
+    const gate = gateOver();
+    let durable!: (outcome: Durable) => void;
+    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+    const worker = connectionOf("worker", "worker", gate);
+    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
+    worker.sendLingering(ack);
+    await endOfTurn();
+    expect(written).toEqual([]);
+    worker.send(assign, "ahead");
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(assign)}\n`]);
+    durable({ ok: true });
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(assign)}\n`, `worker: ${JSON.stringify(ack)}\n`]);
+  });
+
+  it("with the journal on, lets an ack whose records are written already linger for the assign, as without the journal", async () => {
+    const gate = gateOver();
+    gate.hold(new Promise<Durable>(() => {}), 5);
+    durableBelow.seq = 5;
     const worker = connectionOf("worker", "worker", gate);
     const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     fetchOpen = true;
     worker.sendLingering(ack);
+    await endOfTurn();
+    expect(written).toEqual([]);
+    worker.send(assign, "ahead");
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(assign)}\n${JSON.stringify(ack)}\n`]);
+  });
+
+  it("with the journal on, does not let an ack linger while its records are not durable", async () => {
+    const gate = gateOver();
+    let durable!: (outcome: Durable) => void;
+    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+    const worker = connectionOf("worker", "worker", gate);
+    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
+    fetchOpen = true;
+    worker.sendLingering(ack);
+    await endOfTurn();
+    durable({ ok: true });
     await endOfTurn();
     expect(written).toEqual([`worker: ${JSON.stringify(ack)}\n`]);
   });

@@ -36,6 +36,19 @@ export interface ConnectionHandler {
   expectsMore(connection: Connection): boolean;
 }
 
+/**
+ * When a queued message may leave, with the journal on:
+ * - `after-records`: it acknowledges a change, so once its turn's records are durable (a reply to
+ *   a request that changed something, a `settled` push);
+ * - `in-order`: it acknowledges nothing, so at once unless output before it is held (a heartbeat
+ *   reply, a progress push, an abandon);
+ * - `ahead`: it acknowledges nothing and its peer matches it by request id, so at once, past held
+ *   output (an assign: a job waits for no record to start);
+ * - `lingering`: as `after-records`, and then it may linger for company (see sendLingering).
+ * Without the journal every message leaves at the end of its turn, and only `lingering` waits.
+ */
+export type Delivery = "after-records" | "in-order" | "ahead" | "lingering";
+
 let lastConnectionId = 0;
 
 /** Refusals that mean the peer sent garbage; only these spend its error budget. A busy worker
@@ -129,27 +142,24 @@ export class Connection {
     this.helloTimer.cancel();
   }
 
-  /**
-   * Queues a message. With the journal on, it leaves once the records of its turn are durable,
-   * unless `waitsForRecord` is false: a message that acknowledges nothing recorded (a heartbeat
-   * reply, a progress push, an abandon) then leaves at once when nothing before it is held.
-   */
-  send(message: ServerMessage, waitsForRecord = true, mayLinger = false): void {
+  /** Queues a message, to leave as `delivery` says. */
+  send(message: ServerMessage, delivery: Delivery = "after-records"): void {
     if (this.closing) return;
     if (this.output.roomBytes <= 0) {
       this.overflow(0);
       return;
     }
-    this.sendFrame(encodeFrame(message), undefined, waitsForRecord, mayLinger);
+    this.sendFrame(encodeFrame(message), undefined, delivery);
   }
 
   /**
    * Queues a reply the peer does not wait on to go on with its work (a worker's `ack`). If it is
    * all this turn has for a worker that is about to be sent more (its fetch is open), it lingers
-   * up to LINGER_MS for that `assign` and leaves in the same write: the worker wakes once.
+   * up to LINGER_MS, once its records are durable, for that `assign` and leaves in the same
+   * write: the worker wakes once.
    */
   sendLingering(message: ServerMessage): void {
-    this.send(message, true, true);
+    this.send(message, "lingering");
   }
 
   /** The linger is over: what lingered leaves now, whatever joined it. */
@@ -166,19 +176,19 @@ export class Connection {
   }
 
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
-  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), waitsForRecord = true, mayLinger = false): void {
+  sendFrame(frame: string, frameBytes = Buffer.byteLength(frame), delivery: Delivery = "after-records"): void {
     if (this.closing) return;
     // Replies made in one turn of the event loop leave as one string in one write: one
     // syscall and one UTF-8 conversion, however many messages.
     const first = this.output.isEmpty;
-    if (!this.output.add(frame, frameBytes)) {
+    if (!this.output.add(frame, frameBytes, delivery === "ahead" && this.gate !== undefined)) {
       this.overflow(frameBytes);
       return;
     }
-    if (waitsForRecord) this.unflushedWaitsForRecord = true;
-    if (!mayLinger) this.unflushedMayLinger = false;
+    if (delivery === "after-records" || delivery === "lingering") this.unflushedWaitsForRecord = true;
+    if (delivery !== "lingering") this.unflushedMayLinger = false;
     if (first) process.nextTick(this.role === "worker" ? this.flush : this.flushAfterWorkers);
-    else if (this.lingering && !mayLinger) {
+    else if (this.lingering && delivery !== "lingering") {
       // The company it waited for: both leave at the end of this turn.
       this.lingering = false;
       process.nextTick(this.flush);
@@ -208,30 +218,25 @@ export class Connection {
 
   private readonly flush = (): void => {
     if (this.closing || this.lingering) return;
-    // Not with the journal on: what lingered would hold the company it found until its turn's
-    // records are durable, and an assign waits for none.
-    if (this.unflushedMayLinger && this.gate === undefined && !this.output.isEmpty && this.handler.expectsMore(this)) {
+    const gate = this.gate;
+    // Records written already (in this turn's write, with fsync interval) hold nothing back.
+    if (gate !== undefined && this.unflushedWaitsForRecord && !this.output.holding && gate.isDurable(gate.required)) this.unflushedWaitsForRecord = false;
+    const free = gate === undefined || (!this.output.holding && !this.unflushedWaitsForRecord);
+    if (free && this.unflushedMayLinger && !this.output.isEmpty && this.handler.expectsMore(this)) {
       this.lingering = true;
       this.lingeringReplies.add(this);
       return;
     }
     this.unflushedMayLinger = true;
-    const gate = this.gate;
-    if (gate === undefined) {
-      this.output.flush();
-      return;
+    if (!free) {
+      // This turn's replies wait for this turn's records, and for the output held before them,
+      // whose order they keep; what goes ahead (an assign) leaves now.
+      const epoch = (gate as DurabilityGate).required;
+      this.unflushedWaitsForRecord = false;
+      this.output.hold(epoch);
+      (gate as DurabilityGate).whenDurable(epoch, this.release);
     }
-    // With the journal on: this turn's replies wait for this turn's records, and for the output
-    // held before them, whose order they keep.
-    const epoch = gate.required;
-    const waits = this.unflushedWaitsForRecord;
-    this.unflushedWaitsForRecord = false;
-    if (!this.output.holding && (!waits || gate.isDurable(epoch))) {
-      this.output.flush();
-      return;
-    }
-    this.output.hold(epoch);
-    gate.whenDurable(epoch, this.release);
+    this.output.flush();
   };
 
   private readonly release = (): void => {

@@ -1,11 +1,20 @@
-// With the journal on, a reply or an assign may leave only once the records of the turn that
-// produced it are on disk. Each turn that recorded something opens an epoch; output is tagged, at
-// the end of its turn, with the newest epoch, and written once that epoch is durable. Epochs become
-// durable in order (the appender's batches resolve in order), so one number says what may go.
+// With the journal on, a reply may leave only once the records of the turn that produced it are
+// on disk. Each turn that recorded something opens an epoch; output is tagged, at the end of its
+// turn, with the newest epoch, and written once that epoch is durable. Epochs become durable in
+// order (the appender's batches resolve in order), so one number says what may go. The newest
+// epoch is also checked against the appender directly: a write done in place (fsync `interval`)
+// is known at once, before the promise that says so runs.
 import type { Durable } from "./journal/index.js";
+
+/** The appender's own account of what is durable. */
+export interface DurableRecords {
+  isDurableBelow(seq: number): boolean;
+}
 
 export class DurabilityGate {
   private opened = 0;
+  /** The sequence number after the newest epoch's last record. */
+  private openedSeq = 0;
   private durableUpTo = 0;
   private failed: string | undefined;
   private lastHeld: Promise<Durable> | undefined;
@@ -17,8 +26,13 @@ export class DurabilityGate {
     return this.failed === undefined ? this.opened : this.durableUpTo;
   }
 
+  constructor(private readonly records: DurableRecords) {}
+
   isDurable(epoch: number): boolean {
-    return epoch <= this.durableUpTo;
+    if (epoch <= this.durableUpTo) return true;
+    if (epoch !== this.opened || !this.records.isDurableBelow(this.openedSeq)) return false;
+    this.durableUpTo = epoch;
+    return true;
   }
 
   /** Why held output will never be released, once a batch failed. */
@@ -26,9 +40,10 @@ export class DurabilityGate {
     return this.failed;
   }
 
-  /** A turn's records were appended: output from now on waits for `durable`. The requests of one
-   * turn share one batch, so they share one epoch too. */
-  hold(durable: Promise<Durable>): void {
+  /** A turn's records were appended, numbered below `endSeq`: output from now on waits for
+   * `durable`. The requests of one turn share one batch, so they share one epoch too. */
+  hold(durable: Promise<Durable>, endSeq: number): void {
+    this.openedSeq = endSeq;
     if (durable === this.lastHeld) return;
     this.lastHeld = durable;
     const epoch = ++this.opened;

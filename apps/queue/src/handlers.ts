@@ -5,6 +5,7 @@ import { ErrorCode, maxReportsPerMessage, type Refusal, type Request, type Reque
 import { jobView, type ConnectionId } from "@djq/core";
 import { ackWithin } from "./ack-frame.js";
 import type { Broker } from "./broker.js";
+import type { Delivery } from "./connection.js";
 import { hello } from "./hello.js";
 import { measurePayloads, withResultBytes } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
@@ -13,7 +14,7 @@ import { submissionDigest } from "./submission-digest.js";
 
 /** What a reply built piece by piece writes to: frames, measured against the peer's output bound. */
 export interface FramedPeer {
-  send(message: ServerMessage, waitsForRecord?: boolean): void;
+  send(message: ServerMessage, delivery?: Delivery): void;
   /** Queues an encoded frame, or drops the peer if the frame would take it past its output bound. */
   sendFrame(frame: string, frameBytes?: number): void;
   /** Bytes that may still be queued for this peer. */
@@ -29,7 +30,7 @@ export interface Peer extends FramedPeer {
   /** Who asked, for the log, when it was not a wire peer (the dashboard's caller). */
   readonly by?: string | undefined;
   readonly remote?: string;
-  send(message: ServerMessage, waitsForRecord?: boolean): void;
+  send(message: ServerMessage, delivery?: Delivery): void;
   /** Sends a reply the peer does not wait on to go on with its work; it may leave with the next one. */
   sendLingering(message: ServerMessage): void;
   /** Takes the role a hello was accepted for; `name` is the worker id, for log lines. */
@@ -48,7 +49,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":3,"type":"heartbeat"}
   heartbeat(_broker, peer, request) {
-    peer.send({ id: request.id, type: "heartbeat" }, false);
+    peer.send({ id: request.id, type: "heartbeat" }, "in-order");
   },
 
   // {"id":2,"type":"submit","jobs":[{"durationMs":500}],"watch":true}

@@ -63,4 +63,17 @@ describe("OutputBuffer", () => {
     output.discard();
     expect(held).toBe(0);
   });
+
+  it("writes what goes ahead past the frames it holds, and counts it against the bound until then", () => {
+    const socket = stalledSocket();
+    const output = new OutputBuffer(socket, 30);
+    output.add("reply\n");
+    output.add("assign\n", undefined, true);
+    expect(output.roomBytes).toBe(17);
+    output.hold(1);
+    output.flush();
+    expect(socket.written).toEqual(["assign\n"]);
+    output.release(() => true);
+    expect(socket.written).toEqual(["assign\n", "reply\n"]);
+  });
 });

@@ -11,7 +11,10 @@ interface HeldFrames {
 
 export class OutputBuffer {
   private frames: string[] = [];
+  /** Frames that go out with the next flush even when the frames before them are held. */
+  private ahead: string[] = [];
   private queuedBytes = 0;
+  private aheadBytes = 0;
   private heldBytes = 0;
   /** Frames of earlier turns waiting for their journal records to be durable, oldest first. */
   private held: HeldFrames[] = [];
@@ -25,7 +28,7 @@ export class OutputBuffer {
 
   /** Bytes produced for the peer and not yet taken by the kernel: the socket's and ours. */
   get unsentBytes(): number {
-    return this.socket.writableLength + this.queuedBytes + this.heldBytes;
+    return this.socket.writableLength + this.queuedBytes + this.aheadBytes + this.heldBytes;
   }
 
   /** Bytes that may still be added before the bound is reached. */
@@ -34,14 +37,20 @@ export class OutputBuffer {
   }
 
   get isEmpty(): boolean {
-    return this.frames.length === 0;
+    return this.frames.length === 0 && this.ahead.length === 0;
   }
 
-  /** Queues the frame and returns true, or returns false (queuing nothing) if it would pass the bound. */
-  add(frame: string, frameBytes = Buffer.byteLength(frame)): boolean {
+  /** Queues the frame and returns true, or returns false (queuing nothing) if it would pass the
+   * bound. `ahead`: it leaves with the next flush, past any frames held before it. */
+  add(frame: string, frameBytes = Buffer.byteLength(frame), ahead = false): boolean {
     if (this.unsentBytes + frameBytes > this.limitBytes) return false;
-    this.frames.push(frame);
-    this.queuedBytes += frameBytes;
+    if (ahead) {
+      this.ahead.push(frame);
+      this.aheadBytes += frameBytes;
+    } else {
+      this.frames.push(frame);
+      this.queuedBytes += frameBytes;
+    }
     return true;
   }
 
@@ -49,16 +58,20 @@ export class OutputBuffer {
     return this.held.length > 0;
   }
 
-  /** Writes what is queued as one string in one write: one syscall and one UTF-8 conversion. */
+  /** Writes what is queued (not held) as one string in one write: one syscall and one UTF-8
+   * conversion. What goes ahead goes first. */
   flush(): void {
-    const frames = this.frames;
+    const frames = this.ahead.length === 0 ? this.frames : this.frames.length === 0 ? this.ahead : [...this.ahead, ...this.frames];
     if (frames.length === 0) return;
     this.frames = [];
+    this.ahead = [];
     this.queuedBytes = 0;
+    this.aheadBytes = 0;
     this.socket.write(frames.length === 1 ? (frames[0] as string) : frames.join(""));
   }
 
-  /** Sets what is queued aside until `epoch` of the journal is durable; still counted against the bound. */
+  /** Sets what is queued aside until `epoch` of the journal is durable, except what goes ahead;
+   * still counted against the bound. */
   hold(epoch: number): void {
     const frames = this.frames;
     if (frames.length === 0) return;
@@ -85,8 +98,11 @@ export class OutputBuffer {
   discard(): void {
     if (this.heldBytes > 0) this.heldTally?.(-this.heldBytes);
     this.frames = [];
+    this.ahead = [];
     this.held = [];
     this.queuedBytes = 0;
+    this.aheadBytes = 0;
     this.heldBytes = 0;
   }
 }
+

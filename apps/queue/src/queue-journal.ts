@@ -36,7 +36,7 @@ export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
 };
 
 export class QueueJournal {
-  readonly gate = new DurabilityGate();
+  readonly gate: DurabilityGate;
   readonly backlog: JournalBacklog;
 
   private constructor(
@@ -46,6 +46,7 @@ export class QueueJournal {
     maxUnwrittenBytes: number,
   ) {
     this.backlog = new JournalBacklog(maxUnwrittenBytes, log);
+    this.gate = new DurabilityGate(opened.appender);
   }
 
   /** Takes the directory's lock, restores `core` from every record, and records this start. */
@@ -91,9 +92,14 @@ export class QueueJournal {
     const appendedBefore = appender.stats.appendedBytes;
     let durable!: ReturnType<OpenJournal["appender"]["append"]>;
     for (const record of withPendingRuns(records)) durable = appender.append(record, awaited);
-    this.gate.hold(durable);
+    this.gate.hold(durable, appender.seq);
     this.backlog.appended(appender.stats.appendedBytes - appendedBefore, durable);
     if (this.opened.compactor.due) void this.compact();
+  }
+
+  /** Every socket's frames of this turn are handled: its records go into a write now. */
+  endTurn(): void {
+    this.opened.appender.endTurn();
   }
 
   async compact(): Promise<void> {

@@ -10,6 +10,9 @@ export class Turns {
   private readonly waiting = new Set<HasInbox>();
   private scheduled = false;
 
+  /** @param ended called once each turn's frames are all handled, before any of its replies leave */
+  constructor(private readonly ended: () => void = () => {}) {}
+
   /** Frames are waiting on this connection; they are handled once this turn's input is heard. */
   add(connection: HasInbox): void {
     this.waiting.add(connection);
@@ -24,5 +27,6 @@ export class Turns {
       this.waiting.delete(connection);
       connection.handleInbox();
     }
+    this.ended();
   };
 }

@@ -97,6 +97,20 @@ describe("the journal appender", () => {
     await appender.close();
   });
 
+  it("in interval mode writes a turn's records when the turn ends, so they are known written before any reply is flushed", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval" }));
+    const before = appender.stats.batches;
+    void appender.append(submitted(1));
+    void appender.append(submitted(2));
+    const end = appender.seq;
+    expect(appender.isDurableBelow(end)).toBe(false);
+    appender.endTurn();
+    expect(appender.isDurableBelow(end)).toBe(true);
+    expect(appender.stats.batches - before).toBe(1);
+    await appender.close();
+    expect((await replay(dir)).records).toEqual([submitted(1), submitted(2)]);
+  });
+
   it("in interval mode syncs at once when asked to, without waiting for the interval", async () => {
     const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval", fsyncIntervalMs: 60_000 }));
     const syncsBefore = appender.stats.syncs;

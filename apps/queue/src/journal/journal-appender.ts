@@ -102,6 +102,8 @@ export class JournalAppender {
   private syncTimer: NodeJS.Timeout | undefined;
   private failure: Durable | undefined;
   private writtenRecordBytes = 0;
+  /** Every record numbered below this is written (and, with `always`, synced). */
+  private durableSeq: number;
 
   /** Creates the first segment; throws if it cannot, since a queue that cannot start its
    * journal must not start at all. */
@@ -117,6 +119,7 @@ export class JournalAppender {
 
   private constructor(private readonly options: AppenderOptions) {
     this.nextSeq = options.nextSeq;
+    this.durableSeq = options.nextSeq;
     this.nextFileNumber = options.fileNumber;
   }
 
@@ -135,6 +138,17 @@ export class JournalAppender {
   /** The sequence number the next record will carry. */
   get seq(): number {
     return this.nextSeq;
+  }
+
+  /** Whether every record numbered below `seq` is written, and synced if the mode says so. */
+  isDurableBelow(seq: number): boolean {
+    return seq <= this.durableSeq;
+  }
+
+  /** The turn is over: its batch is sealed now rather than when the ticks run, so that with
+   * `interval` its write is done before any reply of the turn is flushed. */
+  endTurn(): void {
+    this.sealOpenBatch();
   }
 
   /**
@@ -242,10 +256,23 @@ export class JournalAppender {
       const group = this.takeGroup();
       this.clientLikely = group.some((batch) => batch.awaited);
       if (this.queued.length === 0) this.stopWaiting();
-      const durable = await this.mutex.runExclusive(() => this.flush(group));
+      const durable = this.writesInPlace(group) ? this.writeInPlace(group) : await this.mutex.runExclusive(() => this.flush(group));
+      if (durable.ok) {
+        const last = group[group.length - 1] as Batch;
+        this.durableSeq = last.firstSeq + last.records.length;
+      }
       for (const batch of group) batch.settle(durable);
     }
     this.flushing = false;
+  }
+
+  /** With `interval`, a write only hands bytes to the page cache: done on the event loop, in the
+   * call that sealed the batch, so the turn's replies find their records written (durableSeq)
+   * and leave without waiting for a promise. Not while a sync is in flight: a write to a page
+   * under writeback waits for the disk, and would stall the event loop for it (C's p99 went from
+   * 2-3 ms to 9-80 ms); nor when the batch starts a new segment. */
+  private writesInPlace(group: readonly Batch[]): boolean {
+    return this.options.fsync === "interval" && !this.mutex.isLocked() && this.handle !== undefined && (group[0] as Batch).startsSegment === undefined;
   }
 
   private waitsForClient(): boolean {
@@ -275,22 +302,12 @@ export class JournalAppender {
   private async flush(group: readonly Batch[]): Promise<Durable> {
     if (this.failure !== undefined) return this.failure;
     const first = group[0] as Batch;
-    const records = sum(group, (b) => b.records.length);
-    const bytes = sum(group, (b) => b.bytes);
     try {
       if (first.startsSegment !== undefined) await this.createSegment(first.startsSegment);
-      if (records === 0) return DURABLE;
-      const frames = Buffer.allocUnsafe(bytes);
-      let end = 0;
-      for (const batch of group) end = writeFrames(frames, end, batch.firstSeq, batch.records);
-      const bytesWritten = await this.write(frames);
-      // On a full disk libuv reports the bytes it managed and only the next write fails.
-      if (bytesWritten !== bytes) return this.fail(`wrote ${bytesWritten} of ${bytes} bytes (the disk is full or a size limit was reached)`);
-      this.position += bytesWritten;
-      this.writtenRecordBytes += bytesWritten;
-      this.stats.records += records;
-      this.stats.batches += 1;
-      this.stats.bytes += bytesWritten;
+      const frames = framesOf(group);
+      if (frames === undefined) return DURABLE;
+      const written = this.wrote(group, frames, await this.write(frames));
+      if (!written.ok) return written;
       if (this.writesSync) this.stats.syncs += 1;
       else {
         this.unsyncedWrites = true;
@@ -301,6 +318,34 @@ export class JournalAppender {
     } catch (error) {
       return this.fail(describe(error));
     }
+  }
+
+  private writeInPlace(group: readonly Batch[]): Durable {
+    if (this.failure !== undefined) return this.failure;
+    try {
+      const frames = framesOf(group);
+      if (frames === undefined) return DURABLE;
+      const handle = this.handle as FileHandle;
+      const written = this.wrote(group, frames, writeSync(handle.fd, frames, 0, frames.length, this.position));
+      if (!written.ok) return written;
+      this.unsyncedWrites = true;
+      this.syncSoon();
+      return DURABLE;
+    } catch (error) {
+      return this.fail(describe(error));
+    }
+  }
+
+  /** Counts a write of `frames`; the journal fails if it was short. */
+  private wrote(group: readonly Batch[], frames: Buffer, bytesWritten: number): Durable {
+    // On a full disk libuv reports the bytes it managed and only the next write fails.
+    if (bytesWritten !== frames.length) return this.fail(`wrote ${bytesWritten} of ${frames.length} bytes (the disk is full or a size limit was reached)`);
+    this.position += bytesWritten;
+    this.writtenRecordBytes += bytesWritten;
+    this.stats.records += sum(group, (b) => b.records.length);
+    this.stats.batches += 1;
+    this.stats.bytes += bytesWritten;
+    return DURABLE;
   }
 
   /**
@@ -374,6 +419,16 @@ function describe(error: unknown): string {
   // Node's fs errors already open with their code ("ENOSPC: no space left on device, write").
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The group's records framed in one buffer, or undefined if it has none (a new segment's). */
+function framesOf(group: readonly Batch[]): Buffer | undefined {
+  const bytes = sum(group, (b) => b.bytes);
+  if (bytes === 0) return undefined;
+  const frames = Buffer.allocUnsafe(bytes);
+  let end = 0;
+  for (const batch of group) end = writeFrames(frames, end, batch.firstSeq, batch.records);
+  return frames;
 }
 
 function sum(batches: readonly Batch[], of: (batch: Batch) => number): number {
