@@ -155,7 +155,7 @@ export class Connection {
   /**
    * Queues a reply the peer does not wait on to go on with its work (a worker's `ack`). If it is
    * all this turn has for a worker that is about to be sent more (its fetch is open), it lingers
-   * up to LINGER_MS, once its records are durable, for that `assign` and leaves in the same
+   * up to LINGER_MS, from when its records are durable, for that `assign` and leaves in the same
    * write: the worker wakes once.
    */
   sendLingering(message: ServerMessage): void {
@@ -227,13 +227,14 @@ export class Connection {
       this.lingeringReplies.add(this);
       return;
     }
+    const mayLinger = this.unflushedMayLinger;
     this.unflushedMayLinger = true;
     if (!free) {
       // This turn's replies wait for this turn's records, and for the output held before them,
       // whose order they keep; what goes ahead (an assign) leaves now.
       const epoch = (gate as DurabilityGate).required;
       this.unflushedWaitsForRecord = false;
-      this.output.hold(epoch);
+      this.output.hold(epoch, mayLinger);
       (gate as DurabilityGate).whenDurable(epoch, this.release);
     }
     this.output.flush();
@@ -242,12 +243,20 @@ export class Connection {
   private readonly release = (): void => {
     const gate = this.gate as DurabilityGate;
     if (this.socket.destroyed) return;
-    this.output.release((epoch) => gate.isDurable(epoch));
+    const mayLinger = this.output.releaseDurable((epoch) => gate.isDurable(epoch));
     if (this.output.holding && gate.failure !== undefined) {
       // What it was about to be told was never recorded: it must not hear it.
       this.log.warn("connection.dropped", { conn: this.id, peer: this.label, code: ErrorCode.journalUnavailable, reason: gate.failure });
       this.drop();
       return;
+    }
+    if (mayLinger !== undefined && !this.lingering) {
+      // A worker's acks, durable now, linger for the assign its open fetch brings, as they do
+      // without the journal; meanwhile the clients' replies released with them leave first.
+      if (mayLinger && !this.closing && this.handler.expectsMore(this)) {
+        this.lingering = true;
+        this.lingeringReplies.add(this);
+      } else this.output.flushAhead();
     }
     if (this.closing && !this.output.holding) this.socket.end();
   };

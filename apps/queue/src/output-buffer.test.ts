@@ -55,7 +55,8 @@ describe("OutputBuffer", () => {
     output.add("three\n");
     output.hold(2);
     expect(held).toBe(10);
-    output.release((epoch) => epoch <= 1);
+    expect(output.releaseDurable((epoch) => epoch <= 1)).toBe(false);
+    output.flushAhead();
     expect(held).toBe(6);
     expect(socket.written).toEqual(["one\n"]);
     output.add("four\n");
@@ -64,7 +65,7 @@ describe("OutputBuffer", () => {
     expect(held).toBe(0);
   });
 
-  it("writes what goes ahead past the frames it holds, and counts it against the bound until then", () => {
+  it("writes what goes ahead past the frames it holds, and released frames ahead of newer ones, counting all against the bound", () => {
     const socket = stalledSocket();
     const output = new OutputBuffer(socket, 30);
     output.add("reply\n");
@@ -73,7 +74,9 @@ describe("OutputBuffer", () => {
     output.hold(1);
     output.flush();
     expect(socket.written).toEqual(["assign\n"]);
-    output.release(() => true);
+    output.add("newer\n");
+    output.releaseDurable(() => true);
+    output.flushAhead();
     expect(socket.written).toEqual(["assign\n", "reply\n"]);
   });
 });

@@ -7,6 +7,8 @@ interface HeldFrames {
   epoch: number;
   text: string;
   bytes: number;
+  /** Replies the peer does not wait on (a worker's acks): once durable they may linger for company. */
+  mayLinger: boolean;
 }
 
 export class OutputBuffer {
@@ -72,7 +74,7 @@ export class OutputBuffer {
 
   /** Sets what is queued aside until `epoch` of the journal is durable, except what goes ahead;
    * still counted against the bound. */
-  hold(epoch: number): void {
+  hold(epoch: number, mayLinger = false): void {
     const frames = this.frames;
     if (frames.length === 0) return;
     const bytes = this.queuedBytes;
@@ -80,19 +82,34 @@ export class OutputBuffer {
     this.queuedBytes = 0;
     this.heldBytes += bytes;
     this.heldTally?.(bytes);
-    this.held.push({ epoch, text: frames.length === 1 ? (frames[0] as string) : frames.join(""), bytes });
+    this.held.push({ epoch, text: frames.length === 1 ? (frames[0] as string) : frames.join(""), bytes, mayLinger });
   }
 
-  /** Writes the held frames whose epoch is durable, in order, stopping at the first that is not. */
-  release(isDurable: (epoch: number) => boolean): void {
-    const ready: string[] = [];
+  /**
+   * Moves the held frames whose epoch is durable, in order up to the first that is not, to go
+   * with the next flush (ahead of anything queued since, which is newer and may still wait).
+   * Returns undefined if none was, else whether all of them may linger.
+   */
+  releaseDurable(isDurable: (epoch: number) => boolean): boolean | undefined {
+    let mayLinger: boolean | undefined;
     while (this.held.length > 0 && isDurable((this.held[0] as HeldFrames).epoch)) {
       const group = this.held.shift() as HeldFrames;
-      ready.push(group.text);
+      this.ahead.push(group.text);
+      this.aheadBytes += group.bytes;
       this.heldBytes -= group.bytes;
       this.heldTally?.(-group.bytes);
+      mayLinger = (mayLinger ?? true) && group.mayLinger;
     }
-    if (ready.length > 0) this.socket.write(ready.length === 1 ? (ready[0] as string) : ready.join(""));
+    return mayLinger;
+  }
+
+  /** Writes only what goes ahead, leaving queued frames for the journal's check. */
+  flushAhead(): void {
+    const ahead = this.ahead;
+    if (ahead.length === 0) return;
+    this.ahead = [];
+    this.aheadBytes = 0;
+    this.socket.write(ahead.length === 1 ? (ahead[0] as string) : ahead.join(""));
   }
 
   discard(): void {
