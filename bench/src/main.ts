@@ -22,18 +22,20 @@ import { runFloorOneByOne, runFloorPaced, runFloorSerial } from "./workloads/flo
 import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
-import { runBatches, runOneByOne, type OneByOneRun } from "./workloads/user-shape.js";
+import { runBatches, runOneByOne, runOneByOneLongLived, type OneByOneRun } from "./workloads/user-shape.js";
 import { describeCost, type SystemCost } from "./process-cost.js";
 import { measureFsyncLatency, measureReplay, withScratchDirectory } from "./workloads/journal-fsync.js";
 import { journalModes, runRecovery, withJournal, type JournalMode } from "./workloads/journal-cost.js";
 import { tmpdir } from "node:os";
+import { defaultQueueConfig } from "@djq/queue";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,journal] [--journal] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,keys,journal] [--journal] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
               one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
-              return at once) runs only when named
+              return at once) and keys (U's one-at-a-time shape on one queue kept running past its 100,000
+              remembered submission keys) run only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
               and print the functions with the most self time (with --journal: journal on, fsync always)
   --journal   A, B and C each with the journal off, on with fsync always and on with fsync interval,
@@ -243,6 +245,21 @@ await workload("U", `the user's shape: its own handler for "${userJobType}" on q
     `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
   row("U.batches", "U", `${n(sizes.A)} jobs in awaited batches of 1,000, 2 library workers × 50`, "jobs/s", batches.map((r) => r.jobsPerSecond),
     costColumns(batches.map((r) => r.costs)));
+});
+
+/** Past this many keyed submits the queue evicts a key for every new one. */
+const DEFAULT_MAX_KEYS = defaultQueueConfig.core.idempotency.maxKeys;
+
+await workload("keys", `U's one-at-a-time shape on one queue kept running past its ${n(DEFAULT_MAX_KEYS)} remembered submission keys`, async () => {
+  const rounds = quick ? 3 : 8;
+  const runs = await runOneByOneLongLived(sizes.B, rounds);
+  runs.forEach((r, i) => say(`  keys after ${n((i + 1) * sizes.B)} submits: ${describeOneByOne(r)}`));
+  result.runs.keys = runs;
+  // The first round warms the system up; those ending at or below the limit find the table not full.
+  const below = runs.filter((_, i) => i > 0 && (i + 1) * sizes.B <= DEFAULT_MAX_KEYS);
+  const full = runs.filter((_, i) => i * sizes.B >= DEFAULT_MAX_KEYS);
+  if (below.length > 0) oneByOneRows("keys.below", "keys", `U's shape, rounds of ${n(sizes.B)} before the key table is full`, below);
+  if (full.length > 0) oneByOneRows("keys.full", "keys", `U's shape, rounds of ${n(sizes.B)} with the key table full`, full);
 });
 
 await workload("D", `memory per pending job (${n(sizes.memoryPending)} pending) and throughput vs backlog`, async () => {

@@ -73,6 +73,23 @@ describe("submit", () => {
     expect(await submitting).toEqual([4]);
   });
 
+  it("encodes each job once, and resends after a drop the jobs as they were when submit was called", async () => {
+    const { client, conn } = await setup();
+    let encodings = 0;
+    const payload = { to: "ada@example.com", toJSON: () => ({ to: `ada-${++encodings}@example.com` }) };
+    const job = { type: "email", payload };
+    const submitting = client.submit(job);
+    job.type = "changed";
+    const first = await conn.expect("submit");
+    conn.drop();
+    const second = await (await queue.nextConnection()).expect("submit");
+    expect(encodings).toBe(1);
+    expect(first.jobs).toEqual([{ type: "email", payload: { to: "ada-1@example.com" } }]);
+    expect(second.jobs).toEqual(first.jobs);
+    queue.connections[1]?.reply(second, { type: "submitted", jobIds: [4] });
+    expect(await submitting).toEqual([4]);
+  });
+
   it(`splits a batch larger than ${MAX_JOBS_PER_MESSAGE} jobs into several messages with their own keys`, async () => {
     const { client, conn } = await setup();
     const jobs = Array.from({ length: MAX_JOBS_PER_MESSAGE + 1 }, () => ({ durationMs: 1 }));

@@ -18,7 +18,7 @@ import type { z } from "zod";
 import { JobLostError, PartialSubmitError } from "./client-errors.js";
 import { parsePayload, type JobTypeMap } from "./job-types.js";
 import { ReconnectingSession, type ReconnectOptions } from "./reconnecting-session.js";
-import { splitIntoBatches } from "./submit-batches.js";
+import { splitIntoBatches, submitFrame } from "./submit-batches.js";
 import { WatchRegistry, type SettledJob } from "./watch-registry.js";
 
 export interface ClientOptions<T extends JobTypeMap = Record<never, never>> {
@@ -144,8 +144,9 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> extends Even
   async submit(jobs: JobSpec | readonly JobSpec[], options: SubmitOptions = {}): Promise<JobId[]> {
     const list = Array.isArray(jobs) ? (jobs as readonly JobSpec[]) : [jobs as JobSpec];
     const specs = list.map((job, index) => {
-      // A copy, as the schema would make: the caller may change its object once submit returns.
-      if (isJobSpec(job)) return { ...job };
+      // No copy: each job is encoded once, now, and that text is what every send carries, so
+      // the caller may change its objects once submit returns.
+      if (isJobSpec(job)) return job;
       const parsed = JobSpec.safeParse(job);
       if (!parsed.success) throw new TypeError(describeIssues(parsed.error, ["jobs", index]));
       return parsed.data;
@@ -155,12 +156,11 @@ export class DjqClient<T extends JobTypeMap = Record<never, never>> extends Even
     const jobIds: JobId[] = [];
     for (const batch of batches) {
       try {
-        const reply = await this.session.request({
-          type: "submit",
-          jobs: batch.jobs,
-          key: batch.key,
-          ...(options.watch === true ? { watch: true } : {}),
-        });
+        const watch = options.watch === true;
+        const reply = await this.session.request(
+          { type: "submit", jobs: batch.jobs, key: batch.key, ...(watch ? { watch: true } : {}) },
+          { frame: (id) => submitFrame(id, batch, watch) },
+        );
         if (options.watch === true) this.registry.watch(reply.jobIds, this.session.runId);
         jobIds.push(...reply.jobIds);
       } catch (error) {

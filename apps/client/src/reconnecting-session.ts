@@ -15,6 +15,7 @@ import {
   QueueError,
   keepAlive,
   reconnectDelayMs,
+  type EncodedRequest,
   type Endpoint,
   type Logger,
 } from "@djq/runtime";
@@ -107,11 +108,13 @@ export class ReconnectingSession {
    * safe for requests the queue treats as idempotent (keyed submits, look-ups, watch, pause):
    * pass `resend: false` for the others, and the drop is thrown for the caller to judge.
    */
-  async request<T extends RequestBody>(body: T, { resend = true }: { resend?: boolean } = {}): Promise<ReplyTo<T["type"]>> {
+  async request<T extends RequestBody>(body: T, { resend = true, frame }: { resend?: boolean; frame?: EncodedRequest } = {}): Promise<ReplyTo<T["type"]>> {
     for (let sends = 0; ; sends += 1) {
-      const connection = await this.connected();
+      // Connected, as nearly always: no promise of a reconnect to wait on.
+      const current = this.connection;
+      const connection = current !== undefined && !current.closed ? current : await this.connected();
       try {
-        const reply = await connection.request(body);
+        const reply = await connection.request(body, frame);
         this.failures = 0;
         return reply;
       } catch (error) {

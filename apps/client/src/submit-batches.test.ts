@@ -1,10 +1,12 @@
+import { encodeFrame, type JobSpec } from "@djq/protocol";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { splitIntoBatches } from "./submit-batches.js";
+import { splitIntoBatches, submitFrame } from "./submit-batches.js";
 
 describe("splitIntoBatches", () => {
   it("keeps a small submission in one message with the caller's key unchanged", () => {
     const batches = splitIntoBatches([{}, {}], { maxFrameBytes: 1_000_000 }, "k");
-    expect(batches).toEqual([{ key: "k", jobs: [{}, {}] }]);
+    expect(batches).toEqual([{ key: "k", jobs: [{}, {}], jobsJson: "{},{}" }]);
   });
 
   it("caps the jobs per message and numbers the caller's key per message", () => {
@@ -24,7 +26,7 @@ describe("splitIntoBatches", () => {
   it("cuts by bytes so a message never reaches the frame limit", () => {
     const job = { payload: "x".repeat(200) };
     const batches = splitIntoBatches(Array(20).fill(job), { maxFrameBytes: 1_536 });
-    for (const batch of batches) expect(Buffer.byteLength(JSON.stringify(batch)) + 100).toBeLessThan(1_536);
+    for (const batch of batches) expect(Buffer.byteLength(submitFrame(2 ** 53 - 1, batch, true))).toBeLessThan(1_536);
     expect(batches.flatMap((b) => b.jobs)).toHaveLength(20);
   });
 
@@ -34,5 +36,22 @@ describe("splitIntoBatches", () => {
 
   it("refuses a key that would pass 128 characters", () => {
     expect(() => splitIntoBatches([{}, {}], { maxJobs: 1, maxFrameBytes: 1_000_000 }, "k".repeat(127))).toThrow(/1 to 128/);
+  });
+});
+
+describe("submitFrame", () => {
+  it("makes the text encodeFrame makes of the same submit, for any jobs, key and watch flag", () => {
+    const spec = fc.record(
+      { queue: fc.string(), type: fc.string(), durationMs: fc.nat(), payload: fc.jsonValue() },
+      { requiredKeys: [] },
+    ) as fc.Arbitrary<JobSpec>;
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 5 }), fc.string({ minLength: 1, maxLength: 128, unit: "grapheme" }), fc.nat(), fc.boolean(), (jobs, key, id, watch) => {
+        const [batch] = splitIntoBatches(jobs, { maxFrameBytes: 1_000_000 }, key);
+        if (batch === undefined) throw new Error("no batch");
+        const body = { id, type: "submit", jobs, key: batch.key, ...(watch ? { watch: true } : {}) };
+        expect(submitFrame(id, batch, watch)).toBe(encodeFrame(body));
+      }),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Encoded sizes of the job data peers hand the queue, measured before anything is kept: a job
 // must fit in one frame whatever is later added to it (its result, its history), and every byte
 // kept counts against the memory budget.
-import type { JobSpec } from "@djq/protocol";
+import { jsonBytes, type JobSpec } from "@djq/protocol";
 import type { QueueConfig } from "./queue-config.js";
 
 /** Room a job's view needs beyond its payload and result: its fields, a history of ordinary
@@ -28,7 +28,7 @@ export function measurePayloads(jobs: readonly JobSpec[], limits: JobSizeLimits)
   for (let index = 0; index < jobs.length; index += 1) {
     const payload = jobs[index]?.payload;
     if (payload === undefined) continue;
-    const bytes = Buffer.byteLength(JSON.stringify(payload) ?? "");
+    const bytes = jsonBytes(payload);
     if (bytes > limit) return { ok: false, index, bytes, limit };
     sizes ??= new Array<number>(jobs.length).fill(0);
     sizes[index] = bytes;
@@ -39,5 +39,5 @@ export function measurePayloads(jobs: readonly JobSpec[], limits: JobSizeLimits)
 /** The items with the encoded size of each result beside it, for the core to check and count. */
 export function withResultBytes<T extends { result?: unknown }>(items: readonly T[]): readonly (T & { resultBytes?: number })[] {
   if (!items.some((item) => item.result !== undefined)) return items;
-  return items.map((item) => (item.result === undefined ? item : { ...item, resultBytes: Buffer.byteLength(JSON.stringify(item.result) ?? "") }));
+  return items.map((item) => (item.result === undefined ? item : { ...item, resultBytes: jsonBytes(item.result) }));
 }

@@ -1,7 +1,7 @@
 // Runs one attempt to an outcome: finds the handler, checks the payload against the job type's
 // schema, calls the handler and turns whatever happens into a report. It never throws and never
 // touches the connection; the worker decides whether and when the outcome is sent.
-import { MAX_ERROR_CHARS, describeIssues, type Assignment } from "@djq/protocol";
+import { MAX_ERROR_CHARS, describeIssues, isPlainText, scalarJsonBytes, type Assignment } from "@djq/protocol";
 import type { ZodType } from "zod";
 import type { Job, JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
@@ -111,7 +111,7 @@ function sized(result: unknown, resultBytes: number, maxResultBytes: number): Jo
  */
 function flatOutcome(result: unknown, maxResultBytes: number): JobOutcome | undefined {
   if (typeof result !== "object" || result === null) {
-    const bytes = scalarBytes(result);
+    const bytes = scalarJsonBytes(result);
     return bytes === 0 ? undefined : sized(result, bytes, maxResultBytes);
   }
   if (Object.getPrototypeOf(result) !== Object.prototype || "toJSON" in result) return undefined;
@@ -119,42 +119,15 @@ function flatOutcome(result: unknown, maxResultBytes: number): JobOutcome | unde
   let bytes = 1; // "{", and "," or "}" after each field below
   let fields = 0;
   for (const key in result) {
-    if (key === "__proto__" || !Object.hasOwn(result, key) || !plainText.test(key)) return undefined;
+    if (key === "__proto__" || !Object.hasOwn(result, key) || !isPlainText(key)) return undefined;
     const value = (result as Record<string, unknown>)[key];
-    const valueBytes = scalarBytes(value);
+    const valueBytes = scalarJsonBytes(value);
     if (valueBytes === 0) return undefined;
     copy[key] = value;
     bytes += key.length + 3 + valueBytes + 1;
     fields += 1;
   }
   return sized(copy, fields === 0 ? 2 : bytes, maxResultBytes);
-}
-
-/** Printable ASCII other than `"` and `\`: JSON writes such a string as it is, between quotes. */
-const plainText = /^[ !#-[\]-~]*$/;
-
-/** The length of the JSON of a value that JSON carries as itself, or 0 for any other value. */
-function scalarBytes(value: unknown): number {
-  switch (typeof value) {
-    case "string":
-      return plainText.test(value) ? value.length + 2 : 0;
-    case "boolean":
-      return value ? 4 : 5;
-    case "number":
-      // JSON turns NaN and ±Infinity into null and -0 into 0: those are left to JSON itself.
-      if (!Number.isFinite(value) || (value === 0 && 1 / value < 0)) return 0;
-      return Number.isSafeInteger(value) ? integerChars(value) : String(value).length;
-    case "object":
-      return value === null ? 4 : 0;
-    default:
-      return 0;
-  }
-}
-
-function integerChars(value: number): number {
-  let chars = value < 0 ? 2 : 1;
-  for (let rest = Math.abs(value); rest >= 10; rest = Math.floor(rest / 10)) chars += 1;
-  return chars;
 }
 
 function failed(error: string, permanent: boolean): JobOutcome {

@@ -1,9 +1,10 @@
 // Collects the outcomes of finished attempts and sends those made in the same tick as one
 // `complete` and one `fail` message, so a busy worker costs the queue one request per batch, not
-// per job. Reports outlive sessions: ones that could not be delivered wait for the next session.
+// per job. One batch is in flight at a time: reports made while it waits for its ack form the
+// next, larger batch, sent when the ack comes. Reports outlive sessions: ones that could not be
+// delivered wait for the next session.
 import { DEFAULT_FRAME_BYTES, ErrorCode, maxReportsPerMessage, type CompletedJob, type FailedJob, type HeldLease, type JobId, type Lease } from "@djq/protocol";
 import { QueueError, type Logger } from "@djq/runtime";
-import type { Mutex } from "async-mutex";
 import type { Session } from "./session.js";
 
 export type Report =
@@ -11,12 +12,10 @@ export type Report =
   | { kind: "fail"; item: FailedJob; bytes: number };
 
 export interface ReportBatcherOptions {
-  /** Shared with session set-up; see the worker for why. */
-  lock: Mutex;
-  /** The session to send on, or undefined while there is none. */
+  /** The session to send on: undefined while there is none, and while one is being set up. */
   session: () => Session | undefined;
   logger: Logger;
-  /** Called whenever a flush is over, so a stopping worker can see its reports drain. */
+  /** Called whenever a batch's acks are in, so a stopping worker can see its reports drain. */
   onFlushed: () => void;
   /**
    * Called right after a flush has written its reports, in the same tick: a request made now goes
@@ -35,6 +34,8 @@ export class ReportBatcher {
   /** The messages sent and not yet acknowledged, and how many reports they hold together. */
   private readonly inFlight = new Set<Report[]>();
   private inFlightReports = 0;
+  /** The batch in flight: settles once every one of its messages is acknowledged or lost. */
+  private sending: Promise<unknown> | undefined;
   private scheduled = false;
 
   constructor(private readonly options: ReportBatcherOptions) {}
@@ -61,16 +62,16 @@ export class ReportBatcher {
     return this.buffer.length !== before;
   }
 
-  /** Forgets every unsent report; returns how many there were. The caller holds the lock. */
+  /** Forgets every unsent report; returns how many there were. */
   clear(): number {
     const dropped = this.buffer.length;
     this.buffer = [];
     return dropped;
   }
 
-  /** Whether reports are waiting for a flush already scheduled for the end of this tick. */
+  /** Whether reports wait for a flush scheduled for the end of this tick that will send them then. */
   get sendingSoon(): boolean {
-    return this.scheduled && this.buffer.length > 0;
+    return this.scheduled && this.buffer.length > 0 && this.sending === undefined;
   }
 
   /** Flushes at the end of this tick, after every attempt settling in it has been added. */
@@ -79,21 +80,19 @@ export class ReportBatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
-  async flush(): Promise<void> {
-    await this.options.lock.runExclusive(() => this.flushLocked());
-    this.options.onFlushed();
-    // Reports added while the lock was held (or put back after a lost connection) go next.
-    if (this.buffer.length > 0 && this.options.session()?.closed === false) this.schedule();
-  }
-
-  /** Sends everything buffered and waits for the acks; the caller holds the lock. */
-  async flushLocked(): Promise<void> {
+  /**
+   * Sends everything buffered, unless a batch is in flight: its ack sends what piled up meanwhile.
+   * All of it happens in this call, with no await between the check and the send, so no lock is
+   * needed: a session being set up is not handed out until its welcome is in, and the requests of
+   * a lost one have failed (and put their reports back) before the next one is set up.
+   */
+  flush(): void {
     const session = this.options.session();
-    if (session === undefined || session.closed || this.buffer.length === 0) return;
+    if (this.sending !== undefined || session === undefined || session.closed || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
     const maxFrameBytes = session.welcome.maxFrameBytes || DEFAULT_FRAME_BYTES;
@@ -101,9 +100,23 @@ export class ReportBatcher {
     const messages = [...split(batch, "complete", limits), ...split(batch, "fail", limits)];
     for (const reports of messages) this.inFlight.add(reports);
     this.inFlightReports += batch.length;
-    const acked = Promise.all(messages.map((reports) => this.send(session, reports)));
+    const sending = Promise.all(messages.map((reports) => this.send(session, reports))).finally(() => {
+      this.sending = undefined;
+      this.options.onFlushed();
+      // Reports added while this batch waited (or put back after a lost connection) go next.
+      this.flush();
+    });
+    this.sending = sending;
     this.options.onSent?.();
-    await acked;
+  }
+
+  /** Sends what is buffered and resolves once no batch is in flight: a stopping worker's last reports. */
+  async drain(): Promise<void> {
+    this.flush();
+    while (this.sending !== undefined) {
+      await this.sending;
+      this.flush();
+    }
   }
 
   /** The queue will not keep this result: the attempt fails for good, with the queue's reason,

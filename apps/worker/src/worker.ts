@@ -30,11 +30,10 @@ export class Worker extends WorkerEmitter {
   private readonly options: ResolvedWorkerOptions;
   protected readonly log: Logger;
   private readonly running: RunningJobs;
-  // Three things that each span awaits take turns on this lock: setting up a session (connect,
-  // hello, welcome), sending a batch of reports and waiting for its ack, and stop()'s last words
-  // (release, flush, close). Without it stop() could close while a session is half set up, and
-  // that session would outlive the worker; and with one report batch in flight at a time,
-  // reports made while it waits pile up into the next, larger batch.
+  // Two things that each span awaits take turns on this lock: setting up a session (connect,
+  // hello, welcome) and stop()'s last words (release, last reports, close). Without it stop()
+  // could close while a session is half set up, and that session would outlive the worker.
+  // Sending reports needs no turn: see ReportBatcher.flush.
   private readonly lock = new Mutex();
   private readonly batcher: ReportBatcher;
   private session: Session | undefined;
@@ -70,7 +69,6 @@ export class Worker extends WorkerEmitter {
     this.workerId = this.options.workerId;
     this.log = this.options.logger;
     this.batcher = new ReportBatcher({
-      lock: this.lock,
       session: () => this.session,
       logger: this.log,
       onFlushed: () => this.notify(),
@@ -235,9 +233,9 @@ export class Worker extends WorkerEmitter {
     setImmediate(() => {
       this.pumpScheduled = false;
       // Reports about to go out ask for the slots they free in their own write (onSent); a fetch
-      // sent now would take a write, and wake the queue, of its own. Behind a held lock (a batch
-      // waiting for its ack) they could wait a round trip, so then the fetch goes now.
-      if (this.batcher.sendingSoon && !this.lock.isLocked()) return;
+      // sent now would take a write, and wake the queue, of its own. Reports behind a batch
+      // waiting for its ack could wait a round trip, so then the fetch goes now.
+      if (this.batcher.sendingSoon) return;
       this.pump();
     });
   }
@@ -349,7 +347,7 @@ export class Worker extends WorkerEmitter {
       const session = this.session;
       if (session !== undefined && !session.closed) {
         if (leftovers.length > 0) void this.release(session, leftovers);
-        const lastWords = Promise.all([...this.releasing, this.batcher.flushLocked()]);
+        const lastWords = Promise.all([...this.releasing, this.batcher.drain()]);
         await Promise.race([lastWords, delay(FINAL_ACK_MS)]);
         await session.close();
       }

@@ -107,6 +107,20 @@ export function runOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneR
   });
 }
 
+/**
+ * U's one-at-a-time shape on one system kept running: `rounds` measured runs of `jobs` each, one
+ * after another, so that the later ones find the queue's table of submission keys full (the
+ * client library keys every submit) and the queue evicting a key for every one it takes.
+ */
+export function runOneByOneLongLived(jobs: number, rounds: number): Promise<OneByOneRun[]> {
+  return withSystem({ fleet: fleetUser }, async ({ producer, workers, queue }) => {
+    const peers = { producer, workers, brokerPid: queue.pid };
+    const runs: OneByOneRun[] = [];
+    for (let round = 0; round < rounds; round++) runs.push(await measureOneByOne(peers, jobs));
+    return runs;
+  });
+}
+
 /** A fresh djq system, unmeasured warm-up runs until `warmUpJobs` have run, one measured run. */
 export function runBatches(jobs: number, batchSize: number, warmUpJobs: number): Promise<BatchesRun> {
   return withSystem({ fleet: fleetUser }, async ({ producer, workers, queue }) => {

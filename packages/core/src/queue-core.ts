@@ -83,11 +83,7 @@ export class QueueCore extends CoreState {
 
   /** When `advance` next has work to do; the shell arms its one timer for this instant. */
   nextWakeAt(): number | undefined {
-    let at = this.deadlines.peek()?.deadlineAt;
-    for (const candidate of [this.retention.nextExpiryAt(), this.keys.nextExpiryAt()]) {
-      if (candidate !== undefined && (at === undefined || candidate < at)) at = candidate;
-    }
-    return at;
+    return sooner(sooner(this.deadlines.peek()?.deadlineAt, this.retention.nextExpiryAt()), this.keys.nextExpiryAt());
   }
 
   /** Runs everything due at or before `now`: delayed jobs, lease expiries, silent workers, retention. */
@@ -326,4 +322,9 @@ export class QueueCore extends CoreState {
   subscriptionCount(): number {
     return this.subscriptions.size;
   }
+}
+
+/** The earlier of two instants, either of which may be absent. */
+function sooner(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || (b !== undefined && b < a) ? b : a;
 }

@@ -68,12 +68,14 @@ export class Retention {
     return oldest === undefined ? undefined : oldest.settledAt + this.limits.maxAgeMs;
   }
 
+  // Asked on every settle and every turn's wake-up: the three lists by name, no array of them built.
   private oldest(): JobRecord | undefined {
-    let oldest: JobRecord | undefined;
-    for (const list of Object.values(this.lists)) {
-      const first = list.first;
-      if (first !== undefined && (oldest === undefined || first.settledAt < oldest.settledAt)) oldest = first;
-    }
-    return oldest;
+    const { completed, failed, cancelled } = this.lists;
+    return earlier(earlier(completed.first, failed.first), cancelled.first);
   }
+}
+
+function earlier(a: JobRecord | undefined, b: JobRecord | undefined): JobRecord | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a.settledAt <= b.settledAt ? a : b;
 }

@@ -40,6 +40,16 @@ const hotMessage = fc.oneof(
 );
 
 describe("the hand check of submit, complete, fetch and heartbeat", () => {
+  const nested = (levels: number): unknown => (levels === 0 ? 1 : [nested(levels - 1)]);
+
+  it("leaves a payload or a result nested past MAX_JSON_DEPTH to validateRequest's depth check", () => {
+    // The message, `jobs` and the job take 3 levels: 61 more reach the limit of 64 exactly.
+    expect(acceptHotRequest({ id: 1, type: "submit", jobs: [{ payload: nested(61) }] })).toBeDefined();
+    expect(acceptHotRequest({ id: 1, type: "submit", jobs: [{ payload: nested(62) }] })).toBeUndefined();
+    expect(acceptHotRequest({ id: 1, type: "complete", jobs: [{ jobId: 1, lease: 1, result: nested(61) }] })).toBeDefined();
+    expect(acceptHotRequest({ id: 1, type: "complete", jobs: [{ jobId: 1, lease: 1, result: nested(62) }] })).toBeUndefined();
+  });
+
   it("accepts only what the schema accepts, and as the schema parses it", () => {
     assertHandCheckWithinSchema(hotMessage, acceptHotRequest, Request, RUNS);
   });

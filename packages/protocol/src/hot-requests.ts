@@ -1,9 +1,11 @@
 // The requests every job brings (submit, fetch, complete, heartbeat), checked by hand in their
 // common shapes, because the schemas' general machinery costs more per message than the rest of a
 // job's way through the queue. It may only say yes: a value it accepts is one the schema accepts,
-// unchanged (a strict schema copies every field as it is); anything else, doubtful shapes
-// included, goes to the schema, so refusals and their messages stay the schema's alone.
-import { MAX_ATTEMPTS, MAX_DELAY_MS, MAX_DURATION_MS, MAX_FETCH, MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_PRIORITY, MAX_TIMEOUT_MS, MIN_PRIORITY } from "./limits.js";
+// unchanged (a strict schema copies every field as it is) and nested no deeper than MAX_JSON_DEPTH
+// (only a payload or a result can be: the rest of these shapes is fixed); anything else, doubtful
+// shapes included, goes to the schema, so refusals and their messages stay the schema's alone.
+import { jobFieldNestsDeeperThan } from "./json-depth.js";
+import { MAX_ATTEMPTS, MAX_DELAY_MS, MAX_DURATION_MS, MAX_FETCH, MAX_ID_CHARS, MAX_JOBS_PER_MESSAGE, MAX_JSON_DEPTH, MAX_PRIORITY, MAX_TIMEOUT_MS, MIN_PRIORITY } from "./limits.js";
 import { MAX_NAME_CHARS, MAX_RUN_AT, namePattern } from "./job.js";
 import type { JobSpec } from "./job.js";
 import type { Request } from "./requests.js";
@@ -77,6 +79,7 @@ function isComplete(record: Fields): boolean {
   for (const job of record.jobs) {
     if (!isObject(job) || countAllowed(job, completedJobFields) < 0) return false;
     if (!isIntIn(job.jobId, 1, Number.MAX_SAFE_INTEGER) || !isIntIn(job.lease, 1, Number.MAX_SAFE_INTEGER)) return false;
+    if (jobFieldNestsDeeperThan(job.result, MAX_JSON_DEPTH)) return false;
   }
   return true;
 }
@@ -93,7 +96,7 @@ function isSubmit(record: Fields): boolean {
   const { key, watch } = record;
   if (key !== undefined && !(typeof key === "string" && key.length >= 1 && key.length <= MAX_ID_CHARS)) return false;
   if (watch !== undefined && typeof watch !== "boolean") return false;
-  for (const job of record.jobs) if (!isJobSpec(job)) return false;
+  for (const job of record.jobs) if (!isJobSpec(job) || jobFieldNestsDeeperThan(job.payload, MAX_JSON_DEPTH)) return false;
   return true;
 }
 

@@ -17,3 +17,4 @@ export * from "./examples.js";
 export * from "./warm-up.js";
 export * from "./journal-records.js";
 export * from "./journal-change-records.js";
+export * from "./json-bytes.js";
