@@ -9,6 +9,7 @@ import { JournalBacklog } from "./journal-backlog.js";
 import { openJournal, type FsyncMode, type OpenJournal } from "./journal/index.js";
 import { defaultJournalOptions } from "./journal/open-journal.js";
 import { withPendingRuns } from "./journal/pending-runs.js";
+import type { TurnListener } from "./turns.js";
 
 export interface JournalSettings {
   dir: string;
@@ -35,7 +36,7 @@ export const defaultJournalSettings: Omit<JournalSettings, "dir"> = {
   maxUnwrittenBytes: 64 * 1024 * 1024,
 };
 
-export class QueueJournal {
+export class QueueJournal implements TurnListener {
   readonly gate: DurabilityGate;
   readonly backlog: JournalBacklog;
 
@@ -97,7 +98,11 @@ export class QueueJournal {
     if (this.opened.compactor.due) void this.compact();
   }
 
-  /** Every socket's frames of this turn are handled: its records go into a write now. */
+  beginTurn(): void {
+    this.opened.appender.beginTurn();
+  }
+
+  /** Every socket's frames of this turn are handled: its records go into a write. */
   endTurn(): void {
     this.opened.appender.endTurn();
   }

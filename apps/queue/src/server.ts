@@ -21,8 +21,8 @@ export class QueueServer {
     private readonly log: Logger,
   ) {
     this.lingeringReplies = new LingeringReplies(broker.clock);
-    // The turn's records go to the journal before its replies are flushed (see JournalAppender.endTurn).
-    this.turns = new Turns(() => broker.journal?.endTurn());
+    // A turn's records go to the journal as one batch (see JournalAppender.endTurn).
+    this.turns = new Turns(() => broker.journal);
     const accept = (socket: net.Socket) => this.accept(socket);
     this.server = config.tls ? tls.createServer({ cert: config.tls.cert, key: config.tls.key }, accept) : net.createServer(accept);
     this.server.on("error", (error) => log.error("server.error", { error: error.message }));

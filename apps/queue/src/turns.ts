@@ -6,12 +6,18 @@ export interface HasInbox {
   handleInbox(): void;
 }
 
+/** Told of each turn's bounds: the journal seals a turn's records into one batch. */
+export interface TurnListener {
+  beginTurn(): void;
+  /** The turn's frames are all handled; none of its replies has left yet. */
+  endTurn(): void;
+}
+
 export class Turns {
   private readonly waiting = new Set<HasInbox>();
   private scheduled = false;
 
-  /** @param ended called once each turn's frames are all handled, before any of its replies leave */
-  constructor(private readonly ended: () => void = () => {}) {}
+  constructor(private readonly listener: () => TurnListener | undefined = () => undefined) {}
 
   /** Frames are waiting on this connection; they are handled once this turn's input is heard. */
   add(connection: HasInbox): void {
@@ -23,10 +29,15 @@ export class Turns {
 
   private readonly run = (): void => {
     this.scheduled = false;
-    for (const connection of this.waiting) {
-      this.waiting.delete(connection);
-      connection.handleInbox();
+    const listener = this.listener();
+    listener?.beginTurn();
+    try {
+      for (const connection of this.waiting) {
+        this.waiting.delete(connection);
+        connection.handleInbox();
+      }
+    } finally {
+      listener?.endTurn();
     }
-    this.ended();
   };
 }

@@ -4,12 +4,13 @@
 // to the thread pool, not a write and then an fdatasync), and the promise append returned
 // resolves only then, so a reply waits for its record, not for a sync of its own. A turn's batch
 // is sealed as soon as the turn ends; while one write is in flight, every turn that ends
-// meanwhile joins the next write (pipelined group commit), which grows with the load. With
-// `always`, right after a write that answered a client (a submit, say), a batch no client waits
-// on (a worker's completion, the clock's requeues) waits up to PATIENCE_MS for the client's next
-// request and shares its sync: under one awaited submit at a time, the completion of the last
-// job would otherwise take a sync the next submit has to wait out before its own. Without a
-// client's request in the last write nothing waits, so workers alone never wait on a timer.
+// meanwhile joins the next write (pipelined group commit), which grows with the load. Right
+// after a write that answered a client (a submit, say), a batch no client waits on (a worker's
+// completion, the clock's requeues) waits up to PATIENCE_MS for the client's next request and
+// shares its write: under one awaited submit at a time, the completion of the last job would
+// otherwise take a sync (with `always`) the next submit has to wait out before its own, or a
+// write of its own (with `interval`) and a write of its replies. Without a client's request in
+// the last write nothing waits, so workers alone never wait on a timer.
 // A failed write or sync is never retried (Linux
 // may have dropped the pages it could not write): the journal turns unavailable and says so,
 // every append from then on resolves with `journal-unavailable`, and nothing is thrown.
@@ -20,6 +21,7 @@ import { Mutex } from "async-mutex";
 import { ErrorCode, type JournalRecord } from "@djq/protocol";
 import type { Logger } from "@djq/runtime";
 import { journalFileName, syncDirectory } from "./journal-files.js";
+import { LoopSlack } from "./loop-slack.js";
 import { encodeFileHeader, encodePayload, frameBytes, writeFrames, FILE_HEADER_BYTES, type EncodedRecord } from "./record-frame.js";
 
 /**
@@ -104,6 +106,9 @@ export class JournalAppender {
   private writtenRecordBytes = 0;
   /** Every record numbered below this is written (and, with `always`, synced). */
   private durableSeq: number;
+  private readonly slack = new LoopSlack();
+  /** Between beginTurn and endTurn: the batch is sealed by endTurn. */
+  private inTurn = false;
 
   /** Creates the first segment; throws if it cannot, since a queue that cannot start its
    * journal must not start at all. */
@@ -145,10 +150,20 @@ export class JournalAppender {
     return seq <= this.durableSeq;
   }
 
-  /** The turn is over: its batch is sealed now rather than when the ticks run, so that with
-   * `interval` its write is done before any reply of the turn is flushed. */
+  /** A turn begins: its records are sealed into a batch when it ends (endTurn), not at the first
+   * tick, which would leave out the requests of connections handled after the first record. */
+  beginTurn(): void {
+    this.inTurn = true;
+  }
+
+  /** The turn is over. With `interval` its batch is sealed, and written, now, so that the turn's
+   * replies all find their records written. With `always` it is sealed in a tick queued now,
+   * after the ticks that flush the turn's assigns: they leave before the loop may block for the
+   * disk, and the clients' replies, flushed after the workers', find their records durable. */
   endTurn(): void {
-    this.sealOpenBatch();
+    this.inTurn = false;
+    if (this.options.fsync === "interval") this.sealOpenBatch();
+    else if (this.open !== undefined) process.nextTick(this.sealOpenBatch);
   }
 
   /**
@@ -230,21 +245,22 @@ export class JournalAppender {
     const done = new Promise<Durable>((resolve) => (settle = resolve));
     const batch: Batch = { records: [], firstSeq: this.nextSeq, bytes: 0, startsSegment: undefined, awaited: false, done, settle };
     this.open = batch;
-    // A turn (every socket's frames heard in one pass of the event loop) runs in one callback,
-    // and ticks run as soon as it returns: the batch then holds the whole turn, and its write
-    // starts at once rather than a pass of the event loop later.
-    process.nextTick(() => this.sealOpenBatch());
+    // Outside a turn (the clock's events, the dashboard's requests), the batch holds what this
+    // callback appends: ticks run as soon as it returns, and its write starts at once rather
+    // than a pass of the event loop later.
+    if (!this.inTurn) process.nextTick(this.sealOpenBatch);
     return batch;
   }
 
-  private sealOpenBatch(): void {
+  private readonly sealOpenBatch = (): void => {
     const batch = this.open;
     if (batch === undefined) return;
     this.open = undefined;
     this.queued.push(batch);
     this.lastSealed = batch;
     if (!this.flushing) void this.flushQueued();
-  }
+  };
+
 
   private async flushQueued(): Promise<void> {
     this.flushing = true;
@@ -266,17 +282,21 @@ export class JournalAppender {
     this.flushing = false;
   }
 
-  /** With `interval`, a write only hands bytes to the page cache: done on the event loop, in the
-   * call that sealed the batch, so the turn's replies find their records written (durableSeq)
-   * and leave without waiting for a promise. Not while a sync is in flight: a write to a page
-   * under writeback waits for the disk, and would stall the event loop for it (C's p99 went from
-   * 2-3 ms to 9-80 ms); nor when the batch starts a new segment. */
+  /**
+   * Written on the event loop, in the call that sealed the batch, so the turn's replies find
+   * their records durable (durableSeq) and leave without waiting for a promise: always with
+   * `interval`, where a write only hands bytes to the page cache; with `always`, while the loop
+   * has room to wait for the disk (see LoopSlack). Not while a sync is in flight (a write to a
+   * page under writeback waits for the disk, and would stall the loop for it: C's p99 went from
+   * 2-3 ms to 9-80 ms), nor when the batch starts a new segment.
+   */
   private writesInPlace(group: readonly Batch[]): boolean {
-    return this.options.fsync === "interval" && !this.mutex.isLocked() && this.handle !== undefined && (group[0] as Batch).startsSegment === undefined;
+    if (this.mutex.isLocked() || this.handle === undefined || (group[0] as Batch).startsSegment !== undefined) return false;
+    return this.options.fsync === "interval" || (this.writesSync && this.slack.roomToBlock());
   }
 
   private waitsForClient(): boolean {
-    return this.options.fsync === "always" && this.clientLikely && !this.queued.some((batch) => batch.awaited || batch.startsSegment !== undefined);
+    return this.clientLikely && !this.queued.some((batch) => batch.awaited || batch.startsSegment !== undefined);
   }
 
   /** Every batch sealed so far may go now, company or not. */
@@ -326,10 +346,16 @@ export class JournalAppender {
       const frames = framesOf(group);
       if (frames === undefined) return DURABLE;
       const handle = this.handle as FileHandle;
+      const started = performance.now();
       const written = this.wrote(group, frames, writeSync(handle.fd, frames, 0, frames.length, this.position));
       if (!written.ok) return written;
-      this.unsyncedWrites = true;
-      this.syncSoon();
+      if (this.writesSync) {
+        this.stats.syncs += 1;
+        this.slack.blocked(performance.now() - started);
+      } else {
+        this.unsyncedWrites = true;
+        this.syncSoon();
+      }
       return DURABLE;
     } catch (error) {
       return this.fail(describe(error));
