@@ -10,10 +10,10 @@
 // shares its write: under one awaited submit at a time, the completion of the last job would
 // otherwise take a sync (with `always`) the next submit has to wait out before its own, or a
 // write of its own (with `interval`) and a write of its replies. Without a client's request in
-// the last write nothing waits, so workers alone never wait on a timer.
-// A failed write or sync is never retried (Linux
-// may have dropped the pages it could not write): the journal turns unavailable and says so,
-// every append from then on resolves with `journal-unavailable`, and nothing is thrown.
+// the last write nothing waits, so workers alone never wait on a timer. A failed write or sync
+// is never retried (Linux may have dropped the pages it could not write): the journal turns
+// unavailable and says so, every append from then on resolves with `journal-unavailable`, and
+// nothing is thrown.
 import { constants, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -257,7 +257,6 @@ export class JournalAppender {
     this.lastSealed = batch;
     if (!this.flushing) void this.flushQueued();
   };
-
 
   private async flushQueued(): Promise<void> {
     this.flushing = true;
