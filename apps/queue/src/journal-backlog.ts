@@ -19,6 +19,8 @@ export class JournalBacklog {
   private heldReplyBytes = 0;
   private fullSince: number | undefined;
   private readonly waiting = new Set<WaitsForJournal>();
+  /** The batch the last records went into, and their bytes so far. */
+  private lastBatch: { durable: Promise<Durable>; bytes: number } | undefined;
 
   constructor(
     readonly limitBytes: number,
@@ -49,12 +51,19 @@ export class JournalBacklog {
     return this.waiting;
   }
 
-  /** `bytes` of records went into a batch that settles with `durable` (written, or failed). */
+  /** `bytes` of records went into a batch that settles with `durable` (written, or failed). The
+   * events of one turn share a batch, and are counted out with it in one callback. */
   appended(bytes: number, durable: Promise<Durable>): void {
     const wasFull = this.full;
     this.undurableBytes += bytes;
     if (!wasFull && this.full) this.nowFull();
-    void durable.then(() => this.settled(bytes));
+    if (this.lastBatch?.durable === durable) {
+      this.lastBatch.bytes += bytes;
+      return;
+    }
+    const batch = { durable, bytes };
+    this.lastBatch = batch;
+    void durable.then(() => this.settled(batch.bytes));
   }
 
   private nowFull(): void {
