@@ -42,8 +42,13 @@ let clock = new ManualClock();
 
 /** A gate over a stand-in appender whose records are durable below `durableBelow.seq`. */
 const durableBelow = { seq: 0 };
-function gateOver(): DurabilityGate {
-  return new DurabilityGate({ isDurableBelow: (seq) => seq <= durableBelow.seq });
+
+/** A gate holding output for one batch of records below 5; `durable` settles that batch. */
+function gateWithBatch(): { gate: DurabilityGate; durable: (outcome: Durable) => void } {
+  const gate = new DurabilityGate({ isDurableBelow: (seq) => seq <= durableBelow.seq });
+  let durable!: (outcome: Durable) => void;
+  gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+  return { gate, durable };
 }
 
 function connectionOf(role: Role, peer: string, gate?: DurabilityGate): Connection {
@@ -57,6 +62,7 @@ function connectionOf(role: Role, peer: string, gate?: DurabilityGate): Connecti
 const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 const submitted: ServerMessage = { id: 1, type: "submitted", jobIds: [7] };
 const assign: ServerMessage = { id: 2, type: "assign", jobs: [] };
+const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
 
 afterEach(() => {
   for (const connection of opened.splice(0)) connection.drop();
@@ -86,9 +92,7 @@ describe("a connection's writes", () => {
   });
 
   it("with the journal on, holds what acknowledges a change until its batch is durable, and lets a heartbeat reply or a progress push go at once unless something before it is held", async () => {
-    const gate = gateOver();
-    let durable!: (outcome: Durable) => void;
-    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+    const { gate, durable } = gateWithBatch();
     const beat: ServerMessage = { id: 3, type: "heartbeat" };
     const progress: ServerMessage = { type: "progress", jobId: 7, percent: 50 };
     const watcher = connectionOf("client", "watcher", gate);
@@ -111,7 +115,6 @@ describe("a connection's writes", () => {
 
   it("lets a report's ack to a worker whose fetch is open linger for the assign that fetch brings, and leave with it in one write", async () => {
     const worker = connectionOf("worker", "worker");
-    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     fetchOpen = true;
     worker.sendLingering(ack);
     await endOfTurn();
@@ -124,7 +127,6 @@ describe("a connection's writes", () => {
   it("writes a lingering ack alone once the linger is over, and at once when the worker has no fetch open", async () => {
     const waiting = connectionOf("worker", "waiting");
     const busy = connectionOf("worker", "busy");
-    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     fetchOpen = true;
     waiting.sendLingering(ack);
     await endOfTurn();
@@ -137,11 +139,8 @@ describe("a connection's writes", () => {
   });
 
   it("with the journal on, sends an assign at once, ahead of a reply held for the journal", async () => {
-    const gate = gateOver();
-    let durable!: (outcome: Durable) => void;
-    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+    const { gate, durable } = gateWithBatch();
     const worker = connectionOf("worker", "worker", gate);
-    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     worker.sendLingering(ack);
     await endOfTurn();
     expect(written).toEqual([]);
@@ -154,11 +153,9 @@ describe("a connection's writes", () => {
   });
 
   it("with the journal on, lets an ack whose records are written already linger for the assign, as without the journal", async () => {
-    const gate = gateOver();
-    gate.hold(new Promise<Durable>(() => {}), 5);
+    const { gate } = gateWithBatch();
     durableBelow.seq = 5;
     const worker = connectionOf("worker", "worker", gate);
-    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     fetchOpen = true;
     worker.sendLingering(ack);
     await endOfTurn();
@@ -169,11 +166,8 @@ describe("a connection's writes", () => {
   });
 
   it("with the journal on, lets an ack linger for the assign from when its records are durable", async () => {
-    const gate = gateOver();
-    let durable!: (outcome: Durable) => void;
-    gate.hold(new Promise<Durable>((resolve) => (durable = resolve)), 5);
+    const { gate, durable } = gateWithBatch();
     const worker = connectionOf("worker", "worker", gate);
-    const ack: ServerMessage = { id: 5, type: "ack", refused: [] };
     fetchOpen = true;
     worker.sendLingering(ack);
     await endOfTurn();
