@@ -41,7 +41,7 @@ const fixed = (value: number, digits = 0) => value.toLocaleString("en-US", { max
 await withScratchDirectory(flags.dir ?? tmpdir(), async (dir) => {
   const latency = await measureFsyncLatency(dir, samples);
   process.stdout.write(`fsync latency of a ${latency.recordBytes}-byte write + fdatasync, ${samples} samples (µs):\n`);
-  for (const [label, l] of [["writeSync + fdatasyncSync", latency.blocking], ["FileHandle write + datasync", latency.fileHandle]] as const) {
+  for (const [label, l] of [["writeSync + fdatasyncSync", latency.blocking], ["FileHandle write + datasync", latency.fileHandle], ["O_DSYNC write, zeros ahead", latency.preallocated]] as const) {
     process.stdout.write(`  ${label.padEnd(28)} p50 ${fixed(l.p50).padStart(6)}  p99 ${fixed(l.p99).padStart(6)}  max ${fixed(l.max).padStart(7)}\n`);
   }
   process.stdout.write(`\njournal appender, ${records} records, each writer waiting for its record before the next:\n`);

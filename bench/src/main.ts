@@ -294,8 +294,10 @@ await workload("F", "worker SIGSTOPped mid-job: signal → another worker starts
 await workload("journal", `the disk's fsync latency, and start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, async () => {
   const fsync = await withScratchDirectory(tmpdir(), (dir) => measureFsyncLatency(dir, quick ? 200 : 1_000));
   say(`  fsync of a ${fsync.recordBytes}-byte write through a FileHandle: p50 ${fsync.fileHandle.p50.toFixed(0)} µs, p99 ${fsync.fileHandle.p99.toFixed(0)} µs`);
+  say(`  synchronous ${fsync.recordBytes}-byte write over zeros written ahead: p50 ${fsync.preallocated.p50.toFixed(0)} µs, p99 ${fsync.preallocated.p99.toFixed(0)} µs`);
   result.runs.fsync = [fsync];
-  row("journal.fsync", "journal", `write + fdatasync of ${fsync.recordBytes} bytes (FileHandle, as the journal does), p50`, "µs", [fsync.fileHandle.p50]);
+  row("journal.fsync", "journal", `write + fdatasync of ${fsync.recordBytes} bytes appended (FileHandle), p50`, "µs", [fsync.fileHandle.p50]);
+  row("journal.fsync-ahead", "journal", `O_DSYNC write of ${fsync.recordBytes} bytes over zeros written ahead (FileHandle, as the journal's always mode does), p50`, "µs", [fsync.preallocated.p50]);
   const recovery = await repeat("journal.recovery", quick ? 1 : 3, () => runRecovery(sizes.recoveryPending), (r) =>
     `start to serving ${n(r.startToServingMs)} ms (the queue's account: ${r.recoveryMs} ms for ${n(r.records ?? 0)} records), journal ${(r.journalBytes / 1e6).toFixed(1)} MB in ${r.files} files, filled at ${n(r.fillJobsPerSecond)} jobs/s`);
   row("journal.recovery", "journal", `start to serving with ${n(sizes.recoveryPending)} pending jobs in the journal`, "ms", recovery.map((r) => r.startToServingMs));

@@ -1,10 +1,11 @@
 // What durability costs on this machine's disk: the latency of one small write plus
 // fdatasync (through the blocking call and through a FileHandle, which adds the threadpool's
-// round trip), and the journal appender's throughput when writers wait for their records, where
+// round trip) and of one synchronous write into zeros written ahead (as the journal's `always`
+// mode writes), and the journal appender's throughput when writers wait for their records, where
 // group commit makes one sync serve every writer of a turn. Run it on the disk the journal
 // will use: on a tmpfs a sync costs nothing and proves nothing.
-import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { closeSync, constants, fdatasyncSync, openSync, writeSync } from "node:fs";
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobSnapshot, JournalRecord } from "@djq/protocol";
 import { Compactor, JournalAppender, replayJournal, type FsyncMode } from "@djq/queue/journal";
@@ -23,8 +24,11 @@ export interface FsyncLatency {
   recordBytes: number;
   /** writeSync + fdatasyncSync: the disk's own cost. */
   blocking: LatencyMicros;
-  /** FileHandle.write + datasync: what the appender pays per sync. */
+  /** FileHandle.write + datasync, appending: the file grows with every write. */
   fileHandle: LatencyMicros;
+  /** FileHandle.write through O_DSYNC over zeros written ahead: what the appender pays per
+   * batch with fsync `always`, since the file's size does not change. */
+  preallocated: LatencyMicros;
 }
 
 export interface GroupCommitRun {
@@ -66,9 +70,14 @@ export async function measureFsyncLatency(dir: string, samples: number, recordBy
   const record = Buffer.alloc(recordBytes, 0x61);
   const blocking: number[] = [];
   const viaHandle: number[] = [];
+  const preallocated: number[] = [];
   const fd = openSync(join(dir, "blocking"), "w");
   const handle = await open(join(dir, "file-handle"), "w");
+  const aheadPath = join(dir, "preallocated");
+  await writeFile(aheadPath, Buffer.alloc(samples * recordBytes));
+  const ahead = await open(aheadPath, constants.O_WRONLY | (constants.O_DSYNC ?? 0));
   try {
+    await ahead.datasync();
     for (let i = 0; i < samples; i += 1) {
       let started = monotonicMs();
       writeSync(fd, record);
@@ -78,12 +87,16 @@ export async function measureFsyncLatency(dir: string, samples: number, recordBy
       await handle.write(record);
       await handle.datasync();
       viaHandle.push((monotonicMs() - started) * 1000);
+      started = monotonicMs();
+      await ahead.write(record, 0, recordBytes, i * recordBytes);
+      preallocated.push((monotonicMs() - started) * 1000);
     }
   } finally {
     closeSync(fd);
     await handle.close();
+    await ahead.close();
   }
-  return { recordBytes, blocking: summarize(blocking), fileHandle: summarize(viaHandle) };
+  return { recordBytes, blocking: summarize(blocking), fileHandle: summarize(viaHandle), preallocated: summarize(preallocated) };
 }
 
 /** Writes a fresh journal in its own directory under `parent`. */

@@ -8,7 +8,8 @@ import { FILE_HEADER_BYTES, FRAME_HEADER_BYTES, decodeFileHeader, decodeFrame, t
 const CHUNK_BYTES = 1 << 20;
 
 export type ScanStop =
-  /** Every byte of the file was a whole, checked record. */
+  /** Every byte of the file before `offset` was a whole, checked record, and every byte from it
+   * on is zero: zeros written ahead of records that never came (the file's size is past `offset`). */
   | { kind: "end"; offset: number }
   /** The last frame runs past the end of the file. */
   | { kind: "cut-short"; offset: number; reason: string }
@@ -66,12 +67,13 @@ async function scanFrames(handle: FileHandle, size: number, maxRecordBytes: numb
       continue;
     }
     if (frame.kind === "bad") {
+      if (await isZeroBetween(handle, base + at, size)) return { kind: "end", offset: base + at };
       const frameEnd = frame.end === undefined ? undefined : base + frame.end;
       return { kind: "bad", offset: base + at, reason: frame.reason, frameEnd };
     }
     const unread = size - (base + filled);
     if (unread <= 0) {
-      if (at === filled) return { kind: "end", offset: base + at };
+      if (at === filled || (await isZeroBetween(handle, base + at, size))) return { kind: "end", offset: base + at };
       return { kind: "cut-short", offset: base + at, reason: `the last record is cut short (${filled - at} of at least ${frame.needBytes} bytes)` };
     }
     // Keep the partial frame, make room for all of it, and read on.
@@ -116,20 +118,23 @@ export async function findRecordAfter(path: string, offset: number, afterSeq: nu
 }
 
 /** True if every byte of the file from `offset` on is zero: a file system's fill after a
- * power loss, not anything this journal wrote. */
+ * power loss, or the zeros a segment is preallocated with. */
 export async function isZeroFrom(path: string, offset: number): Promise<boolean> {
   const handle = await open(path, "r");
   try {
-    const size = (await handle.stat()).size;
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (let at = offset; at < size; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
-      if (bytesRead === 0) break;
-      for (let i = 0; i < bytesRead; i += 1) if (buffer[i] !== 0) return false;
-      at += bytesRead;
-    }
-    return true;
+    return await isZeroBetween(handle, offset, (await handle.stat()).size);
   } finally {
     await handle.close();
   }
+}
+
+async function isZeroBetween(handle: FileHandle, start: number, end: number): Promise<boolean> {
+  const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(0, end - start)));
+  for (let at = start; at < end; ) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - at), at);
+    if (bytesRead === 0) break;
+    for (let i = 0; i < bytesRead; i += 1) if (buffer[i] !== 0) return false;
+    at += bytesRead;
+  }
+  return true;
 }

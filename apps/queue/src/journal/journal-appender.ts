@@ -13,7 +13,11 @@
 // the last write nothing waits, so workers alone never wait on a timer. A failed write or sync
 // is never retried (Linux may have dropped the pages it could not write): the journal turns
 // unavailable and says so, every append from then on resolves with `journal-unavailable`, and
-// nothing is thrown.
+// nothing is thrown. With `always`, a segment is preallocated: zeros are written (and synced)
+// ahead of the records, PREALLOCATE_BYTES at a time, so a record's synced write overwrites
+// blocks the file already has and changes no file size, and the file system has no metadata to
+// commit with it (measured alone: 82 µs for 200 bytes against 110-127 appending). The reader
+// takes zeros to the end of a file as its end; a segment is cut to its records when closed.
 import { constants, writeSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -40,6 +44,11 @@ const DURABLE: Durable = Object.freeze({ ok: true });
 /** The longest a batch no client waits on holds back its write for a client's request. Node's
  * timers count in whole milliseconds, so this is also the least it can be without spinning. */
 export const PATIENCE_MS = 1;
+
+/** Zeros written ahead of the records at a time, with fsync `always`. One such write took 1.7-2.9
+ * ms here, once per 5,000 one-job records or so; 4 MiB took 13 ms, a delay a waiting client would
+ * feel. */
+export const PREALLOCATE_BYTES = 1024 * 1024;
 
 export interface AppenderOptions {
   dir: string;
@@ -97,6 +106,8 @@ export class JournalAppender {
   private clientLikely = false;
   private handle: FileHandle | undefined;
   private position = 0;
+  /** The segment's size on disk: its records, then, while preallocated, zeros up to here. */
+  private allocatedEnd = 0;
   /** Bytes appended to the current segment, written or not: when to start the next one. */
   private segmentBytesAppended = 0;
   private unsyncedWrites = false;
@@ -223,8 +234,7 @@ export class JournalAppender {
     clearTimeout(this.syncTimer);
     this.stopWaiting();
     this.failure ??= { ok: false, code: ErrorCode.journalUnavailable, message: "the journal is closed" };
-    await this.handle?.close();
-    this.handle = undefined;
+    await this.mutex.runExclusive(() => this.closeSegment());
   }
 
   private startSegment(): { fileNumber: number; firstSeq: number } {
@@ -374,7 +384,26 @@ export class JournalAppender {
   private async write(frames: Buffer): Promise<number> {
     const handle = this.handle as FileHandle;
     if (this.options.fsync === "interval") return writeSync(handle.fd, frames, 0, frames.length, this.position);
-    return (await handle.write(frames, 0, frames.length, this.position)).bytesWritten;
+    if (!this.preallocates || this.position + frames.length <= this.allocatedEnd) {
+      return (await handle.write(frames, 0, frames.length, this.position)).bytesWritten;
+    }
+    // Past the zeros: the frames and the next zeros go in one write, which grows the file once.
+    const grown = Buffer.alloc(frames.length + this.zerosAhead(this.position + frames.length));
+    frames.copy(grown);
+    const { bytesWritten } = await handle.write(grown, 0, grown.length, this.position);
+    // Short of the zeros is no failure (a nearly full disk): the frames are what must be there.
+    this.allocatedEnd = this.position + bytesWritten;
+    return Math.min(bytesWritten, frames.length);
+  }
+
+  /** Synced writes overwrite zeros written ahead of them, where the system has O_DSYNC. */
+  private get preallocates(): boolean {
+    return this.writesSync;
+  }
+
+  /** How many zeros to write after `end`: never past the size that starts a new segment. */
+  private zerosAhead(end: number): number {
+    return Math.max(0, Math.min(PREALLOCATE_BYTES, this.options.segmentBytes - end));
   }
 
   /** With fsync `always`, where the system has O_DSYNC: each write returns once it is durable. */
@@ -384,19 +413,41 @@ export class JournalAppender {
 
   private async createSegment(start: { fileNumber: number; firstSeq: number }): Promise<void> {
     await this.syncNow();
-    await this.handle?.close();
+    await this.closeSegment();
     const path = join(this.options.dir, journalFileName("segment", start.fileNumber));
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (this.writesSync ? constants.O_DSYNC : 0);
     this.handle = await open(path, flags, 0o666);
     const header = encodeFileHeader("segment", start.firstSeq);
-    const { bytesWritten } = await this.handle.write(header, 0, header.length, 0);
-    if (bytesWritten !== header.length) throw new Error(`wrote ${bytesWritten} of a segment header's ${header.length} bytes`);
+    const opening = this.preallocates ? Buffer.concat([header, Buffer.alloc(this.zerosAhead(header.length))]) : header;
+    const { bytesWritten } = await this.handle.write(opening, 0, opening.length, 0);
+    if (bytesWritten < header.length) throw new Error(`wrote ${bytesWritten} of a segment header's ${header.length} bytes`);
     this.position = header.length;
+    this.allocatedEnd = bytesWritten;
     if (!this.writesSync) await this.handle.datasync();
     await syncDirectory(this.options.dir);
     this.stats.syncs += 2;
     this.stats.bytes += header.length;
     this.options.log.debug("journal.segment-started", { file: path, firstSeq: start.firstSeq });
+  }
+
+  /** Cuts the zeros after the last record, so a segment closed in order ends with its records,
+   * and closes it. If the cut fails the zeros stay: the reader takes them for the segment's end
+   * all the same, so nothing is lost by it. */
+  private async closeSegment(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) return;
+    this.handle = undefined;
+    try {
+      if (this.allocatedEnd > this.position) {
+        await handle.truncate(this.position);
+        await handle.datasync();
+      }
+    } catch (error) {
+      this.options.log.warn("journal.zeros-kept", { reason: describe(error) });
+    } finally {
+      this.allocatedEnd = 0;
+      await handle.close();
+    }
   }
 
   private async syncNow(): Promise<void> {

@@ -63,18 +63,44 @@ describe("replaying a journal", () => {
     }
   });
 
-  it("takes a last record overwritten with zeros or with garbage to its end as torn", async () => {
+  it("takes a last record overwritten with garbage to its end as torn", async () => {
     await writeJournal(dir, [[r1], [r2], [r3]]);
     const whole = await readFile(segment(1));
     const lastStart = whole.length - encodeRecord(3, r3).length;
-    for (const fill of [0x00, 0x5a]) {
-      const torn = Buffer.from(whole);
-      torn.fill(fill, lastStart + (fill === 0 ? 0 : 8));
-      await writeFile(segment(1), torn);
+    for (const from of [lastStart + 8, lastStart + 16, whole.length - 1]) {
+      await writeFile(segment(1), Buffer.from(whole).fill(0x5a, from));
       const { records, log } = await replay(dir);
       expect(records).toEqual([r1, r2]);
-      expect(log.events("journal.torn-tail")).toHaveLength(1);
+      expect(log.events("journal.torn-tail"), `garbage from ${from}`).toHaveLength(1);
+      await writeFile(segment(1), whole);
     }
+  });
+
+  it("ends a segment where zeros run to its end, as zeros written ahead of records that never came, and cuts them", async () => {
+    await writeJournal(dir, [[r1], [r2], [r3]]);
+    const whole = await readFile(segment(1));
+    const thirdStart = whole.length - encodeRecord(3, r3).length;
+    // Fewer zeros than a record's header takes, too.
+    for (const zeros of [4096, 5]) {
+      for (const [bytes, kept] of [[whole, [r1, r2, r3]], [whole.subarray(0, thirdStart), [r1, r2]]] as const) {
+        await writeFile(segment(1), Buffer.concat([bytes, Buffer.alloc(zeros)]));
+        const { records, log } = await replay(dir);
+        expect(records).toEqual(kept);
+        expect(log.lines).toEqual([]);
+        expect((await stat(segment(1))).size).toBe(bytes.length);
+      }
+    }
+  });
+
+  it("stops at zeros in a segment that something other than zeros follows", async () => {
+    await writeJournal(dir, [[r1], [r2], [r3]]);
+    const whole = await readFile(segment(1));
+    const secondStart = FILE_HEADER_BYTES + encodeRecord(1, r1).length;
+    whole.fill(0, secondStart, secondStart + encodeRecord(2, r2).length);
+    await writeFile(segment(1), whole);
+    const refusal = (await replay(dir).catch((error: unknown) => error)) as JournalDamagedError;
+    expect(refusal).toBeInstanceOf(JournalDamagedError);
+    expect(refusal.damage).toEqual(expect.objectContaining({ path: segment(1), offset: secondStart }));
   });
 
   it("takes garbage over the whole last record, its length included, as torn", async () => {

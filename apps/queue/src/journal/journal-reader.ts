@@ -74,8 +74,9 @@ export async function replayJournal(dir: string, options: ReplayOptions, apply: 
     const scanned = file.kind === "snapshot" ? await scanSnapshot(file, options, result, apply) : await scanSegment(file, options, result, apply);
     const stop = scanned.stop;
     if (stop.kind === "end") {
-      if (file.kind === "snapshot") result.snapshotBytes = scanned.size;
-      else result.segmentBytes += scanned.size;
+      if (file.kind === "snapshot") result.snapshotBytes = stop.offset;
+      else result.segmentBytes += stop.offset;
+      if (stop.offset < scanned.size) await cutZeros(file.path, stop.offset);
       continue;
     }
     const problem: JournalDamage = { path: file.path, offset: stop.offset, reason: stop.reason };
@@ -157,6 +158,13 @@ async function isTornTail(path: string, scanned: ScannedFile, stop: ScanStop, la
   // A length damaged in place can claim bytes past the end of the file, so even a frame that
   // looks cut short is a tear only if nothing whole follows it.
   return (await findRecordAfter(path, stop.offset, lastSeq, maxRecordBytes)) === undefined;
+}
+
+/** The zeros written ahead of records that never came (the queue stopped without closing the
+ * segment): cut, so that every file but the newest ends with its records. */
+async function cutZeros(path: string, offset: number): Promise<void> {
+  await truncate(path, offset);
+  await syncFile(path);
 }
 
 /** Truncates the torn tail for good, so the next append does not follow garbage. A file torn
