@@ -112,6 +112,22 @@ describe("the journal appender", () => {
     expect((await replay(dir)).records).toEqual([submitted(1), submitted(2)]);
   });
 
+  it("with fsync always hands a turn's write to the disk as the turn ends, before the ticks the turn queued", async () => {
+    const appender = await JournalAppender.open(appenderOptions(dir, keptLog()));
+    const before = appender.stats.writesStarted;
+    let startedWhenTickRan: number | undefined;
+    appender.beginTurn();
+    const durable = appender.append(submitted(1));
+    // As a connection queues the flush of an assign made in the turn.
+    process.nextTick(() => (startedWhenTickRan = appender.stats.writesStarted - before));
+    appender.endTurn();
+    expect(appender.stats.writesStarted - before).toBe(1);
+    expect(await durable).toEqual({ ok: true });
+    expect(startedWhenTickRan).toBe(1);
+    await appender.close();
+    expect((await replay(dir)).records).toEqual([submitted(1)]);
+  });
+
   it("in interval mode syncs at once when asked to, without waiting for the interval", async () => {
     const appender = await JournalAppender.open(appenderOptions(dir, keptLog(), { fsync: "interval", fsyncIntervalMs: 60_000 }));
     const syncsBefore = appender.stats.syncs;

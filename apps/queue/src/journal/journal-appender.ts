@@ -69,6 +69,8 @@ export interface AppenderStats {
   /** Records and bytes appended, including those not yet written. */
   appendedRecords: number;
   appendedBytes: number;
+  /** Writes handed to the disk, finished or not. */
+  writesStarted: number;
   /** Records and bytes written, in how many writes, with how many syncs (file and directory; a
    * synchronous write counts as one). */
   records: number;
@@ -92,7 +94,7 @@ interface Batch {
 }
 
 export class JournalAppender {
-  readonly stats: AppenderStats = { appendedRecords: 0, appendedBytes: 0, records: 0, batches: 0, bytes: 0, syncs: 0 };
+  readonly stats: AppenderStats = { appendedRecords: 0, appendedBytes: 0, writesStarted: 0, records: 0, batches: 0, bytes: 0, syncs: 0 };
   private readonly mutex = new Mutex();
   private nextSeq: number;
   private nextFileNumber: number;
@@ -165,13 +167,15 @@ export class JournalAppender {
     this.inTurn = true;
   }
 
-  /** The turn is over. With `interval` its batch is sealed, and written, now, so that the turn's
-   * replies all find their records written. With `always` it is sealed in a tick queued now,
-   * after the ticks that flush the turn's assigns, which then leave before the write starts. */
+  /** The turn is over: its batch is sealed, and its write started, now. With `interval` the write
+   * is made now, so that the turn's replies all find their records written. With `always` the
+   * write is handed to the disk before the ticks that flush the turn's assigns: the synced write
+   * is the long wait a client's reply has ahead of it, and an assign leaves a few microseconds
+   * later for it (measured under one awaited submit at a time: a request's arrival to its write
+   * 56 µs instead of 92, while the write took 185-315 µs). */
   endTurn(): void {
     this.inTurn = false;
-    if (this.options.fsync === "interval") this.sealOpenBatch();
-    else if (this.open !== undefined) process.nextTick(this.sealOpenBatch);
+    this.sealOpenBatch();
   }
 
   /**
@@ -278,7 +282,7 @@ export class JournalAppender {
       const group = this.takeGroup();
       this.clientLikely = group.some((batch) => batch.awaited);
       if (this.queued.length === 0) this.stopWaiting();
-      const durable = this.writesInPlace(group) ? this.writeInPlace(group) : await this.mutex.runExclusive(() => this.flush(group));
+      const durable = this.writesInPlace(group) ? this.writeInPlace(group) : await this.exclusively(() => this.flush(group));
       if (durable.ok) {
         const last = group[group.length - 1] as Batch;
         this.durableSeq = last.firstSeq + last.records.length;
@@ -300,6 +304,19 @@ export class JournalAppender {
    */
   private writesInPlace(group: readonly Batch[]): boolean {
     return this.options.fsync === "interval" && !this.mutex.isLocked() && this.handle !== undefined && (group[0] as Batch).startsSegment === undefined;
+  }
+
+  /** Runs `critical` holding the mutex. A free mutex is taken in this call (async-mutex hands it
+   * over at once), and `critical` starts in this call too, rather than a microtask later, after
+   * the ticks the turn queued. */
+  private async exclusively<T>(critical: () => Promise<T>): Promise<T> {
+    if (this.mutex.isLocked()) return this.mutex.runExclusive(critical);
+    void this.mutex.acquire();
+    try {
+      return await critical();
+    } finally {
+      this.mutex.release();
+    }
   }
 
   private waitsForClient(): boolean {
@@ -353,6 +370,7 @@ export class JournalAppender {
       const frames = framesOf(group);
       if (frames === undefined) return DURABLE;
       const handle = this.handle as FileHandle;
+      this.stats.writesStarted += 1;
       const written = this.wrote(group, frames, writeSync(handle.fd, frames, 0, frames.length, this.position));
       if (!written.ok) return written;
       this.unsyncedWrites = true;
@@ -383,6 +401,7 @@ export class JournalAppender {
    */
   private async write(frames: Buffer): Promise<number> {
     const handle = this.handle as FileHandle;
+    this.stats.writesStarted += 1;
     if (this.options.fsync === "interval") return writeSync(handle.fd, frames, 0, frames.length, this.position);
     if (!this.preallocates || this.position + frames.length <= this.allocatedEnd) {
       return (await handle.write(frames, 0, frames.length, this.position)).bytesWritten;
