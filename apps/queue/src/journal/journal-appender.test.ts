@@ -165,13 +165,13 @@ describe("the journal appender", () => {
     // Grown once, past the first zeros, by the frames that did not fit and the next zeros.
     expect(new Set(sizes).size).toBe(2);
     expect(sizes[0]).toBe(FILE_HEADER_BYTES + PREALLOCATE_BYTES);
-    // A queue killed now leaves the zeros: recovery reads every record, says nothing, and cuts them.
+    // A queue killed now leaves the zeros: recovery reads every record and cuts them, saying so.
     const killed = `${dir}-killed`;
     await cp(dir, killed, { recursive: true });
     try {
       const { records, log } = await replay(killed);
       expect(records).toHaveLength(jobId);
-      expect(log.lines).toEqual([]);
+      expect(log.lines.map((line) => line.event)).toEqual(["journal.zeros-cut"]);
       expect((await stat(join(killed, journalFileName("segment", 1)))).size).toBe(recordsEnd());
     } finally {
       await rm(killed, { recursive: true, force: true });

@@ -76,7 +76,10 @@ export async function replayJournal(dir: string, options: ReplayOptions, apply: 
     if (stop.kind === "end") {
       if (file.kind === "snapshot") result.snapshotBytes = stop.offset;
       else result.segmentBytes += stop.offset;
-      if (stop.offset < scanned.size) await cutZeros(file.path, stop.offset);
+      if (stop.offset < scanned.size) {
+        options.log.info("journal.zeros-cut", { file: file.path, offset: stop.offset, bytes: scanned.size - stop.offset });
+        await cutZeros(file.path, stop.offset);
+      }
       continue;
     }
     const problem: JournalDamage = { path: file.path, offset: stop.offset, reason: stop.reason };
@@ -161,7 +164,8 @@ async function isTornTail(path: string, scanned: ScannedFile, stop: ScanStop, la
 }
 
 /** The zeros written ahead of records that never came (the queue stopped without closing the
- * segment): cut, so that every file but the newest ends with its records. */
+ * segment), or a file system's fill after a power loss: cut, so that every file ends with its
+ * records. */
 async function cutZeros(path: string, offset: number): Promise<void> {
   await truncate(path, offset);
   await syncFile(path);
