@@ -29,8 +29,9 @@ import { journalModes, runRecovery, withJournal, type JournalMode } from "./work
 import { tmpdir } from "node:os";
 import { defaultQueueConfig } from "@djq/queue";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,keys,journal] [--journal] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,keys,journal] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
+  --runs      runs of each workload, the medians and ranges taken over them (default 3; with --quick 1)
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
               one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
@@ -44,17 +45,27 @@ const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,dia
   --publish   also write bench/results/full-run.json and the charts into docs/ (for docs/benchmarks.md)
   --wait-for-quiet  first wait (up to 15 min) until the 1-minute load average is below half the cores`;
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: "boolean", default: false },
-    only: { type: "string" },
-    profile: { type: "boolean", default: false },
-    journal: { type: "boolean", default: false },
-    publish: { type: "boolean", default: false },
-    "wait-for-quiet": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const flags = parseFlags();
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        only: { type: "string" },
+        profile: { type: "boolean", default: false },
+        journal: { type: "boolean", default: false },
+        runs: { type: "string" },
+        publish: { type: "boolean", default: false },
+        "wait-for-quiet": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)} (see --help)\n`);
+    process.exit(2);
+  }
+}
 if (flags.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
@@ -64,7 +75,11 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 const n = (value: number) => Math.round(value).toLocaleString("en-US");
 
 const quick = flags.quick;
-const repeats = quick ? 1 : 3;
+const repeats = flags.runs === undefined ? (quick ? 1 : 3) : Number(flags.runs);
+if (!Number.isInteger(repeats) || repeats < 1) {
+  say(`--runs must be a whole number of at least 1, got ${String(flags.runs)}`);
+  process.exit(2);
+}
 const sizes = quick
   ? { A: 10_000, B: 2_000, cRate: 1_000, cDurationMs: 2_000, memoryPending: 100_000, memoryRuns: 1, sweepBatch: 5_000, scaleJobs: 5_000, idleClients: 200,
       warmUpBulk: 2_000, warmUpSerial: 500, warmUpPacedMs: 500, recoveryPending: 100_000 }
