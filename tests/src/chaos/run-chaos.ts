@@ -50,6 +50,7 @@ export const chaosQueueFlags = [
 
 /** A queue that cannot list its jobs within this long counts as having lost them. */
 const FINAL_LISTING_MS = 30_000;
+const LOG_CATCH_UP_MS = 2_000;
 
 const clientScript = fileURLToPath(new URL("../../dist/chaos/chaos-client.js", import.meta.url));
 
@@ -135,7 +136,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`chaos: ${actions.length} actions done; waiting for the clients`);
 
     const clientOutcomes = await settleClients(clients, clientsStartedAt + options.durationMs + settleTimeoutMs, queueDied);
+    // No report may reach the queue after its final listing: a worker thawed late could still send
+    // a stale completion, refused and logged after the listing's count of refusals.
+    await fleet.close();
     const final = queueExit === undefined ? await withinMs(FINAL_LISTING_MS, readFinalListing((queue as QueueProcess).port)) : undefined;
+    if (final !== undefined) await logsCaughtUp(queues, "report.refused", final.stats.totals.staleRefused);
     const report = buildChaosReport({
       seed: options.seed,
       config: { durationMs: options.durationMs, workers: options.workers, concurrency, clients: options.clients, jobs: options.jobs },
@@ -212,6 +217,15 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
   return all;
+}
+
+/** The listing came over TCP and the queue's log lines come down a pipe: they may still be on
+ * their way. Waits (a bounded while) until the queues' logs hold `count` lines of `event`. */
+async function logsCaughtUp(queues: readonly QueueProcess[], event: string, count: number): Promise<void> {
+  const deadline = Date.now() + LOG_CATCH_UP_MS;
+  while (queues.reduce((sum, queue) => sum + queue.events(event).length, 0) < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** The promise's value, or undefined if it rejects or takes longer than `ms`. */
