@@ -9,11 +9,15 @@ import { CompletedJobsWriter, StartedJobsWriter, type JobSnapshot, type JobState
 import type { JobRecord } from "./job-record.js";
 import { attemptView } from "./views.js";
 
-/** What a changed job's record will be: all of it, or only its one lease or completion. */
+/** What a changed job's record will be: all of it, or only its one lease or completion, or, for a
+ * job submitted and started in the same event (a worker was waiting), the job as submitted and its
+ * lease, which a run of pending jobs and a `jobs-started` record hold in a few numbers each. */
 const enum Change {
   whole,
+  submitted,
   started,
   completed,
+  submittedAndStarted,
 }
 
 export class ChangeLog {
@@ -24,13 +28,15 @@ export class ChangeLog {
 
   /** The job is new: its record holds all of it. */
   job(job: JobRecord): void {
-    this.jobs.set(job, Change.whole);
+    this.jobs.set(job, Change.submitted);
   }
 
   /** The job moved: a lease or a completion alone since its last record is written compactly,
    * anything more makes its record whole. */
   moved(job: JobRecord, from: JobState, to: JobState): void {
-    if (this.jobs.has(job)) this.jobs.set(job, Change.whole);
+    const change = this.jobs.get(job);
+    if (change === Change.submitted && from === "pending" && to === "running") this.jobs.set(job, Change.submittedAndStarted);
+    else if (change !== undefined) this.jobs.set(job, Change.whole);
     else if (from === "pending" && to === "running") this.jobs.set(job, Change.started);
     else if (from === "running" && to === "completed") this.jobs.set(job, Change.completed);
     else this.jobs.set(job, Change.whole);
@@ -58,7 +64,8 @@ export class ChangeLog {
     let started: StartedJobsWriter | undefined;
     let completed: CompletedJobsWriter | undefined;
     for (const [job, change] of this.jobs) {
-      if (change === Change.started) {
+      if (change === Change.started || change === Change.submittedAndStarted) {
+        if (change === Change.submittedAndStarted) records.push(submittedJobSnapshot(job));
         const attempt = job.currentAttempt as NonNullable<JobRecord["currentAttempt"]>;
         (started ??= new StartedJobsWriter()).add(job.id, job.lease, job.attempts, attempt.workerId, attempt.startedAt, job.deadlineAt, job.listOrder);
       } else if (change === Change.completed) {
@@ -122,6 +129,13 @@ export function jobSnapshot(job: JobRecord): JobSnapshot {
       record.settledAt = job.settledAt;
   }
   if (job.error !== undefined) record.error = job.error;
+  return record;
+}
+
+/** A job submitted and started in one event, as it stood when submitted: waiting, never run. */
+function submittedJobSnapshot(job: JobRecord): JobSnapshot {
+  const record: JobSnapshot = { type: "job", jobId: job.id, spec: job.spec, submittedAt: job.submittedAt, state: "pending", attempts: 0, history: [], order: job.order };
+  if (job.payloadBytes > 0) record.payloadBytes = job.payloadBytes;
   return record;
 }
 

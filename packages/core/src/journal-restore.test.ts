@@ -230,6 +230,24 @@ describe("restoring the core from its change log", () => {
     expect(fullState(restart([...log, ...last], 60_010))).toEqual(fullState(core));
   });
 
+  it("writes a job submitted to a waiting worker as the job submitted and its lease, not whole, and rebuilds it running", () => {
+    const core = recorded();
+    connect(core, 0, "w1");
+    expect(fetchJobs(core, 1, "w1", 2)).toEqual([]);
+    const [a, b] = submit(core, 2, [{ payload: { n: 1 } }, { payload: { n: 2 } }, { payload: { n: 3 } }]);
+    const records = core.takeChanges();
+    expect(jobKinds(records)).toEqual(["job", "job", "job", "jobs-started"]);
+    const jobs = records.filter((record) => record.type === "job");
+    expect(jobs.map((job) => [job.state, job.attempts, job.history.length, job.lease])).toEqual([
+      ["pending", 0, 0, undefined],
+      ["pending", 0, 0, undefined],
+      ["pending", 0, 0, undefined],
+    ]);
+    take(core);
+    expect([a, b].map((id) => stateOf(core, id!))).toEqual(["running", "running"]);
+    expect(fullState(restart(records, 3))).toEqual(fullState(core));
+  });
+
   it("gives a job changed more than once since its last record the whole record", () => {
     const core = recorded();
     const [job] = submit(core, 0, 1);
