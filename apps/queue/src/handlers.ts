@@ -7,7 +7,7 @@ import { ackWithin } from "./ack-frame.js";
 import type { Broker } from "./broker.js";
 import type { Delivery } from "./connection.js";
 import { hello } from "./hello.js";
-import { measurePayloads, withResultBytes } from "./job-sizes.js";
+import { measurePayloads, measureResults } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
 import { sendStats } from "./stats-frame.js";
 import { submissionDigest } from "./submission-digest.js";
@@ -138,7 +138,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, withResultBytes(request.jobs)));
+    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, request.jobs, measureResults(request.jobs)));
   },
 
   // {"id":7,"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
