@@ -64,7 +64,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
-      broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
+      if (broker.log.enabled("info")) broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
     });
   },
 
