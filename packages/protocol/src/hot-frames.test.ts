@@ -1,9 +1,10 @@
-// The hand-written frames of the hot replies against encodeFrame: the same text for every value,
+// The hand-written frames of the hot messages against encodeFrame: the same text for every value,
 // whatever its ids, names, payloads and results hold.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encodeFrame } from "./framing.js";
-import { encodeServerFrame } from "./hot-server-frames.js";
+import { encodeRequestFrame, encodeServerFrame } from "./hot-frames.js";
+import type { RequestBody } from "./replies.js";
 import type { ServerMessage } from "./server-messages.js";
 import { anything, requestId } from "./test-support/near-edge-values.js";
 
@@ -51,5 +52,24 @@ describe("encodeServerFrame", () => {
   it("leaves out a payload, result or error that is there but undefined, as JSON does", () => {
     const message: ServerMessage = { type: "settled", jobs: [{ jobId: 7, state: "completed", result: undefined, error: undefined }] };
     expect(encodeServerFrame(message)).toBe('{"type":"settled","jobs":[{"jobId":7,"state":"completed"}]}\n');
+  });
+});
+
+const completedJob = fc.record({ jobId: number, lease: number, result: maybe(anything) }, { requiredKeys: ["jobId", "lease"] });
+const hotRequest = fc.oneof(
+  fc.record({ type: fc.constant("complete"), jobs: fc.array(completedJob, { minLength: 1, maxLength: 3 }) }),
+  fc.record({ type: fc.constant("fetch"), max: number, skipTypes: fc.array(text, { maxLength: 3 }) }, { requiredKeys: ["type", "max"] }),
+  fc.record({ type: fc.constant("fail"), jobs: fc.array(fc.record({ jobId: number, lease: number, error: text }), { minLength: 1, maxLength: 2 }) }),
+  fc.record({ type: fc.constant("withdraw") }),
+) as fc.Arbitrary<RequestBody>;
+
+describe("encodeRequestFrame", () => {
+  it("writes the very text encodeFrame makes of complete, fetch and the rest with their id", () => {
+    fc.assert(
+      fc.property(id, hotRequest, (requestId, body) => {
+        expect(encodeRequestFrame(requestId, body)).toBe(encodeFrame({ id: requestId, ...body }));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
