@@ -7,7 +7,7 @@ import {
   FrameDecoder,
   type FramingError,
   clientRequestTypes,
-  encodeFrame,
+  encodeServerFrame,
   fatalErrorCodes,
   parseRequest,
   workerRequestTypes,
@@ -149,7 +149,7 @@ export class Connection {
       this.overflow(0);
       return;
     }
-    this.sendFrame(encodeFrame(message), undefined, delivery);
+    this.sendFrame(encodeServerFrame(message), undefined, delivery);
   }
 
   /**

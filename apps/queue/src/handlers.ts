@@ -7,7 +7,7 @@ import { ackWithin } from "./ack-frame.js";
 import type { Broker } from "./broker.js";
 import type { Delivery } from "./connection.js";
 import { hello } from "./hello.js";
-import { measurePayloads, withResultBytes } from "./job-sizes.js";
+import { measurePayloads, measureResults } from "./job-sizes.js";
 import { sendJobsPage } from "./jobs-page.js";
 import { sendStats } from "./stats-frame.js";
 import { submissionDigest } from "./submission-digest.js";
@@ -64,7 +64,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
-      broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
+      if (broker.log.enabled("info")) broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
     });
   },
 
@@ -138,7 +138,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, withResultBytes(request.jobs)));
+    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, request.jobs, measureResults(request.jobs)));
   },
 
   // {"id":7,"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}

@@ -68,7 +68,7 @@ describe("the core restored from its records under random runs", () => {
               const job = held[s.pick % Math.max(1, held.length)];
               if (job === undefined) break;
               const item = { jobId: job.id, lease: job.lease };
-              if (s.kind === "complete") core.complete(now, s.worker, [s.result ? { ...item, result: { at: now }, resultBytes: 10 } : item]);
+              if (s.kind === "complete") core.complete(now, s.worker, [s.result ? { ...item, result: { at: now } } : item], s.result ? [10] : undefined);
               else if (s.kind === "fail") core.fail(now, s.worker, [{ ...item, error: "boom" }]);
               else core.release(now, s.worker, [item]);
               break;

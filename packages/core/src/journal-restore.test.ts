@@ -201,7 +201,7 @@ describe("restoring the core from its change log", () => {
     expect(jobKinds(leases)).toEqual(["jobs-started"]);
     log.push(...leases);
     const [a, b, c] = first;
-    expect(core.complete(4, "w1", [{ jobId: b!.jobId, lease: b!.lease, result: { n: 2 }, resultBytes: 7 }])).toEqual([]);
+    expect(core.complete(4, "w1", [{ jobId: b!.jobId, lease: b!.lease, result: { n: 2 } }], [7])).toEqual([]);
     expect(core.complete(5, "w2", [{ jobId: c!.jobId, lease: c!.lease }])).toEqual([]);
     expect(core.fail(5, "w1", [{ jobId: a!.jobId, lease: a!.lease, error: "try again" }])).toEqual([]);
     const ends = core.takeChanges();
@@ -269,7 +269,7 @@ describe("restoring the core from its change log", () => {
     const tail: JournalRecord[] = [];
     const [x, y] = fetchJobs(core, 2, "w1", 3);
     tail.push(...core.takeChanges());
-    expect(core.complete(3, "w1", [{ jobId: x!.jobId, lease: x!.lease, result: "done", resultBytes: 6 }, { jobId: y!.jobId, lease: y!.lease }])).toEqual([]);
+    expect(core.complete(3, "w1", [{ jobId: x!.jobId, lease: x!.lease, result: "done" }, { jobId: y!.jobId, lease: y!.lease }], [6, 0])).toEqual([]);
     tail.push(...core.takeChanges());
     take(core);
     // The snapshot's jobs are encoded only now, as they stand after the whole tail.

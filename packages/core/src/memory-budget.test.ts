@@ -40,14 +40,19 @@ describe("the memory budget", () => {
     ok(core.submit(0, [{}, {}], { payloadBytes: [300, 0] }));
     connect(core, 0, "w");
     const [first, second] = fetchJobs(core, 0, "w", 2);
-    const refusals = core.complete(1, "w", [
-      { jobId: first?.jobId as number, lease: first?.lease as number, result: "big", resultBytes: 501 },
-      { jobId: second?.jobId as number, lease: second?.lease as number, result: "ok", resultBytes: 4 },
-    ]);
+    const refusals = core.complete(
+      1,
+      "w",
+      [
+        { jobId: first?.jobId as number, lease: first?.lease as number, result: "big" },
+        { jobId: second?.jobId as number, lease: second?.lease as number, result: "ok" },
+      ],
+      [501, 4],
+    );
     expect(refusals).toMatchObject([{ jobId: first?.jobId, code: ErrorCode.resultTooLarge }]);
     expect(ok(core.find(first?.jobId as number)).state).toBe("running");
     take(core);
-    core.complete(2, "w", [{ jobId: first?.jobId as number, lease: first?.lease as number, resultBytes: 500 }]);
+    core.complete(2, "w", [{ jobId: first?.jobId as number, lease: first?.lease as number }], [500]);
     core.advance(3);
     expect(core.memory.heldBytes).toBe(0);
     take(core);

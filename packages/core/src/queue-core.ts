@@ -213,9 +213,10 @@ export class QueueCore extends CoreState {
     workers.withdraw(this, workerId);
   }
 
-  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown; resultBytes?: number }[]): Refusal[] {
+  /** `resultBytes[i]`: the encoded size of item i's result (the shell measures them; none: no results). */
+  complete(now: number, workerId: string, items: readonly { jobId: number; lease: number; result?: unknown }[], resultBytes?: readonly number[]): Refusal[] {
     this.advance(now);
-    return workers.complete(this, now, workerId, items);
+    return workers.complete(this, now, workerId, items, resultBytes);
   }
 
   fail(now: number, workerId: string, items: readonly { jobId: number; lease: number; error: string; permanent?: boolean | undefined }[]): Refusal[] {

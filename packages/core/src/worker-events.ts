@@ -117,15 +117,16 @@ export function withdraw(core: CoreState, workerId: string): void {
 type Report = { jobId: number; lease: number };
 
 // {"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
-export function complete(core: CoreState, now: number, workerId: string, items: readonly (Report & { result?: unknown; resultBytes?: number })[]): Refusal[] {
-  const refusals = eachHeld(core, workerId, items, (job, item) => {
-    const resultBytes = item.resultBytes ?? 0;
-    if (resultBytes > core.config.memory.maxResultBytes) {
-      return refused(ErrorCode.resultTooLarge, `the result of job ${job.id} is ${resultBytes} bytes; the limit is ${core.config.memory.maxResultBytes}`);
+/** `resultBytes[i]`: the encoded size of item i's result, measured by the shell (none: no results). */
+export function complete(core: CoreState, now: number, workerId: string, items: readonly (Report & { result?: unknown })[], resultBytes?: readonly number[]): Refusal[] {
+  const refusals = eachHeld(core, workerId, items, (job, item, index) => {
+    const bytes = resultBytes?.[index] ?? 0;
+    if (bytes > core.config.memory.maxResultBytes) {
+      return refused(ErrorCode.resultTooLarge, `the result of job ${job.id} is ${bytes} bytes; the limit is ${core.config.memory.maxResultBytes}`);
     }
     endAttempt(core, job, now, "completed", undefined);
-    job.resultBytes = resultBytes;
-    core.memory.charge(resultBytes);
+    job.resultBytes = bytes;
+    core.memory.charge(bytes);
     settle(core, job, "completed", now, item.result, undefined);
     core.totals.completed += 1;
     core.completionRate.count(now);
@@ -178,11 +179,12 @@ export function extend(core: CoreState, now: number, workerId: string, jobId: nu
 }
 
 /** Runs `act` for each reported job the worker holds under that lease; refuses the others, and what `act` refuses. */
-function eachHeld<T extends Report>(core: CoreState, workerId: string, items: readonly T[], act: (job: JobRecord, item: T) => Refused | undefined | void): Refusal[] {
+function eachHeld<T extends Report>(core: CoreState, workerId: string, items: readonly T[], act: (job: JobRecord, item: T, index: number) => Refused | undefined | void): Refusal[] {
   const refusals: Refusal[] = [];
-  for (const item of items) {
+  for (let index = 0; index < items.length; index += 1) {
+    const item = items[index] as T;
     const held = heldBy(core, workerId, item.jobId, item.lease);
-    const outcome = held.ok ? act(held.value, item) : held;
+    const outcome = held.ok ? act(held.value, item, index) : held;
     if (outcome) refusals.push({ jobId: item.jobId, code: outcome.code, message: outcome.message });
   }
   return refusals;

@@ -12,6 +12,7 @@ export * from "./requests.js";
 export { isJobSpec } from "./hot-requests.js";
 export * from "./issue-text.js";
 export * from "./framing.js";
+export { encodeRequestFrame, encodeServerFrame } from "./hot-frames.js";
 export * from "./replies.js";
 export * from "./examples.js";
 export * from "./warm-up.js";

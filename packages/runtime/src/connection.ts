@@ -6,7 +6,7 @@ import {
   DEFAULT_FRAME_BYTES,
   ErrorCode,
   FrameDecoder,
-  encodeFrame,
+  encodeRequestFrame,
   parseServerMessage,
   type ReplyTo,
   type RequestBody,
@@ -131,7 +131,7 @@ export class QueueConnection {
     const id = this.nextId++;
     return new Promise<ReplyTo<T["type"]>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (message: ServerMessage) => void, reject });
-      this.write(frame === undefined ? encodeFrame({ id, ...body }) : frame(id));
+      this.write(frame === undefined ? encodeRequestFrame(id, body) : frame(id));
     });
   }
 
