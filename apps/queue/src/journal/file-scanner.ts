@@ -9,7 +9,7 @@ const CHUNK_BYTES = 1 << 20;
 
 export type ScanStop =
   /** Every byte of the file before `offset` was a whole, checked record, and every byte from it
-   * on is zero: zeros written ahead of records that never came (the file's size is past `offset`). */
+   * on, if the file goes on past it, is zero: zeros written ahead of records that never came. */
   | { kind: "end"; offset: number }
   /** The last frame runs past the end of the file. */
   | { kind: "cut-short"; offset: number; reason: string }
