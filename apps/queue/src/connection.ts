@@ -229,13 +229,13 @@ export class Connection {
     }
     const mayLinger = this.unflushedMayLinger;
     this.unflushedMayLinger = true;
-    if (!free) {
+    if (gate !== undefined && !free) {
       // This turn's replies wait for this turn's records, and for the output held before them,
       // whose order they keep; what goes ahead (an assign) leaves now.
-      const epoch = (gate as DurabilityGate).required;
+      const epoch = gate.required;
       this.unflushedWaitsForRecord = false;
       this.output.hold(epoch, mayLinger);
-      (gate as DurabilityGate).whenDurable(epoch, this.release);
+      gate.whenDurable(epoch, this.release);
     }
     this.output.flush();
   };

@@ -69,7 +69,7 @@ export class OutputBuffer {
     this.ahead = [];
     this.queuedBytes = 0;
     this.aheadBytes = 0;
-    this.socket.write(frames.length === 1 ? (frames[0] as string) : frames.join(""));
+    this.socket.write(oneString(frames));
   }
 
   /** Sets what is queued aside until `epoch` of the journal is durable, except what goes ahead;
@@ -82,7 +82,7 @@ export class OutputBuffer {
     this.queuedBytes = 0;
     this.heldBytes += bytes;
     this.heldTally?.(bytes);
-    this.held.push({ epoch, text: frames.length === 1 ? (frames[0] as string) : frames.join(""), bytes, mayLinger });
+    this.held.push({ epoch, text: oneString(frames), bytes, mayLinger });
   }
 
   /**
@@ -109,7 +109,7 @@ export class OutputBuffer {
     if (ahead.length === 0) return;
     this.ahead = [];
     this.aheadBytes = 0;
-    this.socket.write(ahead.length === 1 ? (ahead[0] as string) : ahead.join(""));
+    this.socket.write(oneString(ahead));
   }
 
   discard(): void {
@@ -123,3 +123,7 @@ export class OutputBuffer {
   }
 }
 
+/** The frames as one string; a lone frame as it is, without a join's copy. */
+function oneString(frames: readonly string[]): string {
+  return frames.length === 1 ? (frames[0] as string) : frames.join("");
+}
