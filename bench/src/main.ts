@@ -29,13 +29,14 @@ import { journalModes, runRecovery, withJournal, type JournalMode } from "./work
 import { tmpdir } from "node:os";
 import { defaultQueueConfig } from "@djq/queue";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,diag,keys,journal] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
+const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,bare,diag,keys,journal] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
   --runs      runs of each workload, the medians and ranges taken over them (default 3; with --quick 1)
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
-              one-at-a-time submits through a do-nothing Node broker); diag (A and B with bench workers whose zero-duration jobs
-              return at once) and keys (U's one-at-a-time shape on one queue kept running past its 100,000
+              one-at-a-time submits through a do-nothing Node broker); bare (the floor's bare peers
+              driving djq's queue: the queue's share of the gap to the floor), diag (A and B with bench
+              workers whose zero-duration jobs return at once) and keys (U's one-at-a-time shape on one queue kept running past its 100,000
               remembered submission keys) run only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
               and print the functions with the most self time (with --journal: journal on, fsync always)
@@ -354,6 +355,29 @@ await workload("floor", "calibration: B, C and U's one-at-a-time submits through
   row("floor.C.p99", "floor", `C's shape through the floor broker, p99`, "ms", paced.map((r) => r.p99Ms));
   const one = await repeat("floor.U", repeats, () => runFloorOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
   oneByOneRows("floor.U", "floor", `U's one-at-a-time shape through the floor broker`, one);
+});
+
+await workload("bare", "diagnostic: B, C and U's shapes through djq's queue, driven by the floor's bare peers (no client or worker library)", async () => {
+  // Interleaved with the floor run by run, so that each ratio compares two brokers under the same load.
+  const pairs = await repeat("bare", repeats, async () => ({
+    serial: await runFloorSerial(sizes.B, sizes.warmUpSerial, "djq"),
+    floorSerial: await runFloorSerial(sizes.B, sizes.warmUpSerial),
+    paced: await runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs, "djq"),
+    floorPaced: await runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs),
+    one: await runFloorOneByOne(sizes.B, sizes.warmUpSerial, "djq"),
+    floorOne: await runFloorOneByOne(sizes.B, sizes.warmUpSerial),
+  }), (r) =>
+    `B ${n(r.serial.jobsPerSecond)} jobs/s (floor ${n(r.floorSerial.jobsPerSecond)}); C p50 ${r.paced.p50Ms.toFixed(3)} p99 ${r.paced.p99Ms.toFixed(3)} ms (floor ${r.floorPaced.p50Ms.toFixed(3)} / ${r.floorPaced.p99Ms.toFixed(3)}); ` +
+    `U ${n(r.one.jobsPerSecond)} jobs/s, ack p50 ${r.one.acknowledged.p50Ms.toFixed(3)} ms (floor ${n(r.floorOne.jobsPerSecond)}, ${r.floorOne.acknowledged.p50Ms.toFixed(3)}); per job in B: ${describeCost(r.serial.costs)}`);
+  row("bare.B", "bare", `B's shape through djq's queue with bare peers`, "jobs/s", pairs.map((r) => r.serial.jobsPerSecond), costColumns(pairs.map((r) => r.serial.costs)));
+  row("bare.B.ratio", "bare", `B's shape with bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.serial.jobsPerSecond / r.floorSerial.jobsPerSecond));
+  row("bare.C.p50", "bare", `C's shape through djq's queue with bare peers, p50`, "ms", pairs.map((r) => r.paced.p50Ms));
+  row("bare.C.p50.ratio", "bare", `C's p50 with bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.paced.p50Ms / r.floorPaced.p50Ms));
+  row("bare.C.p99", "bare", `C's shape through djq's queue with bare peers, p99`, "ms", pairs.map((r) => r.paced.p99Ms));
+  row("bare.C.p99.ratio", "bare", `C's p99 with bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.paced.p99Ms / r.floorPaced.p99Ms));
+  oneByOneRows("bare.U", "bare", `U's one-at-a-time shape through djq's queue with bare peers`, pairs.map((r) => r.one));
+  row("bare.U.ack.ratio", "bare", `U's submit acknowledged p50 with bare peers: djq's queue / the floor broker, run by run`, "ratio",
+    pairs.map((r) => r.one.acknowledged.p50Ms / r.floorOne.acknowledged.p50Ms));
 });
 
 await workload("diag", "diagnostic: A and B with bench workers whose zero-duration jobs skip the sleep handler's 1 ms timer", async () => {

@@ -3,21 +3,36 @@
 // a time and awaiting each `submitted`, two workers completing each job at once and fetching
 // again in the same write). The peers only scan for ids and write fixed text, so what this
 // process spends beyond theirs is the queue's: compare builds by running each build's copy.
-//   node bench/dist/queue-cpu.js [--shape B|U] [--jobs 20000] [--rounds 3]
+//   node bench/dist/queue-cpu.js [--shape B|U] [--jobs 20000] [--rounds 3] [--journal off|always|interval]
 // B's shape: a sleep job, watched. U's: a job of the user's type on its named queue, with a payload.
+// With --journal, the queue records to a fresh directory, removed at the end.
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startQueueServer } from "@djq/queue";
+import { defaultJournalSettings, startQueueServer } from "@djq/queue";
 import { createLogger } from "@djq/runtime";
 
 const { values } = parseArgs({
-  options: { shape: { type: "string", default: "B" }, jobs: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } },
+  options: {
+    shape: { type: "string", default: "B" },
+    jobs: { type: "string", default: "20000" },
+    rounds: { type: "string", default: "3" },
+    journal: { type: "string", default: "off" },
+  },
 });
 const shape = values.shape === "U" ? "U" : "B";
 const jobs = Number(values.jobs);
 const WARM_UP_JOBS = 3_000;
+if (!["off", "always", "interval"].includes(values.journal)) {
+  process.stderr.write(`queue-cpu: --journal must be off, always or interval, got ${values.journal}\n`);
+  process.exit(2);
+}
+const journalDir = values.journal === "off" ? undefined : mkdtempSync(join(tmpdir(), "djq-queue-cpu-"));
+const journal = journalDir === undefined ? undefined : { ...defaultJournalSettings, dir: join(journalDir, "journal"), fsync: values.journal as "always" | "interval" };
 
-const queue = await startQueueServer({ host: "127.0.0.1", port: 0 }, createLogger({ program: "queue", level: "warn" }));
+const queue = await startQueueServer({ host: "127.0.0.1", port: 0, journal }, createLogger({ program: "queue", level: "warn" }));
 let lastRequestId = 1;
 
 /** A connected socket that hands each line it receives to `onLine`. */
@@ -88,4 +103,5 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   const perJob = (us: number) => (us / jobs).toFixed(1);
   process.stdout.write(`${shape} round ${round}: ${jobs} jobs, CPU per job ${perJob(cpu.user)} µs user / ${perJob(cpu.system)} µs kernel, ${Math.round((jobs * 1000) / wallMs)} jobs/s\n`);
 }
+if (journalDir !== undefined) rmSync(journalDir, { recursive: true, force: true });
 process.exit(0);

@@ -11,6 +11,7 @@ export { Broker } from "./broker.js";
 export type { Timer } from "./clock.js";
 export { ManualClock, systemClock, type Clock } from "./clock.js";
 export { defaultQueueConfig, type QueueConfig } from "./queue-config.js";
+export { defaultJournalSettings, type JournalSettings } from "./queue-journal.js";
 export type { ShutdownSummary } from "./shutdown.js";
 
 /** A run's first lease: 1,024 per millisecond of wall time since 1970, so a later run starts

@@ -15,7 +15,7 @@ interface Reply {
   jobs?: { jobId: number; lease: number }[];
 }
 
-const { values } = parseArgs({ options: { port: { type: "string" }, role: { type: "string" }, id: { type: "string", default: "floor" } } });
+const { values } = parseArgs({ options: { port: { type: "string" }, role: { type: "string" }, id: { type: "string", default: "floor" }, queues: { type: "string", default: "default" } } });
 const socket = net.connect({ port: Number(values.port), host: "127.0.0.1" });
 socket.setNoDelay(true);
 let lastRequestId = 0;
@@ -45,7 +45,8 @@ function runWorker(): void {
   process.on("message", (command: BenchWorkerCommand) => {
     report(command.type === "report" ? { type: "starts", starts } : { type: "count", started: starts.length });
   });
-  socket.write(frame({ type: "hello", role: "worker", version: 1, workerId: values.id }));
+  // The floor broker hands out jobs of any queue; djq's queue (workload `bare`) only of the queues named.
+  socket.write(frame({ type: "hello", role: "worker", version: 1, workerId: values.id, queues: values.queues.split(",") }));
 }
 
 function runProducer(): void {

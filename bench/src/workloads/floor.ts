@@ -1,12 +1,15 @@
 // Calibration: workloads B and C, and the user's one-at-a-time shape, through the floor broker, with bare peers. No djq code runs, so
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
-// met below this floor, and C's p50 has only the difference to this one to spend.
+// met below this floor, and C's p50 has only the difference to this one to spend. The same bare
+// peers can also drive djq's own queue (workload `bare`): the difference to the floor is then the
+// queue's alone, and the rest of the difference to B, C and U is the client and worker libraries'.
 import type { ProducerReport } from "../bench-messages.js";
 import { countCost, systemPids, type SystemCost } from "../process-cost.js";
-import { killAll, programs, spawnProgram, type Program } from "../processes.js";
+import { killAll, programs, spawnProgram, startQueue, type Program } from "../processes.js";
 import { zeroDurationJob } from "./bulk-throughput.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
 import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
+import { userQueue } from "../user-job.js";
 
 const SETUP_MS = 30_000;
 
@@ -16,12 +19,25 @@ interface FloorSystem {
   workers: Program[];
 }
 
-async function withFloor<T>(body: (system: FloorSystem) => Promise<T>): Promise<T> {
+/** Which broker the bare peers talk to: the floor broker, or djq's queue. */
+export type BareBroker = "floor" | "djq";
+
+async function startBroker(which: BareBroker): Promise<{ broker: Program; port: number }> {
+  if (which === "djq") {
+    const { queue, control } = await startQueue();
+    await control.close();
+    return { broker: queue, port: queue.port };
+  }
+  const broker = spawnProgram("floor broker", programs.floorBroker, [], { ipc: true });
+  const { port } = await broker.next<{ type: "ready"; port: number }>("ready", SETUP_MS);
+  return { broker, port };
+}
+
+async function withFloor<T>(which: BareBroker, body: (system: FloorSystem) => Promise<T>): Promise<T> {
   try {
-    const broker = spawnProgram("floor broker", programs.floorBroker, [], { ipc: true });
-    const { port } = await broker.next<{ type: "ready"; port: number }>("ready", SETUP_MS);
+    const { broker, port } = await startBroker(which);
     const peer = (name: string, args: string[]) => spawnProgram(name, programs.floorPeer, ["--port", String(port), ...args], { ipc: true });
-    const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`]));
+    const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`, "--queues", `default,${userQueue}`]));
     const producer = peer("floor producer", ["--role", "producer"]);
     await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
     return await body({ broker, producer, workers });
@@ -36,8 +52,8 @@ export interface FloorSerialRun {
 }
 
 /** B's shape: one awaited submit at a time, two workers taking one job each. */
-export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<FloorSerialRun> {
-  return withFloor(async ({ broker, producer, workers }) => {
+export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBroker = "floor"): Promise<FloorSerialRun> {
+  return withFloor(broker, async ({ broker, producer, workers }) => {
     const serial = async (count: number) => {
       const counted = countCost(systemPids(broker.pid, producer.pid, workers));
       producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
@@ -50,8 +66,8 @@ export function runFloorSerial(jobs: number, warmUpJobs: number): Promise<FloorS
 }
 
 /** The user's shape: one awaited submit at a time without watch, timed to the acknowledgement and the start. */
-export function runFloorOneByOne(jobs: number, warmUpJobs: number): Promise<OneByOneRun> {
-  return withFloor(async ({ broker, producer, workers }) => {
+export function runFloorOneByOne(jobs: number, warmUpJobs: number, broker: BareBroker = "floor"): Promise<OneByOneRun> {
+  return withFloor(broker, async ({ broker, producer, workers }) => {
     const peers = { producer, workers, brokerPid: broker.pid };
     if (warmUpJobs > 0) await measureOneByOne(peers, warmUpJobs);
     return measureOneByOne(peers, jobs);
@@ -59,6 +75,6 @@ export function runFloorOneByOne(jobs: number, warmUpJobs: number): Promise<OneB
 }
 
 /** C's shape: jobs one per message at a steady rate to idle workers. */
-export function runFloorPaced(rate: number, durationMs: number, warmUpMs: number): Promise<PacedRun> {
-  return withFloor((system) => measurePaced(system, rate, durationMs, warmUpMs));
+export function runFloorPaced(rate: number, durationMs: number, warmUpMs: number, broker: BareBroker = "floor"): Promise<PacedRun> {
+  return withFloor(broker, (system) => measurePaced(system, rate, durationMs, warmUpMs));
 }
