@@ -89,6 +89,12 @@ const sizes = quick
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
 const selected = new Set((flags.only ?? (flags.journal ? "A,B,C,journal" : "A,B,C,U,D,E,F,scale,floor")).split(",").map((name) => name.trim()));
+const workloadNames: ReadonlySet<string> = new Set(["A", "B", "C", "U", "D", "E", "F", "scale", "floor", "bare", "diag", "keys", "journal"]);
+const unknown = [...selected].filter((name) => !workloadNames.has(name));
+if (unknown.length > 0) {
+  say(`--only: no workload ${unknown.map((name) => JSON.stringify(name)).join(", ")}; the workloads are ${[...workloadNames].join(", ")}`);
+  process.exit(2);
+}
 /** With --journal, A, B and C run once per mode in every repeat; without, only with it off. */
 const modes: readonly JournalMode[] = flags.journal ? journalModes : ["off"];
 const modeKey = (key: string, mode: JournalMode) => (mode === "off" ? key : `${key}.journal-${mode}`);
