@@ -17,7 +17,24 @@ describe("the sleep handler", () => {
   it("sleeps for the job's duration and says which worker slept", async () => {
     const result = await sleepHandler(job(undefined), context());
     expect(result.workerId).toBe("w-1");
-    expect(result.sleptMs).toBeGreaterThanOrEqual(19);
+    expect(result.sleptMs).toBeGreaterThanOrEqual(20);
+  });
+
+  it("sleeps on when its timer fires before the wall clock shows the whole duration", async () => {
+    vi.useFakeTimers();
+    try {
+      const sleeping = Promise.resolve(sleepHandler(job(undefined, { durationMs: 20 }), context()));
+      let settled = false;
+      void sleeping.then(() => (settled = true));
+      // The wall clock a millisecond behind the timers, as it can be in a real process.
+      vi.setSystemTime(Date.now() - 1);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(sleeping).resolves.toMatchObject({ sleptMs: 20 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("stops sleeping as soon as the signal aborts", async () => {

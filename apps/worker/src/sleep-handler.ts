@@ -63,15 +63,18 @@ export const PROGRESS_MIN_DURATION_MS = 1_000;
 const PROGRESS_MARKS = [25, 50, 75] as const;
 
 async function sleepReportingProgress(durationMs: number, ctx: JobContext): Promise<void> {
-  if (durationMs < PROGRESS_MIN_DURATION_MS) return sleep(durationMs, ctx.signal);
   const startedAt = Date.now();
   const untilPercent = (percent: number) => Math.max(0, startedAt + (durationMs * percent) / 100 - Date.now());
-  for (const percent of PROGRESS_MARKS) {
-    await sleep(untilPercent(percent), ctx.signal);
-    // Not awaited: a slow reply must not stretch the sleep. It never rejects (and extends the lease).
-    void ctx.progress(percent);
+  if (durationMs >= PROGRESS_MIN_DURATION_MS) {
+    for (const percent of PROGRESS_MARKS) {
+      await sleep(untilPercent(percent), ctx.signal);
+      // Not awaited: a slow reply must not stretch the sleep. It never rejects (and extends the lease).
+      void ctx.progress(percent);
+    }
   }
-  await sleep(untilPercent(100), ctx.signal);
+  // A timer can fire a millisecond before the wall clock has moved on as far (they round apart):
+  // the rest is slept too, so the sleep lasts its whole duration by the clock `sleptMs` is read from.
+  for (let left = untilPercent(100); left > 0; left = untilPercent(100)) await sleep(left, ctx.signal);
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
