@@ -15,20 +15,14 @@ import type { CompletedJob } from "./worker-messages.js";
 export function encodeServerFrame(message: ServerMessage): string {
   switch (message.type) {
     case "submitted":
-      return `{"id":${idJson(message.id)},"type":"submitted","jobIds":[${numbersJson(message.jobIds)}]}\n`;
+      return `{"id":${idJson(message.id)},"type":"submitted","jobIds":[${listJson(message.jobIds, numberJson)}]}\n`;
     case "ack":
       if (message.refused.length > 0) break;
       return `{"id":${idJson(message.id)},"type":"ack","refused":[]}\n`;
-    case "assign": {
-      let jobs = "";
-      for (const job of message.jobs) jobs += jobs === "" ? assignmentJson(job) : `,${assignmentJson(job)}`;
-      return `{"id":${idJson(message.id)},"type":"assign","jobs":[${jobs}]}\n`;
-    }
-    case "settled": {
-      let jobs = "";
-      for (const job of message.jobs) jobs += jobs === "" ? settledJobJson(job) : `,${settledJobJson(job)}`;
-      return `{"type":"settled","jobs":[${jobs}]}\n`;
-    }
+    case "assign":
+      return `{"id":${idJson(message.id)},"type":"assign","jobs":[${listJson(message.jobs, assignmentJson)}]}\n`;
+    case "settled":
+      return `{"type":"settled","jobs":[${listJson(message.jobs, settledJobJson)}]}\n`;
   }
   return encodeFrame(message);
 }
@@ -36,11 +30,8 @@ export function encodeServerFrame(message: ServerMessage): string {
 /** The request's frame with this id, newline included: the same text as encodeFrame({ id, ...body }). */
 export function encodeRequestFrame(id: RequestId, body: RequestBody): string {
   switch (body.type) {
-    case "complete": {
-      let jobs = "";
-      for (const job of body.jobs) jobs += jobs === "" ? completedJobJson(job) : `,${completedJobJson(job)}`;
-      return `{"id":${idJson(id)},"type":"complete","jobs":[${jobs}]}\n`;
-    }
+    case "complete":
+      return `{"id":${idJson(id)},"type":"complete","jobs":[${listJson(body.jobs, completedJobJson)}]}\n`;
     case "fetch": {
       const skipTypes = body.skipTypes === undefined ? "" : `,"skipTypes":${JSON.stringify(body.skipTypes)}`;
       return `{"id":${idJson(id)},"type":"fetch","max":${numberJson(body.max)}${skipTypes}}\n`;
@@ -83,9 +74,10 @@ function numberJson(n: number): string {
   return Number.isFinite(n) ? `${n}` : "null";
 }
 
-function numbersJson(ns: readonly number[]): string {
-  if (ns.length === 1) return numberJson(ns[0] as number);
+/** The items' JSON, comma-separated: what JSON.stringify writes between an array's brackets. */
+function listJson<T>(items: readonly T[], json: (item: T) => string): string {
+  if (items.length === 1) return json(items[0] as T);
   let text = "";
-  for (const n of ns) text += text === "" ? numberJson(n) : `,${numberJson(n)}`;
+  for (const item of items) text += text === "" ? json(item) : `,${json(item)}`;
   return text;
 }
