@@ -29,7 +29,8 @@ import { journalModes, runRecovery, withJournal, type JournalMode } from "./work
 import { tmpdir } from "node:os";
 import { defaultQueueConfig } from "@djq/queue";
 
-const usage = `usage: pnpm bench [--quick] [--only A,B,C,U,D,E,F,scale,floor,bare,diag,keys,journal] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
+const workloadNames: readonly string[] = ["A", "B", "C", "U", "D", "E", "F", "scale", "floor", "bare", "diag", "keys", "journal"];
+const usage = `usage: pnpm bench [--quick] [--only ${workloadNames.join(",")}] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
   --runs      runs of each workload, the medians and ranges taken over them (default 3; with --quick 1)
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
@@ -89,10 +90,9 @@ const sizes = quick
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
 const selected = new Set((flags.only ?? (flags.journal ? "A,B,C,journal" : "A,B,C,U,D,E,F,scale,floor")).split(",").map((name) => name.trim()));
-const workloadNames: ReadonlySet<string> = new Set(["A", "B", "C", "U", "D", "E", "F", "scale", "floor", "bare", "diag", "keys", "journal"]);
-const unknown = [...selected].filter((name) => !workloadNames.has(name));
+const unknown = [...selected].filter((name) => !workloadNames.includes(name));
 if (unknown.length > 0) {
-  say(`--only: no workload ${unknown.map((name) => JSON.stringify(name)).join(", ")}; the workloads are ${[...workloadNames].join(", ")}`);
+  say(`--only: no workload ${unknown.map((name) => JSON.stringify(name)).join(", ")}; the workloads are ${workloadNames.join(", ")}`);
   process.exit(2);
 }
 /** With --journal, A, B and C run once per mode in every repeat; without, only with it off. */

@@ -9,10 +9,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultJournalSettings, startQueueServer } from "@djq/queue";
 import { createLogger } from "@djq/runtime";
+import { journalModes } from "./workloads/journal-cost.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,12 +26,12 @@ const { values } = parseArgs({
 const shape = values.shape === "U" ? "U" : "B";
 const jobs = Number(values.jobs);
 const WARM_UP_JOBS = 3_000;
-if (!["off", "always", "interval"].includes(values.journal)) {
-  process.stderr.write(`queue-cpu: --journal must be off, always or interval, got ${values.journal}\n`);
+const journalMode = journalModes.find((mode) => mode === values.journal);
+if (journalMode === undefined) {
+  process.stderr.write(`queue-cpu: --journal must be one of ${journalModes.join(", ")}, got ${values.journal}\n`);
   process.exit(2);
 }
-const journalDir = values.journal === "off" ? undefined : mkdtempSync(join(tmpdir(), "djq-queue-cpu-"));
-const journal = journalDir === undefined ? undefined : { ...defaultJournalSettings, dir: join(journalDir, "journal"), fsync: values.journal as "always" | "interval" };
+const journal = journalMode === "off" ? undefined : { ...defaultJournalSettings, dir: join(mkdtempSync(join(tmpdir(), "djq-queue-cpu-")), "journal"), fsync: journalMode };
 
 const queue = await startQueueServer({ host: "127.0.0.1", port: 0, journal }, createLogger({ program: "queue", level: "warn" }));
 let lastRequestId = 1;
@@ -103,5 +104,5 @@ for (let round = 1; round <= Number(values.rounds); round++) {
   const perJob = (us: number) => (us / jobs).toFixed(1);
   process.stdout.write(`${shape} round ${round}: ${jobs} jobs, CPU per job ${perJob(cpu.user)} µs user / ${perJob(cpu.system)} µs kernel, ${Math.round((jobs * 1000) / wallMs)} jobs/s\n`);
 }
-if (journalDir !== undefined) rmSync(journalDir, { recursive: true, force: true });
+if (journal !== undefined) rmSync(dirname(journal.dir), { recursive: true, force: true });
 process.exit(0);
