@@ -1,10 +1,14 @@
 // What the core tells its journal: each job a turn changed, as it stood at the end of the turn,
-// each submission key opened, each pause, and the statistics totals the turn changed. Jobs are only marked as they change and encoded
+// each submission key opened, each pause, and the statistics totals the turn changed that its job
+// records do not imply. Jobs are only marked as they change and encoded
 // when the shell takes the changes, so a job that moves five times in one turn is one record,
 // and the record says what the state became, never what was asked: replaying it runs no
 // decision again, and replaying it twice leaves the same state. A job whose one change since
 // its last record is the commonest (leased, or completed) goes into the turn's `jobs-started`
 // or `jobs-completed` record as a few numbers, since the journal already holds the rest of it.
+// The two commonest changes of the totals go without a record of their own: a job record with
+// an id the journal has not held before counts one submission, and each job of a `jobs-completed`
+// record one completion (see countImplied, which replay mirrors).
 import { CompletedJobsWriter, StartedJobsWriter, type JobSnapshot, type JobState, type JournalRecord, type KeySnapshot, type Totals } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
 import { attemptView } from "./views.js";
@@ -23,8 +27,10 @@ const enum Change {
 export class ChangeLog {
   private readonly jobs = new Map<JobRecord, Change>();
   private others: JournalRecord[] = [];
-  /** The totals as the journal last heard them: a record is due when they differ. */
+  /** The totals as the journal's records so far make them: a `totals` record is due when they differ. */
   private readonly recordedTotals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
+  /** The highest job id the journal holds a record of: a record of a higher one is a submission. */
+  private recordedLastJobId = 0;
 
   /** The job is new: its record holds all of it. */
   job(job: JobRecord): void {
@@ -50,37 +56,50 @@ export class ChangeLog {
     this.others.push({ type: "queue-paused", at, queue, paused });
   }
 
-  /** The totals the journal holds already (restored from it): no record until they change. */
-  totalsRecorded(totals: Totals): void {
+  /** What the journal holds already (restored from it): no totals record until they change, and
+   * job ids up to `lastJobId` are not new. */
+  restored(totals: Totals, lastJobId: number): void {
     Object.assign(this.recordedTotals, totals);
+    this.recordedLastJobId = lastJobId;
   }
 
   /** The records of the event just handled: each changed job, then keys and pauses, then the
-   * totals the event changed (a refused stale report changes one and nothing else). */
+   * totals the event changed beyond what those records imply (a refused stale report changes one
+   * and nothing else). */
   take(totals: Totals): JournalRecord[] {
-    const changedTotals = this.takeChangedTotals(totals);
-    if (this.jobs.size === 0 && this.others.length === 0 && changedTotals === undefined) return [];
     const records: JournalRecord[] = [];
     let started: StartedJobsWriter | undefined;
     let completed: CompletedJobsWriter | undefined;
+    let completions = 0;
     for (const [job, change] of this.jobs) {
+      this.countImplied(job.id);
       if (change === Change.started || change === Change.submittedAndStarted) {
         if (change === Change.submittedAndStarted) records.push(submittedJobSnapshot(job));
         const attempt = job.currentAttempt as NonNullable<JobRecord["currentAttempt"]>;
         (started ??= new StartedJobsWriter()).add(job.id, job.lease, job.attempts, attempt.workerId, attempt.startedAt, job.deadlineAt, job.listOrder);
       } else if (change === Change.completed) {
         (completed ??= new CompletedJobsWriter()).add(job.id, job.lease, job.listOrder, job.settledAt, job.resultBytes, job.result);
+        completions += 1;
       } else {
         records.push(jobSnapshot(job));
       }
     }
     this.jobs.clear();
+    this.recordedTotals.completed += completions;
     if (started !== undefined) records.push(started.record());
     if (completed !== undefined) records.push(completed.record());
     for (const other of this.others) records.push(other);
     this.others = [];
+    const changedTotals = this.takeChangedTotals(totals);
     if (changedTotals !== undefined) records.push({ type: "totals", ...changedTotals });
     return records;
+  }
+
+  /** A record of a job id above any recorded before counts a submission, on replay as here. */
+  private countImplied(jobId: number): void {
+    if (jobId <= this.recordedLastJobId) return;
+    this.recordedLastJobId = jobId;
+    this.recordedTotals.submitted += 1;
   }
 
   /** Only the totals that changed, each as it became: most events change one or two of seven. */

@@ -122,6 +122,7 @@ function materialize(snap: ReturnType<QueueCore["snapshot"]>, nextSeq: number): 
     lastListOrder: snap.lastListOrder,
     nextSeq: nextSeq + 1,
     pausedQueues: snap.pausedQueues,
+    totals: snap.totals,
   };
   return [header, ...snap.records];
 }

@@ -23,8 +23,9 @@ export class Restoration {
   private lastLease = 0;
   private lastOrder = 0;
   private lastListOrder = 0;
-  /** The statistics totals as last recorded: a snapshot's at its cut, then each change after it. */
-  private readonly totals: Partial<Totals> = {};
+  /** The statistics totals as the records make them: a snapshot's at its cut, then each
+   * submission and completion the records after it imply and each `totals` record's values. */
+  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
 
   /** Jobs of runs are built as they are read, in `core`'s queues; the rest of `core` is only
    * touched by `finish`. */
@@ -48,7 +49,7 @@ export class Restoration {
       }
       case "job":
         this.jobs.set(record.jobId, record);
-        if (record.jobId > this.lastJobId) this.lastJobId = record.jobId;
+        this.countSubmission(record.jobId);
         if (record.lease !== undefined && record.lease > this.lastLease) this.lastLease = record.lease;
         if (record.order !== undefined && record.order > this.lastOrder) this.lastOrder = record.order;
         if (record.listOrder !== undefined && record.listOrder > this.lastListOrder) this.lastListOrder = record.listOrder;
@@ -87,7 +88,7 @@ export class Restoration {
       job.payloadBytes = run.payloadBytes ?? 0;
       job.deadlineAt = submittedAt;
       this.jobs.set(jobId, job);
-      if (jobId > this.lastJobId) this.lastJobId = jobId;
+      this.countSubmission(jobId);
       if (order > this.lastOrder) this.lastOrder = order;
     });
   }
@@ -126,6 +127,7 @@ export class Restoration {
     });
     if (refused !== undefined) return refused;
     forEachCompletedJob(record, ({ jobId, lease, listOrder, settledAt, resultBytes, result }) => {
+      this.totals.completed += 1;
       const job = this.held(jobId);
       const attempt = attemptUnder(job, lease) as AttemptRecord;
       attempt.endedAt = settledAt;
@@ -141,6 +143,13 @@ export class Restoration {
       if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
     });
     return undefined;
+  }
+
+  /** A job id above every one recorded before is a job submitted (see ChangeLog.take). */
+  private countSubmission(jobId: number): void {
+    if (jobId <= this.lastJobId) return;
+    this.lastJobId = jobId;
+    this.totals.submitted += 1;
   }
 
   private missing(jobId: number, type: JournalRecord["type"]): string | undefined {
@@ -165,7 +174,7 @@ export class Restoration {
     core.lastOrder = Math.max(core.lastOrder, this.lastOrder);
     core.lastListOrder = Math.max(core.lastListOrder, this.lastListOrder);
     Object.assign(core.totals, this.totals);
-    core.changes?.totalsRecorded(core.totals);
+    core.changes?.restored(core.totals, core.lastJobId);
     for (const [name, paused] of this.paused) queueOf(core, name).paused = paused;
     const pending: JobRecord[] = [];
     const settled: JobRecord[] = [];

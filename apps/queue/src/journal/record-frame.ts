@@ -10,9 +10,13 @@ export const FRAME_HEADER_BYTES = 16;
 /** magic "DJQJ" | version u16 LE | kind u8 | 0 u8 | first seq f64 LE | crc32 u32 LE of the 16 before. */
 export const FILE_HEADER_BYTES = 20;
 const MAGIC = 0x4a514a44; // "DJQJ" read as a little-endian u32
-/** 2 added the `jobs-started` and `jobs-completed` records; a version 1 file holds none, so it is read as it is. */
-export const FORMAT_VERSION = 2;
-const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, FORMAT_VERSION]);
+/** 2 added the `jobs-started` and `jobs-completed` records; 3 leaves out the `totals` records
+ * that a new job's record or a `jobs-completed` record implies. Older files are read as they
+ * are: each of their changes of the totals is followed by a `totals` record saying what they
+ * became, which overrides what replay counted. A queue that reads only 2 refuses a 3, rather
+ * than count too few. */
+export const FORMAT_VERSION = 3;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, 2, FORMAT_VERSION]);
 
 export type FileKind = "segment" | "snapshot";
 const kindByte: Record<FileKind, number> = { segment: 0, snapshot: 1 };

@@ -21,7 +21,8 @@ export function restartFrom(records: readonly JournalRecord[], now: number, grac
 }
 
 /** Every job's view plus what a view leaves out but a restart must keep: leases, listing places,
- * when a running job's lease runs out, result sizes and the memory they are charged. */
+ * when a running job's lease runs out, result sizes and the memory they are charged, and the
+ * statistics totals. */
 export function fullState(core: QueueCore) {
   const jobs = [...core.allJobs()].sort((a, b) => a.id - b.id);
   return {
@@ -35,6 +36,7 @@ export function fullState(core: QueueCore) {
     })),
     heldBytes: core.memory.heldBytes,
     counters: [core.lastJobId, core.lastLease, core.lastOrder],
+    totals: { ...core.totals },
     // A place given to a job that went back to pending in the same event is in no record (a
     // pending job has none), so the restored counter may be lower; it must still be above
     // every place a job in a listing holds.
