@@ -60,11 +60,12 @@ function say(text) {
 async function main() {
   const port = await freePort();
   say(`starting a queue on 127.0.0.1:${port} and two workers`);
-  const queue = run("queue", "apps/queue/dist/main.js", ["--port", String(port)]);
+  // At debug, the logs show each job's path (submitted, assigned, started, completed).
+  const queue = run("queue", "apps/queue/dist/main.js", ["--port", String(port), "--log-level", "debug"]);
   await queue.waitFor(/queue\.listening/);
   const workers = {
-    "worker-a": run("worker-a", "apps/worker/dist/main.js", ["--port", String(port), "--worker-id", "worker-a"]),
-    "worker-b": run("worker-b", "apps/worker/dist/main.js", ["--port", String(port), "--worker-id", "worker-b"]),
+    "worker-a": run("worker-a", "apps/worker/dist/main.js", ["--port", String(port), "--worker-id", "worker-a", "--log-level", "debug"]),
+    "worker-b": run("worker-b", "apps/worker/dist/main.js", ["--port", String(port), "--worker-id", "worker-b", "--log-level", "debug"]),
   };
   await Promise.all([queue.waitFor(/worker\.connected worker=worker-a/), queue.waitFor(/worker\.connected worker=worker-b/)]);
 

@@ -32,7 +32,7 @@ export function spawnProgram(name: string, script: string, args: string[], optio
   return start(name, script, args, { ...options, cwd: repoRoot, ignoreStdout: true, keepStderrChars: STDERR_KEPT });
 }
 
-/** A port nothing listens on now: the queue logs its port only at info, and benchmarks run at warn. */
+/** A port nothing listens on now, found here since the queue is given its port. */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -45,10 +45,11 @@ export interface QueueProcess extends Program {
   port: number;
 }
 
-/** The real queue at --log-level warn on a free port; resolves once a client gets its welcome. */
+/** The real queue on a free port, at its default log level as a user runs it (its stderr read as a
+ * log collector reads it); resolves once a client gets its welcome. */
 export async function startQueue(args: string[] = [], options: SpawnOptions = {}, startTimeoutMs = 15_000): Promise<{ queue: QueueProcess; control: DjqClient }> {
   const port = await freePort();
-  const queue = Object.assign(spawnProgram("queue", programs.queue, ["--port", String(port), "--log-level", "warn", ...args], options), { port });
+  const queue = Object.assign(spawnProgram("queue", programs.queue, ["--port", String(port), ...args], options), { port });
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     try {

@@ -46,7 +46,7 @@ export async function startWorkers(port: number, fleet: WorkerFleet, namePrefix 
   const workers = Array.from({ length: fleet.processes }, (_, index) => {
     const id = `${namePrefix}${index}`;
     return fleet.program === "cli"
-      ? spawnProgram(`worker ${id}`, programs.workerCli, ["--port", String(port), "--concurrency", String(fleet.concurrency), "--worker-id", id, "--log-level", "warn", ...args])
+      ? spawnProgram(`worker ${id}`, programs.workerCli, ["--port", String(port), "--concurrency", String(fleet.concurrency), "--worker-id", id, ...args])
       : spawnProgram(
           `bench worker ${id}`,
           programs.benchWorker,

@@ -189,9 +189,9 @@ export class Broker {
         // is never handed out again after a restart (the next run's leases start above it), so a
         // crash before the record only means the job, still pending in the journal, runs again.
         connection?.send({ id: effect.requestId as RequestId, type: "assign", jobs: effect.jobs }, "ahead");
-        if (this.log.enabled("info")) {
+        if (this.log.enabled("debug")) {
           for (const job of effect.jobs) {
-            this.log.info("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });
+            this.log.debug("job.assigned", { job: job.jobId, worker: effect.workerId, attempt: job.attempt, lease: job.lease });
           }
         }
         return;

@@ -64,7 +64,7 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
     const result = broker.core.submit(broker.clock.now(), request.jobs, options);
     broker.answer(peer, request.id, result, (jobIds) => {
       peer.send({ id: request.id, type: "submitted", jobIds });
-      if (broker.log.enabled("info")) broker.log.info("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
+      if (broker.log.enabled("debug")) broker.log.debug("jobs.submitted", { conn: peer.id, count: jobIds.length, first: jobIds[0], last: jobIds[jobIds.length - 1] });
     });
   },
 
@@ -138,17 +138,17 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
 
   // {"id":6,"type":"complete","jobs":[{"jobId":1,"lease":1,"result":"ok"}]}
   complete(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.completed", (now, workerId) => broker.core.complete(now, workerId, request.jobs, measureResults(request.jobs)));
+    acknowledge(broker, peer, request, "job.completed", "debug", (now, workerId) => broker.core.complete(now, workerId, request.jobs, measureResults(request.jobs)));
   },
 
   // {"id":7,"type":"fail","jobs":[{"jobId":1,"lease":1,"error":"boom"}]}
   fail(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.attempt-failed", (now, workerId) => broker.core.fail(now, workerId, request.jobs));
+    acknowledge(broker, peer, request, "job.attempt-failed", "info", (now, workerId) => broker.core.fail(now, workerId, request.jobs));
   },
 
   // {"id":10,"type":"release","jobs":[{"jobId":1,"lease":1}]}
   release(broker, peer, request) {
-    acknowledge(broker, peer, request, "job.released", (now, workerId) => broker.core.release(now, workerId, request.jobs));
+    acknowledge(broker, peer, request, "job.released", "info", (now, workerId) => broker.core.release(now, workerId, request.jobs));
   },
 
   // {"id":8,"type":"extend","jobId":1,"lease":1}
@@ -165,12 +165,14 @@ export const handlers: { [T in Request["type"]]: Handler<T> } = {
   },
 };
 
-/** Answers a batch of reports with one `ack` naming the refused ones, and logs each. */
+/** Answers a batch of reports with one `ack` naming the refused ones, and logs each: the accepted
+ * at `level`, the refused as warnings. */
 function acknowledge(
   broker: Broker,
   peer: Peer,
   request: { id: RequestId; jobs: readonly { jobId: number; lease: number; error?: string }[] },
   event: string,
+  level: "debug" | "info",
   report: (now: number, workerId: string) => Refusal[],
 ): void {
   const maxReports = maxReportsPerMessage(broker.config.maxFrameBytes);
@@ -180,13 +182,14 @@ function acknowledge(
   const workerId = workerOf(broker, peer);
   const refused = report(broker.clock.now(), workerId);
   peer.sendLingering(ackWithin(request.id, refused, broker.config.maxFrameBytes));
-  if (!broker.log.enabled("info") && refused.length === 0) return;
+  const logAccepted = broker.log.enabled(level);
+  if (!logAccepted && refused.length === 0) return;
   // Refusals come in the order of the items they refuse: walking both together pairs them, so
   // a job named twice in one batch (done once, refused once) is still logged once.
   let next = 0;
   for (const item of request.jobs) {
     if (refused[next]?.jobId === item.jobId) next += 1;
-    else broker.log.info(event, { job: item.jobId, worker: workerId, lease: item.lease, error: item.error });
+    else if (logAccepted) broker.log[level](event, { job: item.jobId, worker: workerId, lease: item.lease, error: item.error });
   }
   for (const refusal of refused) {
     broker.log.warn("report.refused", { job: refusal.jobId, worker: workerId, code: refusal.code, reason: refusal.message });

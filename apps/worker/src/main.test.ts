@@ -94,7 +94,7 @@ describe("djq-worker", () => {
   });
 
   it("on a second SIGTERM releases the job it runs, logs it and exits 130", async () => {
-    const worker = run("--port", String(queue.port), "--log-format", "json", "--grace-ms", "60000");
+    const worker = run("--port", String(queue.port), "--log-format", "json", "--log-level", "debug", "--grace-ms", "60000");
     const { connection } = await queue.nextSession({}, START_MS);
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 60_000 })]);
     while (!worker.events().includes("job.started")) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -110,7 +110,7 @@ describe("djq-worker", () => {
   });
 
   it("on SIGTERM finishes the job it holds, reports it and exits 0", async () => {
-    const worker = run("--port", String(queue.port), "--worker-id", "cli-1", "--log-format", "json", "--grace-ms", "5000");
+    const worker = run("--port", String(queue.port), "--worker-id", "cli-1", "--log-format", "json", "--log-level", "debug", "--grace-ms", "5000");
     const { connection, hello } = await queue.nextSession({}, START_MS);
     expect(hello).toMatchObject({ workerId: "cli-1", queues: ["default"] });
     connection.assign(await connection.expect("fetch"), [assignment(1, { durationMs: 300 })]);

@@ -136,11 +136,11 @@ export class ReportBatcher {
         kind === "complete"
           ? await session.connection.request({ type: "complete", jobs: reports.map((r) => r.item as CompletedJob) })
           : await session.connection.request({ type: "fail", jobs: reports.map((r) => r.item as FailedJob) });
-      if (this.options.logger.enabled("info")) {
+      if (this.options.logger.enabled("debug")) {
         // What the queue acknowledged, as jobId:lease: the record of which reports counted.
         const refused = new Set(ack.refused.map((refusal) => refusal.jobId));
         const accepted = reports.filter((r) => !refused.has(r.item.jobId)).map((r) => `${r.item.jobId}:${r.item.lease}`);
-        if (accepted.length > 0) this.options.logger.info("report.acked", { report: kind, jobs: accepted.join(",") });
+        if (accepted.length > 0) this.options.logger.debug("report.acked", { report: kind, jobs: accepted.join(",") });
       }
       for (const refusal of ack.refused) {
         // Expected after a lost session or a queue restart: the queue moved on without us.

@@ -90,7 +90,7 @@ export class RunningJobs {
     const { logger } = this.options;
     const job = new RunningJob(assignment, startedAt, this);
     this.jobs.add(job);
-    if (logger.enabled("info")) logger.info("job.started", { jobId, attempt, lease, type, queue });
+    if (logger.enabled("debug")) logger.debug("job.started", { jobId, attempt, lease, type, queue });
     // Leave room in the frame for the message around the result and its ids.
     const maxFrameBytes = this.options.session()?.welcome.maxFrameBytes ?? DEFAULT_FRAME_BYTES;
     const maxResultBytes = Math.max(maxFrameBytes - 1024, Math.floor(maxFrameBytes / 2));
@@ -149,7 +149,7 @@ export class RunningJobs {
     job.state = "ended";
     this.jobs.remove(job);
     if (outcome.kind === "completed") {
-      if (logger.enabled("info")) logger.info("job.completed", { jobId, lease, attempt, ms: Date.now() - job.startedAt });
+      if (logger.enabled("debug")) logger.debug("job.completed", { jobId, lease, attempt, ms: Date.now() - job.startedAt });
       const item = outcome.result === undefined ? { jobId, lease } : { jobId, lease, result: outcome.result };
       this.options.batcher.add({ kind: "complete", item, bytes: outcome.resultBytes + 48 });
     } else {

@@ -45,7 +45,8 @@ export const chaosQueueFlags = [
   "--retry-max-ms", "200",
   "--max-attempts", "20",
   "--hello-timeout-ms", "2000",
-  "--log-level", "info",
+  // The checker reads each job's path from the log (`jobs.submitted`, `job.completed`), at debug.
+  "--log-level", "debug",
 ];
 
 /** A queue that cannot list its jobs within this long counts as having lost them. */

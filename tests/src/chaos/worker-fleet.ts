@@ -122,7 +122,8 @@ export class WorkerFleet {
     const program = await startWorker(slot.relay.port, [
       "--worker-id", slot.workerId,
       "--concurrency", String(this.options.concurrency),
-      "--log-level", "info",
+      // The checker counts the completions each worker was told were accepted (`report.acked`, debug).
+      "--log-level", "debug",
       "--grace-ms", "2000",
     ]);
     this.programs.push(program);
