@@ -38,6 +38,13 @@ describe("runJob", () => {
     expect(outcome).toMatchObject({ kind: "completed", result: { n: 7 } });
   });
 
+  it("sends a result as its JSON text would carry it, counted without encoding or encoded, an own __proto__ field included", async () => {
+    for (const result of [7, "plain", null, { a: 1, b: "x", c: true }, {}, { nested: { a: 1 } }, "needs \"escapes\"", JSON.parse('{"__proto__":1,"a":2}') as unknown]) {
+      const text = JSON.stringify(result);
+      expect(await run(() => result), text).toEqual({ kind: "completed", result: JSON.parse(text) as unknown, resultBytes: Buffer.byteLength(text) });
+    }
+  });
+
   it("completes with no result when the handler returns nothing", async () => {
     expect(await run(() => undefined)).toEqual({ kind: "completed", result: undefined, resultBytes: 0 });
   });

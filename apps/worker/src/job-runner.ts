@@ -1,7 +1,7 @@
 // Runs one attempt to an outcome: finds the handler, checks the payload against the job type's
 // schema, calls the handler and turns whatever happens into a report. It never throws and never
 // touches the connection; the worker decides whether and when the outcome is sent.
-import { MAX_ERROR_CHARS, describeIssues, isPlainText, scalarJsonBytes, type Assignment } from "@djq/protocol";
+import { MAX_ERROR_CHARS, describeIssues, flatRecordJsonBytes, scalarJsonBytes, type Assignment } from "@djq/protocol";
 import type { ZodType } from "zod";
 import type { Job, JobContext, JobHandler } from "./job-handler.js";
 import { PermanentJobError } from "./permanent-job-error.js";
@@ -114,20 +114,9 @@ function flatOutcome(result: unknown, maxResultBytes: number): JobOutcome | unde
     const bytes = scalarJsonBytes(result);
     return bytes === 0 ? undefined : sized(result, bytes, maxResultBytes);
   }
-  if (Object.getPrototypeOf(result) !== Object.prototype || "toJSON" in result) return undefined;
   const copy: Record<string, unknown> = {};
-  let bytes = 1; // "{", and "," or "}" after each field below
-  let fields = 0;
-  for (const key in result) {
-    if (key === "__proto__" || !Object.hasOwn(result, key) || !isPlainText(key)) return undefined;
-    const value = (result as Record<string, unknown>)[key];
-    const valueBytes = scalarJsonBytes(value);
-    if (valueBytes === 0) return undefined;
-    copy[key] = value;
-    bytes += key.length + 3 + valueBytes + 1;
-    fields += 1;
-  }
-  return sized(copy, fields === 0 ? 2 : bytes, maxResultBytes);
+  const bytes = flatRecordJsonBytes(result, copy);
+  return bytes === 0 ? undefined : sized(copy, bytes, maxResultBytes);
 }
 
 function failed(error: string, permanent: boolean): JobOutcome {

@@ -6,11 +6,6 @@ import { Buffer } from "node:buffer";
 /** Printable ASCII other than `"` and `\`: JSON writes such a string as it is, between quotes. */
 const plainText = /^[ !#-[\]-~]*$/;
 
-/** Whether JSON writes `text` as it is between its quotes. */
-export function isPlainText(text: string): boolean {
-  return plainText.test(text);
-}
-
 /**
  * The length of the JSON of a value that JSON carries as itself (parsing its text gives the same
  * value back): null, a boolean, a finite number other than -0, plain text. 0 for any other value.
@@ -41,15 +36,22 @@ export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? "");
 }
 
-/** The JSON length of a plain object whose keys are plain text and whose values JSON carries as themselves; 0 for any other value. */
-function flatRecordJsonBytes(value: unknown): number {
+/**
+ * The JSON length of a plain object whose keys are plain text and whose values JSON carries as
+ * themselves; 0 for any other value. Each field counted goes into `copy` when one is given, so a
+ * caller gets what parsing the JSON would give without encoding it (an own `__proto__` key, which
+ * an assignment would not copy as a field, is left to JSON).
+ */
+export function flatRecordJsonBytes(value: unknown, copy?: Record<string, unknown>): number {
   if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype || "toJSON" in value) return 0;
   let bytes = 1; // "{", and "," or "}" after each field below
   let fields = 0;
   for (const key in value) {
-    if (!Object.hasOwn(value, key) || !plainText.test(key)) return 0;
-    const valueBytes = scalarJsonBytes((value as Record<string, unknown>)[key]);
+    if (key === "__proto__" || !Object.hasOwn(value, key) || !plainText.test(key)) return 0;
+    const field = (value as Record<string, unknown>)[key];
+    const valueBytes = scalarJsonBytes(field);
     if (valueBytes === 0) return 0;
+    if (copy !== undefined) copy[key] = field;
     bytes += key.length + 3 + valueBytes + 1;
     fields += 1;
   }
