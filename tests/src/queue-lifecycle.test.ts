@@ -41,6 +41,24 @@ describe("the queue process", () => {
     expect(local.events("SECURITY")).toEqual([]);
   });
 
+  it("logs a job's ordinary path at debug, and none of it at the default level", async () => {
+    const pathEvents = { queue: ["jobs.submitted", "job.assigned", "job.completed"], worker: ["job.started", "job.completed", "report.acked"] };
+    for (const level of ["info", "debug"]) {
+      const queue = await startQueue(["--log-level", level]);
+      const worker = await startWorker(queue.port, ["--worker-id", `at-${level}`, "--log-level", level]);
+      await queue.waitForEvent("worker.connected", { worker: `at-${level}` });
+      const client = await RawSocket.connect(queue.port);
+      await client.hello("client");
+      const { jobIds } = (await client.request({ id: 1, type: "submit", jobs: [{}], watch: true })) as { jobIds: number[] };
+      expect(await client.next(10_000)).toMatchObject({ type: "settled", jobs: [{ jobId: jobIds[0], state: "completed" }] });
+      // Both stopped: every line either wrote is on its stderr.
+      expect(await worker.stop()).toEqual({ code: 0, signal: null });
+      expect(await queue.stop()).toEqual({ code: 0, signal: null });
+      const logged = [...pathEvents.queue.filter((event) => queue.events(event).length > 0), ...pathEvents.worker.filter((event) => worker.events(event).length > 0)];
+      expect(logged, level).toEqual(level === "info" ? [] : [...pathEvents.queue, ...pathEvents.worker]);
+    }
+  });
+
   it("on SIGTERM stops taking work, waits for the running job to report, and logs what was unfinished", async () => {
     const queue = await startQueue(["--grace-ms", "10000"]);
     const worker = await startWorker(queue.port, ["--worker-id", "finisher"]);
