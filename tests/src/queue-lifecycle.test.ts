@@ -1,5 +1,6 @@
 // The queue program's own edges: a worker that stops reading, an exposed address without
-// secrets, and an orderly stop on SIGTERM that leaves the operator a record.
+// secrets, what it and a worker log of a job at their default level, and an orderly stop on
+// SIGTERM that leaves the operator a record.
 import { describe, expect, it } from "vitest";
 import { startQueue, startWorker } from "./harness/processes.js";
 import { RawSocket } from "./harness/raw-socket.js";
