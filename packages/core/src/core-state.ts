@@ -17,6 +17,7 @@ import { NamedQueue } from "./named-queue.js";
 import { done, refused, type Refused, type Result } from "./result.js";
 import { Retention } from "./retention.js";
 import { Subscriptions } from "./subscriptions.js";
+import { zeroTotals } from "./totals.js";
 import { WorkerRecord } from "./worker-record.js";
 import { WorkerRegistry } from "./worker-registry.js";
 
@@ -25,7 +26,7 @@ type Timed = JobRecord | WorkerRecord;
 export class CoreState {
   readonly config: CoreConfig;
   readonly counts: StateCounts = emptyCounts();
-  readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
+  readonly totals: Totals = zeroTotals();
   readonly assignmentLatency = new AssignmentLatency();
   readonly completionRate = new CompletionRate();
   readonly jobs = new IdTable<JobRecord>();

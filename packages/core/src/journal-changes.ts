@@ -8,9 +8,10 @@
 // or `jobs-completed` record as a few numbers, since the journal already holds the rest of it.
 // The two commonest changes of the totals go without a record of their own: a job record with
 // an id the journal has not held before counts one submission, and each job of a `jobs-completed`
-// record one completion (see countImplied, which replay mirrors).
+// record one completion (see countSubmission, which replay applies too).
 import { CompletedJobsWriter, StartedJobsWriter, type JobSnapshot, type JobState, type JournalRecord, type KeySnapshot, type Totals } from "@djq/protocol";
 import type { JobRecord } from "./job-record.js";
+import { countSubmission, totalNames, zeroTotals } from "./totals.js";
 import { attemptView } from "./views.js";
 
 /** What a changed job's record will be: all of it, or only its one lease or completion, or, for a
@@ -28,7 +29,7 @@ export class ChangeLog {
   private readonly jobs = new Map<JobRecord, Change>();
   private others: JournalRecord[] = [];
   /** The totals as the journal's records so far make them: a `totals` record is due when they differ. */
-  private readonly recordedTotals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
+  private readonly recordedTotals: Totals = zeroTotals();
   /** The highest job id the journal holds a record of: a record of a higher one is a submission. */
   private recordedLastJobId = 0;
 
@@ -72,7 +73,7 @@ export class ChangeLog {
     let completed: CompletedJobsWriter | undefined;
     let completions = 0;
     for (const [job, change] of this.jobs) {
-      this.countImplied(job.id);
+      this.recordedLastJobId = countSubmission(job.id, this.recordedLastJobId, this.recordedTotals);
       if (change === Change.started || change === Change.submittedAndStarted) {
         if (change === Change.submittedAndStarted) records.push(submittedJobSnapshot(job));
         const attempt = job.currentAttempt as NonNullable<JobRecord["currentAttempt"]>;
@@ -95,13 +96,6 @@ export class ChangeLog {
     return records;
   }
 
-  /** A record of a job id above any recorded before counts a submission, on replay as here. */
-  private countImplied(jobId: number): void {
-    if (jobId <= this.recordedLastJobId) return;
-    this.recordedLastJobId = jobId;
-    this.recordedTotals.submitted += 1;
-  }
-
   /** Only the totals that changed, each as it became: most events change one or two of seven. */
   private takeChangedTotals(totals: Totals): Partial<Totals> | undefined {
     let changed: Partial<Totals> | undefined;
@@ -114,8 +108,6 @@ export class ChangeLog {
     return changed;
   }
 }
-
-const totalNames: readonly (keyof Totals)[] = ["submitted", "completed", "failed", "cancelled", "reassigned", "retried", "staleRefused"];
 
 /** One job as it stands: what a segment records for a changed job and a snapshot for a live one. */
 export function jobSnapshot(job: JobRecord): JobSnapshot {

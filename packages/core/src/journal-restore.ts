@@ -11,6 +11,7 @@ import { IdTable } from "./id-table.js";
 import { JobRecord, type AttemptRecord } from "./job-record.js";
 import { JOB_RECORD_BYTES } from "./memory-budget.js";
 import type { NamedQueue } from "./named-queue.js";
+import { countSubmission, zeroTotals } from "./totals.js";
 import { WorkerRecord } from "./worker-record.js";
 
 export class Restoration {
@@ -25,7 +26,7 @@ export class Restoration {
   private lastListOrder = 0;
   /** The statistics totals as the records make them: a snapshot's at its cut, then each
    * submission and completion the records after it imply and each `totals` record's values. */
-  private readonly totals: Totals = { submitted: 0, completed: 0, failed: 0, cancelled: 0, reassigned: 0, retried: 0, staleRefused: 0 };
+  private readonly totals: Totals = zeroTotals();
 
   /** Jobs of runs are built as they are read, in `core`'s queues; the rest of `core` is only
    * touched by `finish`. */
@@ -49,7 +50,7 @@ export class Restoration {
       }
       case "job":
         this.jobs.set(record.jobId, record);
-        this.countSubmission(record.jobId);
+        this.lastJobId = countSubmission(record.jobId, this.lastJobId, this.totals);
         if (record.lease !== undefined && record.lease > this.lastLease) this.lastLease = record.lease;
         if (record.order !== undefined && record.order > this.lastOrder) this.lastOrder = record.order;
         if (record.listOrder !== undefined && record.listOrder > this.lastListOrder) this.lastListOrder = record.listOrder;
@@ -88,7 +89,7 @@ export class Restoration {
       job.payloadBytes = run.payloadBytes ?? 0;
       job.deadlineAt = submittedAt;
       this.jobs.set(jobId, job);
-      this.countSubmission(jobId);
+      this.lastJobId = countSubmission(jobId, this.lastJobId, this.totals);
       if (order > this.lastOrder) this.lastOrder = order;
     });
   }
@@ -143,13 +144,6 @@ export class Restoration {
       if (listOrder > this.lastListOrder) this.lastListOrder = listOrder;
     });
     return undefined;
-  }
-
-  /** A job id above every one recorded before is a job submitted (see ChangeLog.take). */
-  private countSubmission(jobId: number): void {
-    if (jobId <= this.lastJobId) return;
-    this.lastJobId = jobId;
-    this.totals.submitted += 1;
   }
 
   private missing(jobId: number, type: JournalRecord["type"]): string | undefined {
