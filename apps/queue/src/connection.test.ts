@@ -113,6 +113,51 @@ describe("a connection's writes", () => {
     ]);
   });
 
+  it("with the journal on, writes a client's replies held at several turns once, when one write made all their records durable", async () => {
+    const { gate, durable: firstDurable } = gateWithBatch();
+    const client = connectionOf("client", "client", gate);
+    const settled: ServerMessage = { type: "settled", jobs: [{ jobId: 6, state: "completed" }] };
+    client.send(settled);
+    await endOfTurn();
+    let secondDurable!: (outcome: Durable) => void;
+    gate.hold(new Promise<Durable>((resolve) => (secondDurable = resolve)), 8);
+    client.send(submitted);
+    await endOfTurn();
+    // A third turn recorded something since, so the second is not the newest.
+    gate.hold(new Promise<Durable>(() => {}), 10);
+    expect(written).toEqual([]);
+    durableBelow.seq = 8;
+    firstDurable({ ok: true });
+    secondDurable({ ok: true });
+    await endOfTurn();
+    expect(written).toEqual([`client: ${JSON.stringify(settled)}\n${JSON.stringify(submitted)}\n`]);
+  });
+
+  it("with the journal on, writes a durable batch's replies to clients before those to workers", async () => {
+    const { gate, durable } = gateWithBatch();
+    const worker = connectionOf("worker", "worker", gate);
+    const client = connectionOf("client", "client", gate);
+    worker.sendLingering(ack);
+    client.send(submitted);
+    await endOfTurn();
+    expect(written).toEqual([]);
+    durable({ ok: true });
+    await endOfTurn();
+    expect(written).toEqual([`client: ${JSON.stringify(submitted)}\n`, `worker: ${JSON.stringify(ack)}\n`]);
+  });
+
+  it("with the journal on, writes an ack held for a batch that a later write made durable together with the assign of that later turn", async () => {
+    const { gate } = gateWithBatch();
+    const worker = connectionOf("worker", "worker", gate);
+    worker.sendLingering(ack);
+    await endOfTurn();
+    gate.hold(new Promise<Durable>(() => {}), 8);
+    durableBelow.seq = 8;
+    worker.send(assign, "ahead");
+    await endOfTurn();
+    expect(written).toEqual([`worker: ${JSON.stringify(assign)}\n${JSON.stringify(ack)}\n`]);
+  });
+
   it("lets a report's ack to a worker whose fetch is open linger for the assign that fetch brings, and leave with it in one write", async () => {
     const worker = connectionOf("worker", "worker");
     fetchOpen = true;
