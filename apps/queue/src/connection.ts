@@ -235,8 +235,8 @@ export class Connection {
       const epoch = gate.required;
       this.unflushedWaitsForRecord = false;
       this.output.hold(epoch, mayLinger);
-      // A client waits on its replies (a `submitted`) to send its next request; what a worker is
-      // held is acks it does not wait on, its assigns having gone ahead.
+      // A client waits on its replies (a `submitted`) to send its next request; what is held for
+      // a worker is acks it does not wait on, its assigns having gone ahead.
       gate.whenDurable(epoch, this.release, this.role !== "worker");
     }
     this.output.flush();
