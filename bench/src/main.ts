@@ -36,7 +36,8 @@ const usage = `usage: pnpm bench [--quick] [--only ${workloadNames.join(",")}] [
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
               one-at-a-time submits through a do-nothing Node broker); bare (the floor's bare peers
-              driving djq's queue: the queue's share of the gap to the floor), diag (A and B with bench
+              driving djq's queue: the queue's share of the gap to the floor, B also with a fresh key
+              on every submit as the client library sends), diag (A and B with bench
               workers whose zero-duration jobs return at once) and keys (U's one-at-a-time shape on one queue kept running past its 100,000
               remembered submission keys) run only when named
   --profile   run workload A (or those of A, B named in --only) with the queue under node --cpu-prof
@@ -367,16 +368,20 @@ await workload("bare", "diagnostic: B, C and U's shapes through djq's queue, dri
   // Interleaved with the floor run by run, so that each ratio compares two brokers under the same load.
   const pairs = await repeat("bare", repeats, async () => ({
     serial: await runFloorSerial(sizes.B, sizes.warmUpSerial, "djq"),
+    keyed: await runFloorSerial(sizes.B, sizes.warmUpSerial, "djq", { keyed: true }),
     floorSerial: await runFloorSerial(sizes.B, sizes.warmUpSerial),
     paced: await runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs, "djq"),
     floorPaced: await runFloorPaced(sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs),
     one: await runFloorOneByOne(sizes.B, sizes.warmUpSerial, "djq"),
     floorOne: await runFloorOneByOne(sizes.B, sizes.warmUpSerial),
   }), (r) =>
-    `B ${n(r.serial.jobsPerSecond)} jobs/s (floor ${n(r.floorSerial.jobsPerSecond)}); C p50 ${r.paced.p50Ms.toFixed(3)} p99 ${r.paced.p99Ms.toFixed(3)} ms (floor ${r.floorPaced.p50Ms.toFixed(3)} / ${r.floorPaced.p99Ms.toFixed(3)}); ` +
-    `U ${n(r.one.jobsPerSecond)} jobs/s, ack p50 ${r.one.acknowledged.p50Ms.toFixed(3)} ms (floor ${n(r.floorOne.jobsPerSecond)}, ${r.floorOne.acknowledged.p50Ms.toFixed(3)}); per job in B: ${describeCost(r.serial.costs)}`);
+    `B ${n(r.serial.jobsPerSecond)} jobs/s, keyed ${n(r.keyed.jobsPerSecond)} (floor ${n(r.floorSerial.jobsPerSecond)}); C p50 ${r.paced.p50Ms.toFixed(3)} p99 ${r.paced.p99Ms.toFixed(3)} ms (floor ${r.floorPaced.p50Ms.toFixed(3)} / ${r.floorPaced.p99Ms.toFixed(3)}); ` +
+    `U ${n(r.one.jobsPerSecond)} jobs/s, ack p50 ${r.one.acknowledged.p50Ms.toFixed(3)} ms (floor ${n(r.floorOne.jobsPerSecond)}, ${r.floorOne.acknowledged.p50Ms.toFixed(3)}); per job in B: ${describeCost(r.serial.costs)}; keyed: ${describeCost(r.keyed.costs)}`);
   row("bare.B", "bare", `B's shape through djq's queue with bare peers`, "jobs/s", pairs.map((r) => r.serial.jobsPerSecond), costColumns(pairs.map((r) => r.serial.costs)));
   row("bare.B.ratio", "bare", `B's shape with bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.serial.jobsPerSecond / r.floorSerial.jobsPerSecond));
+  row("bare.B.keyed", "bare", `B's shape with bare peers, each submit with a fresh key as the client library sends it`, "jobs/s", pairs.map((r) => r.keyed.jobsPerSecond),
+    costColumns(pairs.map((r) => r.keyed.costs)));
+  row("bare.B.keyed.ratio", "bare", `B's shape with keyed bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.keyed.jobsPerSecond / r.floorSerial.jobsPerSecond));
   row("bare.C.p50", "bare", `C's shape through djq's queue with bare peers, p50`, "ms", pairs.map((r) => r.paced.p50Ms));
   row("bare.C.p50.ratio", "bare", `C's p50 with bare peers: djq's queue / the floor broker, run by run`, "ratio", pairs.map((r) => r.paced.p50Ms / r.floorPaced.p50Ms));
   row("bare.C.p99", "bare", `C's shape through djq's queue with bare peers, p99`, "ms", pairs.map((r) => r.paced.p99Ms));

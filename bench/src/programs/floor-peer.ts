@@ -1,6 +1,7 @@
 // The floor broker's peers, as bare as it is: a producer or a worker speaking NDJSON over a plain
 // socket, with no client or worker library. Same IPC commands and reports as the bench producer
 // and bench worker, so workloads B and C read their figures the same way.
+import { randomUUID } from "node:crypto";
 import net from "node:net";
 import { parseArgs } from "node:util";
 import { setTimeout as delay } from "node:timers/promises";
@@ -15,7 +16,17 @@ interface Reply {
   jobs?: { jobId: number; lease: number }[];
 }
 
-const { values } = parseArgs({ options: { port: { type: "string" }, role: { type: "string" }, id: { type: "string", default: "floor" }, queues: { type: "string", default: "default" } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    role: { type: "string" },
+    id: { type: "string", default: "floor" },
+    queues: { type: "string", default: "default" },
+    // Every submit with a fresh idempotency key, as the client library sends them: what remembering
+    // the keys costs djq's queue, apart from the library's own work.
+    keyed: { type: "boolean", default: false },
+  },
+});
 const socket = net.connect({ port: Number(values.port), host: "127.0.0.1" });
 socket.setNoDelay(true);
 let lastRequestId = 0;
@@ -71,7 +82,7 @@ function runProducer(): void {
     });
   const submitOne = () => {
     unsettled += 1;
-    return request({ type: "submit", jobs: [{ durationMs: 0 }], watch: true });
+    return request({ type: "submit", jobs: [{ durationMs: 0 }], ...(values.keyed ? { key: randomUUID() } : {}), watch: true });
   };
   const submitUnwatched = (spec: object) => request({ type: "submit", jobs: [spec] });
   const settled = () => (unsettled === 0 ? Promise.resolve() : new Promise<void>((resolve) => (allSettled = resolve)));

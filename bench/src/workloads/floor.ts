@@ -2,7 +2,8 @@
 // the figures are what any queue written in Node starts from on this machine: B's target cannot be
 // met below this floor, and C's p50 has only the difference to this one to spend. The same bare
 // peers can also drive djq's own queue (workload `bare`): the difference to the floor is then the
-// queue's alone, and the rest of the difference to B, C and U is the client and worker libraries'.
+// queue's alone, and the rest of the difference to B, C and U is the client and worker libraries'
+// (the idempotency key the client library puts on every submit apart, measured with keyed bare peers).
 import type { ProducerReport } from "../bench-messages.js";
 import { countCost, systemPids, type SystemCost } from "../process-cost.js";
 import { killAll, programs, spawnProgram, startQueue, type Program } from "../processes.js";
@@ -33,12 +34,12 @@ async function startBroker(which: BareBroker): Promise<{ broker: Program; port: 
   return { broker, port };
 }
 
-async function withFloor<T>(which: BareBroker, body: (system: FloorSystem) => Promise<T>): Promise<T> {
+async function withFloor<T>(which: BareBroker, body: (system: FloorSystem) => Promise<T>, producerArgs: string[] = []): Promise<T> {
   try {
     const { broker, port } = await startBroker(which);
     const peer = (name: string, args: string[]) => spawnProgram(name, programs.floorPeer, ["--port", String(port), ...args], { ipc: true });
     const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`, "--queues", `default,${userQueue}`]));
-    const producer = peer("floor producer", ["--role", "producer"]);
+    const producer = peer("floor producer", ["--role", "producer", ...producerArgs]);
     await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
     return await body({ broker, producer, workers });
   } finally {
@@ -51,8 +52,9 @@ export interface FloorSerialRun {
   costs: SystemCost;
 }
 
-/** B's shape: one awaited submit at a time, two workers taking one job each. */
-export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBroker = "floor"): Promise<FloorSerialRun> {
+/** B's shape: one awaited submit at a time, two workers taking one job each; `keyed`, each submit
+ * with a fresh idempotency key, as the client library sends it. */
+export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBroker = "floor", { keyed = false } = {}): Promise<FloorSerialRun> {
   return withFloor(broker, async ({ broker, producer, workers }) => {
     const serial = async (count: number) => {
       const counted = countCost(systemPids(broker.pid, producer.pid, workers));
@@ -62,7 +64,7 @@ export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBro
     };
     await serial(warmUpJobs);
     return serial(jobs);
-  });
+  }, keyed ? ["--keyed"] : []);
 }
 
 /** The user's shape: one awaited submit at a time without watch, timed to the acknowledgement and the start. */
