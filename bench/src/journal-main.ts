@@ -3,8 +3,8 @@
 // so the two can be compared. Until `pnpm bench --journal` runs the queue with its journal, this
 // is how the journal's cost on a machine is measured.
 import { tmpdir } from "node:os";
-import { parseArgs } from "node:util";
 import { fsyncModes } from "@djq/queue/journal";
+import { exitOnFlagError, integerFlag, parseFlags } from "@djq/runtime";
 import { measureFsyncLatency, measureGroupCommit, measureReplay, withScratchDirectory } from "./workloads/journal-fsync.js";
 
 const usage = `usage: node bench/dist/journal-main.js [--dir DIR] [--samples N] [--records N] [--replay-jobs N]
@@ -13,32 +13,24 @@ const usage = `usage: node bench/dist/journal-main.js [--dir DIR] [--samples N] 
   --records   records appended per group-commit run (default 20000)
   --replay-jobs  pending jobs in the snapshot written and read back (default 1000000)`;
 
-const { values: flags } = parseArgs({
-  options: {
-    dir: { type: "string" },
-    samples: { type: "string", default: "1000" },
-    records: { type: "string", default: "20000" },
-    "replay-jobs": { type: "string", default: "1000000" },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const command = "node bench/dist/journal-main.js";
+const { scratchRoot, samples, records, replayJobs } = exitOnFlagError(command, () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    command,
+    usage,
+    options: { dir: { type: "string" }, samples: { type: "string" }, records: { type: "string" }, "replay-jobs": { type: "string" } },
+  });
+  return {
+    scratchRoot: values.dir ?? tmpdir(),
+    samples: integerFlag("samples", values.samples, 1_000, 1),
+    records: integerFlag("records", values.records, 20_000, 1),
+    replayJobs: integerFlag("replay-jobs", values["replay-jobs"], 1_000_000, 1),
+  };
 });
-if (flags.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
-const samples = Number(flags.samples);
-const records = Number(flags.records);
-const replayJobs = Number(flags["replay-jobs"]);
-for (const [name, value] of [["samples", samples], ["records", records], ["replay-jobs", replayJobs]] as const) {
-  if (!Number.isInteger(value) || value < 1) {
-    process.stderr.write(`--${name} must be a whole number of at least 1, got ${String(flags[name])}\n`);
-    process.exit(2);
-  }
-}
 
 const fixed = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-await withScratchDirectory(flags.dir ?? tmpdir(), async (dir) => {
+await withScratchDirectory(scratchRoot, async (dir) => {
   const latency = await measureFsyncLatency(dir, samples);
   process.stdout.write(`fsync latency of a ${latency.recordBytes}-byte write + fdatasync, ${samples} samples (µs):\n`);
   for (const [label, l] of [["writeSync + fdatasyncSync", latency.blocking], ["FileHandle write + datasync", latency.fileHandle], ["O_DSYNC write, zeros ahead", latency.preallocated]] as const) {
@@ -56,5 +48,5 @@ await withScratchDirectory(flags.dir ?? tmpdir(), async (dir) => {
   }
   const replay = await measureReplay(dir, replayJobs);
   process.stdout.write(`\nsnapshot of ${fixed(replay.jobs)} pending jobs: ${fixed(replay.snapshotBytes / 1e6, 1)} MB, written in ${fixed(replay.writeS, 2)} s,\n`);
-  process.stdout.write(`  read back (frames, checksums, JSON, schemas; no core) in ${fixed(replay.replayS, 2)} s = ${fixed(replay.recordsPerSecond)} records/s\n`);
+  process.stdout.write(`  read back (frames, checksums, JSON, schemas; no core) in ${fixed(replay.replayS, 2)} s = ${fixed(replay.jobsPerSecond)} jobs/s\n`);
 });

@@ -3,34 +3,35 @@
 // a time and awaiting each `submitted`, two workers completing each job at once and fetching
 // again in the same write). The peers only scan for ids and write fixed text, so what this
 // process spends beyond theirs is the queue's: compare builds by running each build's copy.
-//   node bench/dist/queue-cpu.js [--shape B|U] [--jobs 20000] [--rounds 3] [--journal off|always|interval]
-// B's shape: a sleep job, watched. U's: a job of the user's type on its named queue, with a payload.
-// With --journal, the queue records to a fresh directory, removed at the end.
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { defaultJournalSettings, startQueueServer } from "@djq/queue";
-import { createLogger } from "@djq/runtime";
+import { choiceFlag, createLogger, exitOnFlagError, integerFlag, parseFlags } from "@djq/runtime";
 import { journalModes } from "./workloads/journal-cost.js";
 
-const { values } = parseArgs({
-  options: {
-    shape: { type: "string", default: "B" },
-    jobs: { type: "string", default: "20000" },
-    rounds: { type: "string", default: "3" },
-    journal: { type: "string", default: "off" },
-  },
+const command = "node bench/dist/queue-cpu.js";
+const usage = `usage: ${command} [--shape B|U] [--jobs N] [--rounds N] [--journal off|always|interval]
+  --shape    B: a sleep job, watched (default); U: a job of the user's type on its named queue, with a payload
+  --jobs     jobs per measured round (default 20000)
+  --rounds   measured rounds, after a warm-up of 3,000 jobs (default 3)
+  --journal  record to a fresh directory, removed at the end (default off)`;
+
+const { shape, jobs, rounds, journalMode } = exitOnFlagError(command, () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    command,
+    usage,
+    options: { shape: { type: "string" }, jobs: { type: "string" }, rounds: { type: "string" }, journal: { type: "string" } },
+  });
+  return {
+    shape: choiceFlag("shape", values.shape, ["B", "U"] as const, "B"),
+    jobs: integerFlag("jobs", values.jobs, 20_000, 1),
+    rounds: integerFlag("rounds", values.rounds, 3, 1),
+    journalMode: choiceFlag("journal", values.journal, journalModes, "off"),
+  };
 });
-const shape = values.shape === "U" ? "U" : "B";
-const jobs = Number(values.jobs);
 const WARM_UP_JOBS = 3_000;
-const journalMode = journalModes.find((mode) => mode === values.journal);
-if (journalMode === undefined) {
-  process.stderr.write(`queue-cpu: --journal must be one of ${journalModes.join(", ")}, got ${values.journal}\n`);
-  process.exit(2);
-}
 const journal = journalMode === "off" ? undefined : { ...defaultJournalSettings, dir: join(mkdtempSync(join(tmpdir(), "djq-queue-cpu-")), "journal"), fsync: journalMode };
 
 const queue = await startQueueServer({ host: "127.0.0.1", port: 0, journal }, createLogger({ program: "queue", level: "warn" }));
@@ -95,7 +96,7 @@ function submitOneByOne(count: number): Promise<void> {
 }
 
 await submitOneByOne(WARM_UP_JOBS);
-for (let round = 1; round <= Number(values.rounds); round++) {
+for (let round = 1; round <= rounds; round++) {
   const cpuBefore = process.cpuUsage();
   const startedAt = performance.now();
   await submitOneByOne(jobs);

@@ -50,7 +50,8 @@ export interface ReplayRun {
   writeS: number;
   /** Start-up reading it back: frames, checksums, JSON and schema checks, no core. */
   replayS: number;
-  recordsPerSecond: number;
+  /** Pending jobs read back per second: a snapshot holds runs of them, many jobs to a record. */
+  jobsPerSecond: number;
 }
 
 const log = createLogger({ program: "bench", level: "warn" });
@@ -151,7 +152,7 @@ export async function measureReplay(parent: string, jobs: number): Promise<Repla
   started = monotonicMs();
   const replayed = await replayJournal(dir, { maxRecordBytes: 1 << 20, startAnyway: false, log }, () => undefined);
   const replayS = (monotonicMs() - started) / 1000;
-  return { jobs, snapshotBytes: compacted.snapshotBytes ?? 0, writeS, replayS, recordsPerSecond: replayed.records / replayS };
+  return { jobs, snapshotBytes: compacted.snapshotBytes ?? 0, writeS, replayS, jobsPerSecond: jobs / replayS };
 }
 
 function* pendingJobs(count: number): Generator<JobSnapshot> {
