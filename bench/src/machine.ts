@@ -1,5 +1,6 @@
 // What the numbers were measured on: they mean little without it.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 
 export interface Machine {
@@ -10,6 +11,13 @@ export interface Machine {
   totalMemoryGiB: number;
   /** 1-minute load average when the bench started and ended: other work on the machine skews everything. */
   loadAverage: { atStart: number; atEnd?: number };
+  /**
+   * How an idle CPU waits, where Linux says: the cpuidle driver and, in a KVM guest, how long an
+   * idle vCPU polls before it halts. A halted vCPU costs the host a VM exit and entry on every
+   * wake-up, and the one-job path wakes idle CPUs several times a job: on one machine, letting
+   * them poll 200 µs raised B by a third, djq's and the floor's alike (docs/benchmarks.md).
+   */
+  idleCpus?: string;
 }
 
 export function describeMachine(): Machine {
@@ -21,7 +29,23 @@ export function describeMachine(): Machine {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadAverage: { atStart: loadAverage() },
+    idleCpus: describeIdleCpus(),
   };
+}
+
+function describeIdleCpus(): string | undefined {
+  const driver = readSetting("/sys/devices/system/cpu/cpuidle/current_driver");
+  if (driver === undefined) return undefined;
+  const pollNs = readSetting("/sys/module/haltpoll/parameters/guest_halt_poll_ns");
+  return pollNs === undefined ? `cpuidle ${driver}` : `cpuidle ${driver}, guest halt polling ${Number(pollNs).toLocaleString("en-US")} ns`;
+}
+
+function readSetting(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadAverage(): number {

@@ -41,5 +41,6 @@ export function formatTable(rows: readonly ResultRow[]): string {
 
 export function formatMachine(machine: Machine): string {
   const load = `load average ${machine.loadAverage.atStart}${machine.loadAverage.atEnd === undefined ? "" : ` → ${machine.loadAverage.atEnd}`}`;
-  return `${machine.cores} cores, ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ${machine.platform}; ${load}`;
+  const idle = machine.idleCpus === undefined ? "" : `; idle CPUs: ${machine.idleCpus}`;
+  return `${machine.cores} cores, ${machine.cpuModel}, ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ${machine.platform}${idle}; ${load}`;
 }
