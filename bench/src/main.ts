@@ -18,7 +18,8 @@ import { falsePositiveCount, fleetA, runBulk } from "./workloads/bulk-throughput
 import { runFailover } from "./workloads/failover.js";
 import { formatRatios, sameRunRatios } from "./same-run-ratios.js";
 import { userJobType, userQueue } from "./user-job.js";
-import { runFloorOneByOne, runFloorPaced, runFloorSerial } from "./workloads/floor.js";
+import { runFloorOneByOne, runFloorPaced, runFloorSerial, type BareSerialRun } from "./workloads/floor.js";
+import { findBeanstalkd, runBeanstalkOneByOne, runBeanstalkPaced, runBeanstalkSerial, type Binlog } from "./workloads/beanstalkd.js";
 import { runPaced } from "./workloads/paced-latency.js";
 import { runMemory, runSweep } from "./workloads/pending-backlog.js";
 import { runSerial } from "./workloads/serial-submit.js";
@@ -29,13 +30,15 @@ import { journalModes, runRecovery, withJournal, type JournalMode } from "./work
 import { tmpdir } from "node:os";
 import { defaultQueueConfig } from "@djq/queue";
 
-const workloadNames: readonly string[] = ["A", "B", "C", "U", "D", "E", "F", "scale", "floor", "bare", "diag", "keys", "journal"];
+const workloadNames: readonly string[] = ["A", "B", "C", "U", "D", "E", "F", "scale", "floor", "beanstalkd", "bare", "diag", "keys", "journal"];
 const usage = `usage: pnpm bench [--quick] [--only ${workloadNames.join(",")}] [--journal] [--runs N] [--profile] [--publish] [--wait-for-quiet]
   --quick     smoke run for CI: 1 run each, smaller sizes, under a minute
   --runs      runs of each workload, the medians and ranges taken over them (default 3; with --quick 1)
   --only      run only these workloads (comma-separated); U is the user's shape (its own handler,
               a named queue, submits without watch); floor is a calibration (B, C and U's
-              one-at-a-time submits through a do-nothing Node broker); bare (the floor's bare peers
+              one-at-a-time submits through a do-nothing Node broker); beanstalkd, where it is on
+              PATH, runs the same three shapes through beanstalkd with bare peers (with --journal, B
+              also with its binlog, fsync every 50 ms and on every write); bare (the floor's bare peers
               driving djq's queue: the queue's share of the gap to the floor, B also with a fresh key
               on every submit as the client library sends), diag (A and B with bench
               workers whose zero-duration jobs return at once) and keys (U's one-at-a-time shape on one queue kept running past its 100,000
@@ -44,7 +47,7 @@ const usage = `usage: pnpm bench [--quick] [--only ${workloadNames.join(",")}] [
               and print the functions with the most self time (with --journal: journal on, fsync always)
   --journal   A, B and C each with the journal off, on with fsync always and on with fsync interval,
               interleaved run by run, with the ratios; and the journal workload: the disk's fsync latency
-              and the time from start to serving with a large backlog in the journal (default --only A,B,C,journal)
+              and the time from start to serving with a large backlog in the journal (default --only A,B,C,journal,beanstalkd)
   --publish   also write bench/results/full-run.json and the charts into docs/ (for docs/benchmarks.md)
   --wait-for-quiet  first wait (up to 15 min) until the 1-minute load average is below half the cores`;
 
@@ -90,7 +93,7 @@ const sizes = quick
       warmUpBulk: 150_000, warmUpSerial: 20_000, warmUpPacedMs: 5_000, recoveryPending: 1_000_000 };
 const sweepBacklogs = quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
 const scaleConnections = quick ? [1, 8, 64] : [1, 2, 8, 64];
-const selected = new Set((flags.only ?? (flags.journal ? "A,B,C,journal" : "A,B,C,U,D,E,F,scale,floor")).split(",").map((name) => name.trim()));
+const selected = new Set((flags.only ?? (flags.journal ? "A,B,C,journal,beanstalkd" : "A,B,C,U,D,E,F,scale,floor,beanstalkd")).split(",").map((name) => name.trim()));
 const unknown = [...selected].filter((name) => !workloadNames.includes(name));
 if (unknown.length > 0) {
   say(`--only: no workload ${unknown.map((name) => JSON.stringify(name)).join(", ")}; the workloads are ${workloadNames.join(", ")}`);
@@ -362,6 +365,47 @@ await workload("floor", "calibration: B, C and U's one-at-a-time submits through
   row("floor.C.p99", "floor", `C's shape through the floor broker, p99`, "ms", paced.map((r) => r.p99Ms));
   const one = await repeat("floor.U", repeats, () => runFloorOneByOne(sizes.B, sizes.warmUpSerial), describeOneByOne);
   oneByOneRows("floor.U", "floor", `U's one-at-a-time shape through the floor broker`, one);
+});
+
+const beanstalkd = findBeanstalkd();
+await workload("beanstalkd", beanstalkd === undefined
+  ? "a peer in the same run: skipped, no beanstalkd on PATH (Debian and Ubuntu: apt-get install beanstalkd)"
+  : `a peer in the same run: B, C and U's shapes through ${beanstalkd}, with bare peers${flags.journal ? "; B also with its binlog" : ""}`, async () => {
+  if (beanstalkd === undefined) return;
+  // With --journal, B in memory and with each binlog setting take turns, as djq's journal modes do.
+  const binlogs: { key: string; label: string; binlog: Binlog }[] = [
+    { key: "beanstalkd.B", label: "in memory", binlog: "off" },
+    ...(flags.journal
+      ? [
+          { key: "beanstalkd.B.binlog-50", label: "binlog, fsync at most every 50 ms (its default)", binlog: { fsyncMs: 50 } },
+          { key: "beanstalkd.B.binlog-0", label: "binlog, fsync on every write (-f 0)", binlog: { fsyncMs: 0 } },
+        ]
+      : []),
+  ];
+  const serial = new Map<string, BareSerialRun[]>(binlogs.map(({ key }) => [key, []]));
+  for (let i = 0; i < repeats; i++) {
+    for (const { key, binlog } of binlogs) {
+      const r = await runBeanstalkSerial(beanstalkd, sizes.B, sizes.warmUpSerial, binlog);
+      (serial.get(key) as BareSerialRun[]).push(r);
+      (result.runs[key] ??= []).push(r);
+      say(`  ${key} run ${i + 1}/${repeats}: ${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
+    }
+  }
+  const inMemory = serial.get("beanstalkd.B") as BareSerialRun[];
+  for (const { key, label } of binlogs) {
+    const runs = serial.get(key) as BareSerialRun[];
+    row(key, "beanstalkd", `B's shape through beanstalkd, ${label}`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
+    if (key !== "beanstalkd.B") {
+      row(`${key}.ratio`, "beanstalkd", `B through beanstalkd: ${label} / in memory, run by run`, "ratio", runs.map((r, i) => r.jobsPerSecond / (inMemory[i] as BareSerialRun).jobsPerSecond));
+    }
+  }
+  if (flags.journal) return;
+  const paced = await repeat("beanstalkd.C", repeats, () => runBeanstalkPaced(beanstalkd, sizes.cRate, sizes.cDurationMs, sizes.warmUpPacedMs), (r) =>
+    `p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms`);
+  row("beanstalkd.C.p50", "beanstalkd", `C's shape through beanstalkd, put → reserve, p50`, "ms", paced.map((r) => r.p50Ms));
+  row("beanstalkd.C.p99", "beanstalkd", `C's shape through beanstalkd, put → reserve, p99`, "ms", paced.map((r) => r.p99Ms));
+  const one = await repeat("beanstalkd.U", repeats, () => runBeanstalkOneByOne(beanstalkd, sizes.B, sizes.warmUpSerial), describeOneByOne);
+  oneByOneRows("beanstalkd.U", "beanstalkd", `U's one-at-a-time shape through beanstalkd (the user's job on its own tube)`, one);
 });
 
 await workload("bare", "diagnostic: B, C and U's shapes through djq's queue, driven by the floor's bare peers (no client or worker library)", async () => {

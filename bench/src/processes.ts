@@ -6,7 +6,7 @@ import net from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { connectClient, type DjqClient } from "@djq/client";
-import { start, type Program, type StartOptions } from "e2e/harness/processes";
+import { start, startCommand, type Program, type StartOptions } from "e2e/harness/processes";
 
 export { killAll, type Program } from "e2e/harness/processes";
 
@@ -19,6 +19,7 @@ export const programs = {
   idleClients: `${repoRoot}bench/dist/programs/idle-clients.js`,
   floorBroker: `${repoRoot}bench/dist/programs/floor-broker.js`,
   floorPeer: `${repoRoot}bench/dist/programs/floor-peer.js`,
+  beanstalkPeer: `${repoRoot}bench/dist/programs/beanstalk-peer.js`,
   queueProbe: pathToFileURL(`${repoRoot}bench/dist/programs/queue-probe.js`).href,
 } as const;
 
@@ -30,6 +31,11 @@ export type SpawnOptions = Pick<StartOptions, "nodeFlags" | "ipc">;
 /** A bench process: the tests' Program, run from the repository root, stdout dropped, stderr's tail kept. */
 export function spawnProgram(name: string, script: string, args: string[], options: SpawnOptions = {}): Program {
   return start(name, script, args, { ...options, cwd: repoRoot, ignoreStdout: true, keepStderrChars: STDERR_KEPT });
+}
+
+/** A program that is not a Node script, its stderr's tail kept. */
+export function spawnCommand(name: string, command: string, args: string[]): Program {
+  return startCommand(name, command, args, { keepStderrChars: STDERR_KEPT });
 }
 
 /** A port nothing listens on now, found here since the queue is given its port. */

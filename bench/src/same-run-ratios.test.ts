@@ -26,4 +26,13 @@ describe("same-run ratios", () => {
     const [ack] = sameRunRatios([row("U.ack.p50", [0.4]), row("floor.U.ack.p50", [0.2])]);
     expect(ack).toMatchObject({ target: "", met: undefined });
   });
+
+  it("compares djq with beanstalkd measured in the same run, and the journal's cost with the binlog's", () => {
+    const ratios = sameRunRatios([row("B", [6_000]), row("beanstalkd.B", [12_000]), row("B.ratio-interval", [0.7]), row("beanstalkd.B.binlog-50.ratio", [0.875])]);
+    expect(ratios.map((r) => [r.of, r.to, r.met])).toEqual([
+      ["B", "beanstalkd.B", undefined],
+      ["B.ratio-interval", "beanstalkd.B.binlog-50.ratio", undefined],
+    ]);
+    expect(ratios[1]?.ratio).toBeCloseTo(0.8);
+  });
 });

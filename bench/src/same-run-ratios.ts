@@ -34,6 +34,13 @@ const specs: RatioSpec[] = [
   { measure: "C, submit → start p50 / floor C p50", of: "C.p50", to: "floor.C.p50", target: atMost(1.5) },
   { measure: "C, submit → start p99 / floor C p99", of: "C.p99", to: "floor.C.p99", target: atMost(2) },
   { measure: "U, batches of 1,000, jobs/s / A", of: "U.batches", to: "A", target: atLeast(0.8) },
+  { measure: "B / beanstalkd B", of: "B", to: "beanstalkd.B" },
+  { measure: "U, jobs/s / beanstalkd U", of: "U", to: "beanstalkd.U" },
+  { measure: "U, submit acknowledgement p50 / beanstalkd U's", of: "U.ack.p50", to: "beanstalkd.U.ack.p50" },
+  { measure: "C, submit → start p50 / beanstalkd C p50", of: "C.p50", to: "beanstalkd.C.p50" },
+  { measure: "C, submit → start p99 / beanstalkd C p99", of: "C.p99", to: "beanstalkd.C.p99" },
+  { measure: "B's journal cost, fsync interval / off, over beanstalkd's binlog, fsync every 50 ms / in memory", of: "B.ratio-interval", to: "beanstalkd.B.binlog-50.ratio" },
+  { measure: "B's journal cost, fsync always / off, over beanstalkd's binlog, fsync on every write / in memory", of: "B.ratio-always", to: "beanstalkd.B.binlog-0.ratio" },
 ];
 
 /** The ratios whose two rows were both measured in this run. */

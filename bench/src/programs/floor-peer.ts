@@ -2,11 +2,10 @@
 // socket, with no client or worker library. Same IPC commands and reports as the bench producer
 // and bench worker, so workloads B and C read their figures the same way.
 import { randomUUID } from "node:crypto";
-import net from "node:net";
 import { parseArgs } from "node:util";
-import { setTimeout as delay } from "node:timers/promises";
-import type { ProducerCommand, ProducerReport, BenchWorkerCommand, BenchWorkerReport } from "../bench-messages.js";
+import type { ProducerCommand, ProducerReport } from "../bench-messages.js";
 import { monotonicMs } from "../monotonic-clock.js";
+import { connectBare, noteStarts, oneByOneSubmits, pacedSubmits, serveProducerCommands } from "./bare-peer.js";
 import { onJsonLines } from "./json-lines.js";
 
 interface Reply {
@@ -27,20 +26,16 @@ const { values } = parseArgs({
     keyed: { type: "boolean", default: false },
   },
 });
-const socket = net.connect({ port: Number(values.port), host: "127.0.0.1" });
-socket.setNoDelay(true);
 let lastRequestId = 0;
 const frame = (message: object) => `${JSON.stringify({ id: ++lastRequestId, ...message })}\n`;
 let onReply: (reply: Reply) => void = () => {};
-onJsonLines<Reply>(socket, (reply) => onReply(reply));
-await new Promise((resolve) => socket.once("connect", resolve));
+const socket = await connectBare(Number(values.port), (socket) => onJsonLines<Reply>(socket, (reply) => onReply(reply)));
 
 if (values.role === "worker") runWorker();
 else runProducer();
 
 function runWorker(): void {
-  const starts: [number, number][] = [];
-  const report = (message: BenchWorkerReport) => process.send?.(message);
+  const { started, report } = noteStarts();
   onReply = (reply) => {
     if (reply.type === "welcome") {
       socket.write(frame({ type: "fetch", max: 1 }));
@@ -48,20 +43,16 @@ function runWorker(): void {
     } else if (reply.type === "assign") {
       const at = monotonicMs();
       const jobs = reply.jobs ?? [];
-      for (const { jobId } of jobs) starts.push([jobId, at]);
+      for (const { jobId } of jobs) started(jobId, at);
       const done = jobs.map(({ jobId, lease }) => ({ jobId, lease }));
       socket.write(frame({ type: "complete", jobs: done }) + frame({ type: "fetch", max: 1 }));
     }
   };
-  process.on("message", (command: BenchWorkerCommand) => {
-    report(command.type === "report" ? { type: "starts", starts } : { type: "count", started: starts.length });
-  });
   // The floor broker hands out jobs of any queue; djq's queue (workload `bare`) only of the queues named.
   socket.write(frame({ type: "hello", role: "worker", version: 1, workerId: values.id, queues: values.queues.split(",") }));
 }
 
 function runProducer(): void {
-  const report = (message: ProducerReport) => process.send?.(message);
   const waiting = new Map<number, (jobIds: number[]) => void>();
   let unsettled = 0;
   let allSettled: () => void = () => {};
@@ -95,39 +86,18 @@ function runProducer(): void {
       return { type: "serial-done", startedAt, settledAt: monotonicMs(), failed: 0 };
     }
     if (command.type === "paced") {
-      const total = Math.round((command.rate * command.durationMs) / 1000);
-      const submits: [number, number][] = [];
-      const replies: Promise<void>[] = [];
-      const startedAt = monotonicMs();
-      for (let sent = 0; sent < total; await delay(1)) {
-        const due = Math.min(total, Math.floor(((monotonicMs() - startedAt) * command.rate) / 1000) + 1);
-        for (; sent < due; sent++) {
-          const at = monotonicMs();
-          replies.push(submitOne().then(([jobId]) => void submits.push([jobId as number, at])));
-        }
-      }
-      await Promise.all(replies);
+      const { startedAt, submits } = await pacedSubmits(command.rate, command.durationMs, () => submitOne().then(([jobId]) => jobId as number));
       await settled();
       return { type: "paced-done", startedAt, settledAt: monotonicMs(), submits };
     }
     if (command.type === "one-by-one") {
-      const submits: [number, number, number][] = [];
-      for (let i = 0; i < command.jobs; i++) {
-        const submittedAt = monotonicMs();
-        const [jobId] = await submitUnwatched(command.spec);
-        submits.push([jobId as number, submittedAt, monotonicMs()]);
-      }
+      const submits = await oneByOneSubmits(command.jobs, () => submitUnwatched(command.spec).then(([jobId]) => jobId as number));
       return { type: "one-by-one-done", submits };
     }
     if (command.type === "exit") process.exit(0);
     throw new Error(`the floor producer does not do "${command.type}"`);
   }
 
-  process.on("message", (command: ProducerCommand) => {
-    run(command).then(
-      (reply) => reply && report(reply),
-      (error: Error) => report({ type: "error", message: error.stack ?? error.message }),
-    );
-  });
+  const report = serveProducerCommands(run);
   void request({ type: "hello", role: "client", version: 1 }).then(() => report({ type: "ready" }));
 }

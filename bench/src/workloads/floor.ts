@@ -47,24 +47,27 @@ async function withFloor<T>(which: BareBroker, body: (system: FloorSystem) => Pr
   }
 }
 
-export interface FloorSerialRun {
+export interface BareSerialRun {
   jobsPerSecond: number;
   costs: SystemCost;
 }
 
+/** B's shape on bare peers that are up (the floor's or beanstalkd's): a warm-up, then the measured run. */
+export async function measureBareSerial({ broker, producer, workers }: { broker: Program; producer: Program; workers: Program[] }, jobs: number, warmUpJobs: number): Promise<BareSerialRun> {
+  const serial = async (count: number) => {
+    const counted = countCost(systemPids(broker.pid, producer.pid, workers));
+    producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
+    const done = await producer.next<Extract<ProducerReport, { type: "serial-done" }>>("serial-done", 300_000);
+    return { jobsPerSecond: (count * 1000) / (done.settledAt - done.startedAt), costs: counted(count) };
+  };
+  await serial(warmUpJobs);
+  return serial(jobs);
+}
+
 /** B's shape: one awaited submit at a time, two workers taking one job each; `keyed`, each submit
  * with a fresh idempotency key, as the client library sends it. */
-export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBroker = "floor", { keyed = false } = {}): Promise<FloorSerialRun> {
-  return withFloor(broker, async ({ broker, producer, workers }) => {
-    const serial = async (count: number) => {
-      const counted = countCost(systemPids(broker.pid, producer.pid, workers));
-      producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
-      const done = await producer.next<Extract<ProducerReport, { type: "serial-done" }>>("serial-done", 300_000);
-      return { jobsPerSecond: (count * 1000) / (done.settledAt - done.startedAt), costs: counted(count) };
-    };
-    await serial(warmUpJobs);
-    return serial(jobs);
-  }, keyed ? ["--keyed"] : []);
+export function runFloorSerial(jobs: number, warmUpJobs: number, broker: BareBroker = "floor", { keyed = false } = {}): Promise<BareSerialRun> {
+  return withFloor(broker, (system) => measureBareSerial(system, jobs, warmUpJobs), keyed ? ["--keyed"] : []);
 }
 
 /** The user's shape: one awaited submit at a time without watch, timed to the acknowledgement and the start. */

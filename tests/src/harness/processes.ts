@@ -181,6 +181,12 @@ export function start(name: string, script: string, args: string[], options: Sta
   return new Program(name, child, options.keepStderrChars);
 }
 
+/** A program that is not a Node script (a peer queue server the bench compares djq with). */
+export function startCommand(name: string, command: string, args: string[], options: Pick<StartOptions, "keepStderrChars"> = {}): Program {
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  return new Program(name, child, options.keepStderrChars);
+}
+
 export interface QueueProcess extends Program {
   port: number;
 }
