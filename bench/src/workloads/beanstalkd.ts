@@ -9,13 +9,11 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { freePort, killAll, programs, spawnCommand, spawnProgram, type Program } from "../processes.js";
+import { freePort, killAll, programs, spawnCommand, type Program } from "../processes.js";
 import { userQueue } from "../user-job.js";
-import { measureBareSerial, type BareSerialRun } from "./floor.js";
+import { measureBareSerial, SETUP_MS, startBarePeers, type BareSerialRun, type BareSystem } from "./floor.js";
 import { measurePaced, type PacedRun } from "./paced-latency.js";
 import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
-
-const SETUP_MS = 30_000;
 
 /** How beanstalkd keeps its jobs: in memory only, or with a binlog synced every `fsyncMs` (0: every write). */
 export type Binlog = "off" | { fsyncMs: number };
@@ -35,12 +33,6 @@ export function findBeanstalkd(): string | undefined {
   return undefined;
 }
 
-interface BeanstalkSystem {
-  broker: Program;
-  producer: Program;
-  workers: Program[];
-}
-
 async function listening(port: number, server: Program): Promise<void> {
   const deadline = Date.now() + SETUP_MS;
   for (;;) {
@@ -57,18 +49,15 @@ async function listening(port: number, server: Program): Promise<void> {
   }
 }
 
-async function withBeanstalkd<T>(binary: string, binlog: Binlog, body: (system: BeanstalkSystem) => Promise<T>): Promise<T> {
+async function withBeanstalkd<T>(binary: string, binlog: Binlog, body: (system: BareSystem) => Promise<T>): Promise<T> {
   const dir = binlog === "off" ? undefined : await mkdtemp(join(tmpdir(), "djq-bench-binlog-"));
   try {
     const port = await freePort();
     const storage = dir === undefined || binlog === "off" ? [] : ["-b", dir, "-f", String(binlog.fsyncMs)];
     const broker = spawnCommand("beanstalkd", binary, ["-l", "127.0.0.1", "-p", String(port), ...storage]);
     await listening(port, broker);
-    const peer = (name: string, args: string[]) => spawnProgram(name, programs.beanstalkPeer, ["--port", String(port), ...args], { ipc: true });
-    const workers = [0, 1].map((index) => peer(`beanstalkd worker ${index}`, ["--role", "worker", "--tubes", `default,${userQueue}`]));
-    const producer = peer("beanstalkd producer", ["--role", "producer"]);
-    await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
-    return await body({ broker, producer, workers });
+    const peers = await startBarePeers("beanstalkd", programs.beanstalkPeer, port, () => ["--tubes", `default,${userQueue}`], []);
+    return await body({ broker, ...peers });
   } finally {
     await killAll();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });

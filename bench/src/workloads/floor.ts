@@ -12,12 +12,24 @@ import { measurePaced, type PacedRun } from "./paced-latency.js";
 import { measureOneByOne, type OneByOneRun } from "./user-shape.js";
 import { userQueue } from "../user-job.js";
 
-const SETUP_MS = 30_000;
+/** How long a broker or a bare peer may take to start. */
+export const SETUP_MS = 30_000;
 
-interface FloorSystem {
+/** A broker with two bare workers and a bare producer, all up. */
+export interface BareSystem {
   broker: Program;
   producer: Program;
   workers: Program[];
+}
+
+/** Two workers and a producer of the bare peer program `script`, talking to `port`, once each said
+ * it is ready; `name` says whose peers they are in error messages. */
+export async function startBarePeers(name: string, script: string, port: number, workerArgs: (index: number) => string[], producerArgs: string[]): Promise<Omit<BareSystem, "broker">> {
+  const peer = (role: string, args: string[]) => spawnProgram(`${name} ${role}`, script, ["--port", String(port), ...args], { ipc: true });
+  const workers = [0, 1].map((index) => peer(`worker ${index}`, ["--role", "worker", ...workerArgs(index)]));
+  const producer = peer("producer", ["--role", "producer", ...producerArgs]);
+  await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
+  return { producer, workers };
 }
 
 /** Which broker the bare peers talk to: the floor broker, or djq's queue. */
@@ -34,14 +46,11 @@ async function startBroker(which: BareBroker): Promise<{ broker: Program; port: 
   return { broker, port };
 }
 
-async function withFloor<T>(which: BareBroker, body: (system: FloorSystem) => Promise<T>, producerArgs: string[] = []): Promise<T> {
+async function withFloor<T>(which: BareBroker, body: (system: BareSystem) => Promise<T>, producerArgs: string[] = []): Promise<T> {
   try {
     const { broker, port } = await startBroker(which);
-    const peer = (name: string, args: string[]) => spawnProgram(name, programs.floorPeer, ["--port", String(port), ...args], { ipc: true });
-    const workers = [0, 1].map((index) => peer(`floor worker ${index}`, ["--role", "worker", "--id", `floor-w${index}`, "--queues", `default,${userQueue}`]));
-    const producer = peer("floor producer", ["--role", "producer", ...producerArgs]);
-    await Promise.all([producer, ...workers].map((process) => process.next("ready", SETUP_MS)));
-    return await body({ broker, producer, workers });
+    const peers = await startBarePeers("floor", programs.floorPeer, port, (index) => ["--id", `floor-w${index}`, "--queues", `default,${userQueue}`], producerArgs);
+    return await body({ broker, ...peers });
   } finally {
     await killAll();
   }
@@ -53,7 +62,7 @@ export interface BareSerialRun {
 }
 
 /** B's shape on bare peers that are up (the floor's or beanstalkd's): a warm-up, then the measured run. */
-export async function measureBareSerial({ broker, producer, workers }: { broker: Program; producer: Program; workers: Program[] }, jobs: number, warmUpJobs: number): Promise<BareSerialRun> {
+export async function measureBareSerial({ broker, producer, workers }: BareSystem, jobs: number, warmUpJobs: number): Promise<BareSerialRun> {
   const serial = async (count: number) => {
     const counted = countCost(systemPids(broker.pid, producer.pid, workers));
     producer.send({ type: "serial", jobs: count, spec: zeroDurationJob });
