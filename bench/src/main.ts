@@ -104,18 +104,24 @@ const modes: readonly JournalMode[] = flags.journal ? journalModes : ["off"];
 const modeKey = (key: string, mode: JournalMode) => (mode === "off" ? key : `${key}.journal-${mode}`);
 const modeLabel = (mode: JournalMode) => (mode === "off" ? "" : `, journal fsync ${mode}`);
 
-/** Runs `run` once per mode in each repeat, the modes taking turns so that they see the same load. */
-async function repeatByMode<T>(name: string, run: (queueArgs: string[]) => Promise<T>, describe: (value: T) => string): Promise<Map<JournalMode, T[]>> {
-  const byMode = new Map<JournalMode, T[]>(modes.map((mode) => [mode, []]));
+/** Runs each variant once in each repeat, the variants taking turns so that they see the same load;
+ * each variant's runs are kept under its key. */
+async function repeatInTurns<V, T>(variants: readonly V[], key: (variant: V) => string, run: (variant: V) => Promise<T>, describe: (value: T) => string): Promise<Map<V, T[]>> {
+  const byVariant = new Map<V, T[]>(variants.map((variant) => [variant, []]));
   for (let i = 0; i < repeats; i++) {
-    for (const mode of modes) {
-      const value = await withJournal(mode, run);
-      (byMode.get(mode) as T[]).push(value);
-      say(`  ${modeKey(name, mode)} run ${i + 1}/${repeats}: ${describe(value)}`);
+    for (const variant of variants) {
+      const value = await run(variant);
+      (byVariant.get(variant) as T[]).push(value);
+      say(`  ${key(variant)} run ${i + 1}/${repeats}: ${describe(value)}`);
     }
   }
-  for (const [mode, values] of byMode) (result.runs[modeKey(name, mode)] ??= []).push(...values);
-  return byMode;
+  for (const [variant, values] of byVariant) (result.runs[key(variant)] ??= []).push(...values);
+  return byVariant;
+}
+
+/** Runs `run` once per journal mode in each repeat, the modes taking turns. */
+function repeatByMode<T>(name: string, run: (queueArgs: string[]) => Promise<T>, describe: (value: T) => string): Promise<Map<JournalMode, T[]>> {
+  return repeatInTurns(modes, (mode) => modeKey(name, mode), (mode) => withJournal(mode, run), describe);
 }
 
 /** Each journaled run's figure over the unjournaled run of the same repeat. */
@@ -373,8 +379,9 @@ await workload("beanstalkd", beanstalkd === undefined
   : `a peer in the same run: B, C and U's shapes through ${beanstalkd}, with bare peers${flags.journal ? "; B also with its binlog" : ""}`, async () => {
   if (beanstalkd === undefined) return;
   // With --journal, B in memory and with each binlog setting take turns, as djq's journal modes do.
-  const binlogs: { key: string; label: string; binlog: Binlog }[] = [
-    { key: "beanstalkd.B", label: "in memory", binlog: "off" },
+  const inMemory: { key: string; label: string; binlog: Binlog } = { key: "beanstalkd.B", label: "in memory", binlog: "off" };
+  const binlogs: (typeof inMemory)[] = [
+    inMemory,
     ...(flags.journal
       ? [
           { key: "beanstalkd.B.binlog-50", label: "binlog, fsync at most every 50 ms (its default)", binlog: { fsyncMs: 50 } },
@@ -382,21 +389,14 @@ await workload("beanstalkd", beanstalkd === undefined
         ]
       : []),
   ];
-  const serial = new Map<string, BareSerialRun[]>(binlogs.map(({ key }) => [key, []]));
-  for (let i = 0; i < repeats; i++) {
-    for (const { key, binlog } of binlogs) {
-      const r = await runBeanstalkSerial(beanstalkd, sizes.B, sizes.warmUpSerial, binlog);
-      (serial.get(key) as BareSerialRun[]).push(r);
-      (result.runs[key] ??= []).push(r);
-      say(`  ${key} run ${i + 1}/${repeats}: ${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
-    }
-  }
-  const inMemory = serial.get("beanstalkd.B") as BareSerialRun[];
-  for (const { key, label } of binlogs) {
-    const runs = serial.get(key) as BareSerialRun[];
+  const serial = await repeatInTurns(binlogs, ({ key }) => key, ({ binlog }) => runBeanstalkSerial(beanstalkd, sizes.B, sizes.warmUpSerial, binlog), (r) =>
+    `${n(r.jobsPerSecond)} jobs/s; per job: ${describeCost(r.costs)}`);
+  const inMemoryRuns = serial.get(inMemory) as BareSerialRun[];
+  for (const [variant, runs] of serial) {
+    const { key, label } = variant;
     row(key, "beanstalkd", `B's shape through beanstalkd, ${label}`, "jobs/s", runs.map((r) => r.jobsPerSecond), costColumns(runs.map((r) => r.costs)));
-    if (key !== "beanstalkd.B") {
-      row(`${key}.ratio`, "beanstalkd", `B through beanstalkd: ${label} / in memory, run by run`, "ratio", runs.map((r, i) => r.jobsPerSecond / (inMemory[i] as BareSerialRun).jobsPerSecond));
+    if (variant !== inMemory) {
+      row(`${key}.ratio`, "beanstalkd", `B through beanstalkd: ${label} / in memory, run by run`, "ratio", runs.map((r, i) => r.jobsPerSecond / (inMemoryRuns[i] as BareSerialRun).jobsPerSecond));
     }
   }
   if (flags.journal) return;
